@@ -1,0 +1,30 @@
+export {
+  RaunetError,
+  InvalidArgumentError,
+  ShapeMismatchError,
+  NiftiFormatError,
+  UnsupportedError,
+  FileAccessError,
+  DatasetError,
+  BackendError,
+  type RaunetErrorOptions,
+} from './errors.js';
+export {
+  createVolume,
+  withData,
+  voxelCount,
+  affineFromSpacing,
+  sameGrid,
+  assertSameGrid,
+  voxelToWorld,
+  invertAffine,
+  multiplyAffine,
+  spacingFromAffine,
+  orientationCodes,
+  type Volume,
+  type VoxelData,
+  type Affine,
+  type VolumeMeta,
+  type CreateVolumeOptions,
+} from './volume.js';
+export { Rng } from './random.js';

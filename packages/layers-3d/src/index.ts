@@ -1,0 +1,2 @@
+/** Placeholder until the package lands. */
+export const PACKAGE_NAME = '@raunet/layers-3d';
