@@ -1,2 +1,52 @@
-/** Placeholder until the package lands. */
-export const PACKAGE_NAME = '@raunet/metrics';
+export {
+  dice,
+  iou,
+  jaccard,
+  precision,
+  recall,
+  sensitivity,
+  specificity,
+  relativeVolumeDifference,
+  lesionVolumeMl,
+  voxelVolumeMl,
+  confusionCounts,
+  diceFromCounts,
+  iouFromCounts,
+  precisionFromCounts,
+  recallFromCounts,
+  specificityFromCounts,
+  relativeVolumeDifferenceFromCounts,
+  type MaskOptions,
+  type OverlapOptions,
+  type ConfusionCounts,
+} from './overlap.js';
+export {
+  surfaceDistances,
+  hausdorff,
+  hausdorff95,
+  percentileHausdorff,
+  assd,
+  normalizedSurfaceDice,
+  hausdorffFromDistances,
+  percentileHausdorffFromDistances,
+  assdFromDistances,
+  normalizedSurfaceDiceFromDistances,
+  type SurfaceDistancesResult,
+  type PercentileHausdorffOptions,
+  type NormalizedSurfaceDiceOptions,
+} from './surface.js';
+export { euclideanDistanceTransform, type EuclideanDistanceTransformOptions } from './distance-transform.js';
+export {
+  evaluateCase,
+  evaluateSet,
+  summarizeCases,
+  CASE_METRIC_NAMES,
+  type CaseMetricName,
+  type CaseMetrics,
+  type EvaluateCaseOptions,
+  type EvaluateSetOptions,
+  type EvaluateSetResult,
+  type EvaluationPair,
+  type MetricSummary,
+} from './evaluate.js';
+export { toCsv, toJson, fromJson, type ToCsvOptions, type ToJsonOptions } from './report.js';

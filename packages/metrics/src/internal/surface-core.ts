@@ -1,0 +1,101 @@
+import type { Volume } from '@raunet/core';
+import { squaredEdt3d } from './edt.js';
+import { binarizeRowwise, type PairScan } from './mask.js';
+
+/** Directed surface distances (mm) of a mask pair, one value per border voxel. */
+export interface DirectedDistances {
+  /** From each prediction border voxel to the nearest truth border voxel (Infinity if the truth is empty). */
+  readonly predictionToTruth: Float64Array;
+  /** From each truth border voxel to the nearest prediction border voxel (Infinity if the prediction is empty). */
+  readonly truthToPrediction: Float64Array;
+}
+
+const EMPTY = new Float64Array(0);
+
+/**
+ * Border voxels and their distances, computed inside the bounding box of the union of both masks
+ * (exact: every border voxel lies in that box, and voxels outside the box — or outside the volume —
+ * are background for both masks).
+ *
+ * Border voxel: a foreground voxel with at least one of its 6 face neighbours in the background,
+ * where positions outside the volume count as background (scipy's `binary_erosion` with its default
+ * `border_value=0`, as MONAI's `get_mask_edges` uses it). Distances are between voxel centres, in mm.
+ */
+export function directedDistances(prediction: Volume, truth: Volume, label: number | undefined, scan: PairScan): DirectedDistances {
+  const { box, grid } = scan;
+  if (box.empty) return { predictionToTruth: EMPTY, truthToPrediction: EMPTY };
+  const { nx, ny } = grid;
+  const bx = box.x1 - box.x0 + 1;
+  const by = box.y1 - box.y0 + 1;
+  const bz = box.z1 - box.z0 + 1;
+  const bn = bx * by * bz;
+  // bit 1: prediction, bit 2: truth.
+  const code = new Uint8Array(bn);
+  const readP = binarizeRowwise(prediction, label);
+  const readT = binarizeRowwise(truth, label);
+  const rowP = new Uint8Array(bx);
+  const rowT = new Uint8Array(bx);
+  for (let z = 0; z < bz; z++) {
+    for (let y = 0; y < by; y++) {
+      const src = box.x0 + nx * (box.y0 + y + ny * (box.z0 + z));
+      readP(src, bx, rowP);
+      readT(src, bx, rowT);
+      const dst = bx * (y + by * z);
+      for (let x = 0; x < bx; x++) code[dst + x] = rowP[x] | (rowT[x] << 1);
+    }
+  }
+  // Border detection, both masks at once.
+  const borderP = new Uint8Array(bn);
+  const borderT = new Uint8Array(bn);
+  let countP = 0;
+  let countT = 0;
+  const plane = bx * by;
+  for (let z = 0; z < bz; z++) {
+    for (let y = 0; y < by; y++) {
+      const row = bx * (y + by * z);
+      for (let x = 0; x < bx; x++) {
+        const i = row + x;
+        const c = code[i];
+        if (c === 0) continue;
+        // Bits of the mask(s) present in all 6 neighbours; a missing neighbour contributes 0.
+        let all = c;
+        all &= x > 0 ? code[i - 1] : 0;
+        all &= x < bx - 1 ? code[i + 1] : 0;
+        all &= y > 0 ? code[i - bx] : 0;
+        all &= y < by - 1 ? code[i + bx] : 0;
+        all &= z > 0 ? code[i - plane] : 0;
+        all &= z < bz - 1 ? code[i + plane] : 0;
+        const border = c & ~all;
+        if (border & 1) {
+          borderP[i] = 1;
+          countP++;
+        }
+        if (border & 2) {
+          borderT[i] = 1;
+          countT++;
+        }
+      }
+    }
+  }
+  const idxP = new Int32Array(countP);
+  const idxT = new Int32Array(countT);
+  for (let i = 0, a = 0, b = 0; i < bn; i++) {
+    if (borderP[i]) idxP[a++] = i;
+    if (borderT[i]) idxT[b++] = i;
+  }
+  const predictionToTruth = new Float64Array(countP);
+  const truthToPrediction = new Float64Array(countT);
+  const { sx, sy, sz } = grid;
+  let dt: Float64Array | undefined;
+  if (countT === 0) predictionToTruth.fill(Infinity);
+  else if (countP > 0) {
+    dt = squaredEdt3d(borderT, bx, by, bz, sx, sy, sz);
+    for (let a = 0; a < countP; a++) predictionToTruth[a] = Math.sqrt(dt[idxP[a]]);
+  }
+  if (countP === 0) truthToPrediction.fill(Infinity);
+  else if (countT > 0) {
+    dt = squaredEdt3d(borderP, bx, by, bz, sx, sy, sz, dt);
+    for (let b = 0; b < countT; b++) truthToPrediction[b] = Math.sqrt(dt[idxT[b]]);
+  }
+  return { predictionToTruth, truthToPrediction };
+}
