@@ -1,0 +1,56 @@
+import { InvalidArgumentError, createVolume } from '@raunet/core';
+import { describe, expect, it } from 'vitest';
+import { toyChestHu } from './__fixtures__/helpers.js';
+import { detectIntensityScale, toHounsfield } from './intensity-scale.js';
+
+/** Radiopaedia-style windowing: clip to [-1250, 250] HU and rescale to 0..255 (rounded, uint8). */
+function windowTo255(hu: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(hu.length);
+  for (let i = 0; i < hu.length; i++) out[i] = Math.round(((Math.min(Math.max(hu[i], -1250), 250) + 1250) / 1500) * 255);
+  return out;
+}
+
+describe('detectIntensityScale / toHounsfield', () => {
+  const ct = toyChestHu();
+
+  it('recognizes Hounsfield units and leaves them alone', () => {
+    expect(detectIntensityScale(ct).kind).toBe('hu');
+    const { volume, scale } = toHounsfield(ct);
+    expect(volume).toBe(ct);
+    expect(scale.converted).toBe(false);
+    expect(scale.reason).toMatch(/Hounsfield/);
+    // float HU (e.g. after resampling) too
+    expect(detectIntensityScale(createVolume({ data: Float32Array.from(ct.data, (x) => x + 0.25), dims: ct.dims })).kind).toBe('hu');
+  });
+
+  it('recognizes data windowed to [-1250, 250] and scaled to 0..255, and maps it back within half a grey level', () => {
+    const w = createVolume({ data: windowTo255(ct.data), dims: ct.dims, affine: ct.affine });
+    const d = detectIntensityScale(w);
+    expect(d.kind).toBe('windowed-0-255');
+    expect(d.statistics.integer).toBe(true);
+    const { volume, scale } = toHounsfield(w);
+    expect(scale).toMatchObject({ kind: 'windowed-0-255', converted: true, intercept: -1250, window: [-1250, 250] });
+    expect(scale.slope).toBeCloseTo(1500 / 255, 12);
+    expect(volume.data).toBeInstanceOf(Float32Array);
+    const halfLevel = 1500 / 255 / 2 + 1e-3;
+    for (let i = 0; i < ct.data.length; i++) {
+      const expected = Math.min(Math.max(ct.data[i], -1250), 250);
+      expect(Math.abs(Number(volume.data[i]) - expected)).toBeLessThanOrEqual(halfLevel);
+    }
+    // as float32 0..255 too (some files store the windowed values as floats)
+    expect(detectIntensityScale(createVolume({ data: Float32Array.from(w.data), dims: w.dims })).kind).toBe('windowed-0-255');
+  });
+
+  it('refuses volumes that are neither, saying why', () => {
+    const n = ct.data.length;
+    const normalized = createVolume({ data: Float32Array.from(ct.data, (x) => (Math.min(Math.max(x, -1000), 1000) + 1000) / 2000), dims: ct.dims });
+    expect(() => toHounsfield(normalized)).toThrow(InvalidArgumentError);
+    expect(() => detectIntensityScale(normalized)).toThrow(/do not look like a CT windowed to 0\.\.255/);
+    const raw = createVolume({ data: Int16Array.from(ct.data, (x) => x + 1024), dims: ct.dims });
+    expect(() => detectIntensityScale(raw)).toThrow(/HU \+ 1024 without the rescale intercept/);
+    const mask = createVolume({ data: new Uint8Array(n).map((_, i) => i % 3), dims: ct.dims });
+    expect(() => detectIntensityScale(mask)).toThrow(InvalidArgumentError);
+    const allAirless = createVolume({ data: new Int16Array(n).fill(-600).map((x, i) => (i === 0 ? -700 : x)), dims: ct.dims });
+    expect(() => detectIntensityScale(allAirless)).toThrow(/does not look like a CT/);
+  });
+});

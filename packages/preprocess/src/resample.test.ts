@@ -1,0 +1,137 @@
+import { createVolume, invertAffine, voxelToWorld } from '@raunet/core';
+import type { Affine } from '@raunet/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { at, fromFunction, lcg, values } from './__fixtures__/helpers.js';
+import { reorientToRAS } from './reorient.js';
+import { resampleLike, resampleToGrid, resampleToSpacing, spacingGrid } from './resample.js';
+
+const lps = (s: number[], o: number[]): Affine => [
+  [-s[0], 0, 0, o[0]],
+  [0, -s[1], 0, o[1]],
+  [0, 0, s[2], o[2]],
+  [0, 0, 0, 1],
+];
+
+/** A linear function of world position: trilinear interpolation must reproduce it exactly. */
+const linear = (w: number[]) => 3 + 0.5 * w[0] - 1.25 * w[1] + 2 * w[2];
+
+describe('spacingGrid / resampleToSpacing', () => {
+  it('keeps voxel (0,0,0) in place and rescales the affine columns (SimpleITK convention)', () => {
+    const g = spacingGrid({ dims: [512, 512, 301], affine: lps([0.7, 0.7, 5], [100, 50, -300]) }, [1, 1, 1.5]);
+    expect(g.dims).toEqual([358, 358, 1003]); // round(512·0.7/1), round(301·5/1.5)
+    expect(g.affine).toEqual(lps([1, 1, 1.5], [100, 50, -300]));
+  });
+
+  it('trilinear resampling reproduces a linear field at every output voxel inside the source (world coordinates kept)', () => {
+    const affine = lps([0.8, 1.1, 2.5], [20, -10, 5]);
+    const v = fromFunction([13, 11, 7], (i, j, k) => linear(voxelToWorld(affine, [i, j, k])), (n) => new Float64Array(n), affine);
+    const r = resampleToSpacing(v, [0.5, 0.7, 1.3]);
+    expect(r.data).toBeInstanceOf(Float32Array);
+    expect(r.spacing.map((x) => Number(x.toFixed(12)))).toEqual([0.5, 0.7, 1.3]);
+    const inv = invertAffine(affine);
+    let checked = 0;
+    for (let k = 0; k < r.dims[2]; k++)
+      for (let j = 0; j < r.dims[1]; j++)
+        for (let i = 0; i < r.dims[0]; i++) {
+          const w = voxelToWorld(r.affine, [i, j, k]);
+          const s = voxelToWorld(inv, w);
+          if (s.some((x, a) => x > v.dims[a] - 1 + 1e-9)) continue; // beyond the last centre: clamped
+          expect(at(r, i, j, k)).toBeCloseTo(linear(w), 3);
+          checked++;
+        }
+    expect(checked).toBeGreaterThan(1000);
+  });
+
+  it('nearest keeps the label type; upsample by integer factors then back is the identity (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 6 })),
+        fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 })),
+        fc.integer({ min: 0, max: 1000 }),
+        (dims, f, seed) => {
+          const r = lcg(seed);
+          const s = [0.7, 0.9, 2.5];
+          const label = fromFunction(dims, () => Math.floor(r() * 4), (n) => new Uint8Array(n), lps(s, [5, 6, 7]));
+          const up = resampleToSpacing(label, [s[0] / f[0], s[1] / f[1], s[2] / f[2]], { interpolation: 'nearest' });
+          expect(up.data).toBeInstanceOf(Uint8Array);
+          expect(up.dims).toEqual([dims[0] * f[0], dims[1] * f[1], dims[2] * f[2]]);
+          const back = resampleLike(up, label, { interpolation: 'nearest' });
+          expect(back.dims).toEqual(label.dims);
+          expect(values(back)).toEqual(values(label));
+          const back2 = resampleToSpacing(up, [s[0], s[1], s[2]], { interpolation: 'nearest' });
+          expect(values(back2)).toEqual(values(label));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('downsample by integer factors then inverse-resample is the identity at the voxels both grids share (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.integer({ min: 2, max: 12 }), fc.integer({ min: 2, max: 12 }), fc.integer({ min: 2, max: 8 })),
+        fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+        fc.integer({ min: 0, max: 1000 }),
+        (dims, f, seed) => {
+          const r = lcg(seed);
+          const label = fromFunction(dims, () => Math.floor(r() * 3), (n) => new Uint8Array(n), lps([1, 1, 2], [0, 0, 0]));
+          const down = resampleToSpacing(label, [f[0], f[1], 2 * f[2]], { interpolation: 'nearest' });
+          const back = resampleLike(down, label, { interpolation: 'nearest' });
+          for (let k = 0; k < dims[2]; k += f[2])
+            for (let j = 0; j < dims[1]; j += f[1])
+              for (let i = 0; i < dims[0]; i += f[0]) {
+                if (i / f[0] >= down.dims[0] || j / f[1] >= down.dims[1] || k / f[2] >= down.dims[2]) continue;
+                expect(at(back, i, j, k)).toBe(at(label, i, j, k));
+              }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('does not mutate the input and rounds integer output when asked to keep the type', () => {
+    const v = createVolume({ data: Int16Array.from([0, 10, 20, 30]), dims: [4, 1, 1] });
+    const r = resampleToSpacing(v, [0.5, 1, 1], { dtype: 'input' });
+    expect(r.data).toBeInstanceOf(Int16Array);
+    expect(values(r)).toEqual([0, 5, 10, 15, 20, 25, 30, 30]);
+    expect(values(v)).toEqual([0, 10, 20, 30]);
+  });
+});
+
+describe('resampleLike / resampleToGrid', () => {
+  it('a translation-only target grid reproduces the matching crop exactly and fills outside', () => {
+    const affine = lps([1.5, 1.5, 1.5], [10, 20, 30]);
+    const v = fromFunction([10, 8, 6], (i, j, k) => 1 + i + 10 * j + 100 * k, (n) => new Int16Array(n), affine);
+    const target = { dims: [4, 3, 2], affine: lps([1.5, 1.5, 1.5], voxelToWorld(affine, [7, 2, 5])) };
+    const r = resampleLike(v, target, { interpolation: 'nearest', fillValue: -1 });
+    for (let k = 0; k < 2; k++)
+      for (let j = 0; j < 3; j++)
+        for (let i = 0; i < 4; i++) {
+          const [x, y, z] = [7 + i, 2 + j, 5 + k];
+          expect(at(r, i, j, k)).toBe(x < 10 && z < 6 ? at(v, x, y, z) : -1);
+        }
+  });
+
+  it('the general (permuted/oblique) path agrees with re-indexing and with a linear field', () => {
+    const affine = lps([1, 2, 3], [0, 0, 0]);
+    const v = fromFunction([5, 4, 3], (i, j, k) => i + 10 * j + 100 * k, (n) => new Int16Array(n), affine);
+    const ras = reorientToRAS(v).volume;
+    expect(values(resampleLike(v, ras, { interpolation: 'nearest' }))).toEqual(values(ras));
+
+    const f = fromFunction([9, 9, 9], (i, j, k) => linear(voxelToWorld(affine, [i, j, k])), (n) => new Float32Array(n), affine);
+    const c = Math.cos(0.3);
+    const s = Math.sin(0.3);
+    const oblique = { dims: [4, 4, 3], affine: [[-c, s, 0, -2], [-s, -c, 0, -4], [0, 0, 2, 3], [0, 0, 0, 1]] };
+    const r = resampleToGrid(f, oblique);
+    const inv = invertAffine(affine);
+    for (let k = 0; k < 3; k++)
+      for (let j = 0; j < 4; j++)
+        for (let i = 0; i < 4; i++) {
+          const w = voxelToWorld(oblique.affine, [i, j, k]);
+          const src = voxelToWorld(inv, w);
+          expect(src.every((x) => x >= 0 && x <= 8)).toBe(true);
+          expect(at(r, i, j, k)).toBeCloseTo(linear(w), 3);
+        }
+  });
+});
