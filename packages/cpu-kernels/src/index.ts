@@ -1,2 +1,12 @@
-/** Placeholder until the package lands. */
-export const PACKAGE_NAME = '@raunet/cpu-kernels';
+export {
+  NATIVE_KERNEL_NAMES,
+  nativeKernelsStatus,
+  registerNativeKernels,
+  unregisterNativeKernels,
+} from './register-native-kernels.js';
+export type {
+  NativeKernelName,
+  NativeKernelsReport,
+  RegisterNativeKernelsOptions,
+} from './register-native-kernels.js';
+export type { KernelCounters } from './internal/conv3d-kernels.js';

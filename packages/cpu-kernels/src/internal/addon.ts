@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+/** What `info()` of the addon returns. */
+export interface AddonInfo {
+  version: string;
+  isa: string;
+  threads: number;
+  cachedPrimitives: number;
+}
+
+/** The functions the compiled addon (native/cpu_kernels.cc) exports. */
+export interface NativeAddon {
+  conv3dForward(x: Float32Array, filter: Float32Array, y: Float32Array, params: Int32Array): void;
+  conv3dBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, params: Int32Array): void;
+  conv3dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
+  info(): AddonInfo;
+  setThreads(n: number): void;
+  clearCache(): void;
+}
+
+/** The addon file name node-gyp produces (target_name in binding.gyp). */
+export const ADDON_FILE = 'raunet_cpu_kernels.node';
+
+/**
+ * Where the addon may be: `build/Release` of this package, seen from `src/internal` (source, tests) or
+ * from `dist` (the bundled build).
+ */
+export function addonCandidates(): string[] {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const roots = [path.resolve(here, '..', '..'), path.resolve(here, '..')];
+  return roots.map((root) => path.join(root, 'build', 'Release', ADDON_FILE));
+}
+
+/** Result of trying to load the addon. */
+export type AddonLoad = { addon: NativeAddon; file: string } | { addon: undefined; reason: string };
+
+/** Loads the addon from `file` or the first existing candidate; never throws. */
+export function loadAddon(file?: string): AddonLoad {
+  const candidates = file === undefined ? addonCandidates() : [path.resolve(file)];
+  const found = candidates.find((c) => existsSync(c));
+  if (found === undefined) {
+    return {
+      addon: undefined,
+      reason:
+        `native addon not built: none of ${candidates.join(', ')} exists ` +
+        '(install libdnnl-dev, then run `pnpm --filter @raunet/cpu-kernels build:native`)',
+    };
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    const addon = require(found) as NativeAddon;
+    addon.info();
+    return { addon, file: found };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { addon: undefined, reason: `native addon ${found} failed to load: ${message}` };
+  }
+}

@@ -1,0 +1,106 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { NativeAddon } from './addon.js';
+import { convGeometry } from './conv-params.js';
+
+/** The parts of tfjs-backend-cpu's MathBackendCPU the kernels use. */
+export interface CpuBackendLike {
+  data: { get(dataId: object): { values?: unknown } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
+}
+
+/** Per-kernel call counters, for `nativeKernelsStatus()`. */
+export interface KernelCounters {
+  native: number;
+  fallback: number;
+  lastFallbackReason?: string;
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/** Everything a native kernel needs besides its arguments. */
+export interface KernelContext {
+  addon: NativeAddon;
+  counters: Map<string, KernelCounters>;
+  allocate(size: number): Float32Array;
+}
+
+function values(backend: CpuBackendLike, t: tf.TensorInfo): Float32Array | undefined {
+  if (t.dtype !== 'float32') return undefined;
+  const v = backend.data.get(t.dataId).values;
+  return v instanceof Float32Array ? v : undefined;
+}
+
+function count(ctx: KernelContext, name: string, native: boolean, reason?: string): void {
+  let c = ctx.counters.get(name);
+  if (c === undefined) {
+    c = { native: 0, fallback: 0 };
+    ctx.counters.set(name, c);
+  }
+  if (native) c.native++;
+  else {
+    c.fallback++;
+    c.lastFallbackReason = reason;
+  }
+}
+
+/** Builds the native `kernelFunc` for `name`, falling back to `js` for what the native path does not cover. */
+export function makeConv3DKernel(name: string, ctx: KernelContext, js: tf.KernelFunc): tf.KernelFunc {
+  const run = (args: KernelArgs): tf.TensorInfo | undefined => {
+    const backend = args.backend as CpuBackendLike;
+    const attrs = (args.attrs ?? {}) as Record<string, unknown>;
+    const strides = attrs.strides as number | [number, number, number];
+    const pad = attrs.pad as 'valid' | 'same';
+    if (name === 'Conv3D') {
+      const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+      const g = convGeometry(x.shape, filter.shape, strides, pad, attrs.dilations as number | undefined);
+      const xv = values(backend, x);
+      const wv = values(backend, filter);
+      if (g === undefined || xv === undefined || wv === undefined) return undefined;
+      const y = ctx.allocate(g.ySize);
+      ctx.addon.conv3dForward(xv, wv, y, g.params);
+      return backend.makeTensorInfo(g.outShape, 'float32', y);
+    }
+    if (name === 'Conv3DBackpropInputV2') {
+      const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+      const inputShape = attrs.inputShape as number[];
+      const g = convGeometry(inputShape, filter.shape, strides, pad, 1);
+      const dyv = values(backend, dy);
+      const wv = values(backend, filter);
+      if (g === undefined || dyv === undefined || wv === undefined) return undefined;
+      const dx = ctx.allocate(g.xSize);
+      ctx.addon.conv3dBackwardData(dyv, wv, dx, g.params);
+      return backend.makeTensorInfo([...inputShape], 'float32', dx);
+    }
+    // Conv3DBackpropFilterV2
+    const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const filterShape = attrs.filterShape as number[];
+    const g = convGeometry(x.shape, filterShape, strides, pad, 1);
+    const xv = values(backend, x);
+    const dyv = values(backend, dy);
+    if (g === undefined || xv === undefined || dyv === undefined) return undefined;
+    const dw = ctx.allocate(g.filterSize);
+    ctx.addon.conv3dBackwardFilter(xv, dyv, dw, g.params);
+    return backend.makeTensorInfo([...filterShape], 'float32', dw);
+  };
+  return (args: KernelArgs) => {
+    let out: tf.TensorInfo | undefined;
+    let reason = 'unsupported case (dtype, dilations or shape)';
+    try {
+      out = run(args);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const shapes = Object.entries(args.inputs)
+        .map(([k, t]) => `${k} [${(t?.shape ?? []).join(', ')}]`)
+        .join(', ');
+      const { strides, pad, inputShape, filterShape } = (args.attrs ?? {}) as Record<string, unknown>;
+      const extra = JSON.stringify({ strides, pad, inputShape, filterShape });
+      reason = `${message} (${shapes}, ${extra})`;
+    }
+    if (out !== undefined) {
+      count(ctx, name, true);
+      return out;
+    }
+    count(ctx, name, false, reason);
+    return js(args);
+  };
+}

@@ -1,0 +1,190 @@
+import * as tf from '@tensorflow/tfjs';
+import { InvalidArgumentError } from '@raunet/core';
+import { loadAddon } from './internal/addon.js';
+import type { NativeAddon } from './internal/addon.js';
+import { makeConv3DKernel } from './internal/conv3d-kernels.js';
+import type { KernelCounters } from './internal/conv3d-kernels.js';
+
+/** Names of the tfjs `cpu` kernels this package can replace with native ones. */
+export const NATIVE_KERNEL_NAMES = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'] as const;
+
+/** One of {@link NATIVE_KERNEL_NAMES}. */
+export type NativeKernelName = (typeof NATIVE_KERNEL_NAMES)[number];
+
+/** Options of {@link registerNativeKernels}. */
+export interface RegisterNativeKernelsOptions {
+  /**
+   * Number of OpenMP threads oneDNN uses. Without it, oneDNN's default applies: `OMP_NUM_THREADS` when
+   * set, otherwise one thread per core.
+   * @defaultValue `OMP_NUM_THREADS`, else the number of cores
+   */
+  threads?: number;
+  /**
+   * Which kernels to replace.
+   * @defaultValue all of {@link NATIVE_KERNEL_NAMES}
+   */
+  kernels?: readonly NativeKernelName[];
+  /**
+   * Path of the compiled addon (`raunet_cpu_kernels.node`).
+   * @defaultValue `build/Release/raunet_cpu_kernels.node` in this package
+   */
+  addonPath?: string;
+}
+
+/** What {@link registerNativeKernels} and {@link nativeKernelsStatus} report. */
+export interface NativeKernelsReport {
+  /** Whether the native kernels are registered (false: everything runs on tfjs's JS kernels). */
+  loaded: boolean;
+  /** Why they are not loaded, when `loaded` is false. */
+  reason?: string;
+  /** Names of the tfjs `cpu` kernels currently replaced (empty when not loaded). */
+  kernels: string[];
+  /** The native library doing the work. */
+  library: 'onednn';
+  /** Version of the native library, e.g. `2.6.3`, when the addon loaded. */
+  libraryVersion?: string;
+  /**
+   * Instruction set oneDNN dispatches to at run time on this CPU (e.g. `avx2`, `avx512_core`), when the
+   * addon loaded. Limit it with the environment variable `ONEDNN_MAX_CPU_ISA` (e.g. `AVX2`).
+   */
+  isa?: string;
+  /** Number of threads oneDNN uses (0 when the addon did not load). */
+  threads: number;
+  /** Path of the loaded addon file. */
+  addonFile?: string;
+  /**
+   * Calls since registration, per kernel name: `native` ran in the addon, `fallback` went to the JS kernel
+   * (unsupported case such as dilations other than 1, or a native error, given in `lastFallbackReason`).
+   */
+  calls: Record<string, KernelCounters>;
+}
+
+interface Registered {
+  addon: NativeAddon;
+  file: string;
+  originals: Map<string, tf.KernelConfig>;
+  counters: Map<string, KernelCounters>;
+}
+
+let registered: Registered | undefined;
+let lastFailure: string | undefined;
+
+function report(): NativeKernelsReport {
+  if (registered === undefined) {
+    return {
+      loaded: false,
+      reason: lastFailure ?? 'registerNativeKernels() has not been called',
+      kernels: [],
+      library: 'onednn',
+      threads: 0,
+      calls: {},
+    };
+  }
+  const info = registered.addon.info();
+  return {
+    loaded: true,
+    kernels: [...registered.originals.keys()],
+    library: 'onednn',
+    libraryVersion: info.version,
+    isa: info.isa,
+    threads: info.threads,
+    addonFile: registered.file,
+    calls: Object.fromEntries([...registered.counters].map(([k, v]) => [k, { ...v }])),
+  };
+}
+
+/**
+ * Replaces hot kernels of tfjs's `cpu` backend (3D convolution and its two gradients) with native oneDNN
+ * ones, through `tf.unregisterKernel` / `tf.registerKernel`, so models and autodiff use them with no code
+ * change. Data stays the cpu backend's own Float32Arrays (NDHWC, filters `[kd, kh, kw, in, out]`).
+ *
+ * Never throws for a missing or broken addon: the report then has `loaded: false` and a `reason`, and
+ * everything keeps running on the JS kernels. Calling it again while registered only applies `threads`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { registerNativeKernels } from '@raunet/cpu-kernels';
+ *
+ * await tf.setBackend('cpu');
+ * const status = registerNativeKernels({ threads: 2 });
+ * if (!status.loaded) console.warn(`JS kernels only: ${status.reason}`);
+ * const y = tf.conv3d(tf.ones([1, 8, 8, 8, 4]), tf.ones([3, 3, 3, 4, 8]), 1, 'same');
+ * ```
+ */
+export function registerNativeKernels(options: RegisterNativeKernelsOptions = {}): NativeKernelsReport {
+  const { threads, kernels = NATIVE_KERNEL_NAMES, addonPath } = options;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new InvalidArgumentError(
+      `registerNativeKernels: options.threads must be an integer >= 1, received ${String(threads)}`,
+    );
+  }
+  for (const k of kernels) {
+    if (!(NATIVE_KERNEL_NAMES as readonly string[]).includes(k)) {
+      throw new InvalidArgumentError(
+        `registerNativeKernels: options.kernels contains '${String(k)}', expected some of ${NATIVE_KERNEL_NAMES.join(', ')}`,
+      );
+    }
+  }
+  if (registered !== undefined) {
+    if (threads !== undefined) registered.addon.setThreads(threads);
+    return report();
+  }
+  const load = loadAddon(addonPath);
+  if (load.addon === undefined) {
+    lastFailure = load.reason;
+    return report();
+  }
+  const originals = new Map<string, tf.KernelConfig>();
+  for (const name of kernels) {
+    const original = tf.getKernel(name, 'cpu');
+    if (original === undefined) {
+      lastFailure = `tfjs has no '${name}' kernel registered for the cpu backend (is @tensorflow/tfjs loaded?)`;
+      return report();
+    }
+    originals.set(name, original);
+  }
+  if (threads !== undefined) load.addon.setThreads(threads);
+  const counters = new Map<string, KernelCounters>();
+  const ctx = { addon: load.addon, counters, allocate: (n: number) => new Float32Array(n) };
+  for (const [name, original] of originals) {
+    tf.unregisterKernel(name, 'cpu');
+    tf.registerKernel({ ...original, kernelFunc: makeConv3DKernel(name, ctx, original.kernelFunc) });
+  }
+  registered = { addon: load.addon, file: load.file, originals, counters };
+  lastFailure = undefined;
+  return report();
+}
+
+/**
+ * Restores tfjs's own JS kernels replaced by {@link registerNativeKernels}. Does nothing when none are
+ * registered.
+ *
+ * @example
+ * ```ts
+ * unregisterNativeKernels();
+ * nativeKernelsStatus().loaded; // false
+ * ```
+ */
+export function unregisterNativeKernels(): void {
+  if (registered === undefined) return;
+  for (const [name, original] of registered.originals) {
+    tf.unregisterKernel(name, 'cpu');
+    tf.registerKernel(original);
+  }
+  registered = undefined;
+  lastFailure = 'unregistered by unregisterNativeKernels()';
+}
+
+/**
+ * The current state: whether native kernels are registered, which, on what instruction set and how many
+ * threads, and how many calls ran natively or fell back to JS.
+ *
+ * @example
+ * ```ts
+ * const { loaded, isa, calls } = nativeKernelsStatus();
+ * ```
+ */
+export function nativeKernelsStatus(): NativeKernelsReport {
+  return report();
+}
