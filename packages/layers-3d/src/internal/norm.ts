@@ -1,0 +1,122 @@
+import { InvalidArgumentError } from '@raunet/core';
+import * as tf from '@tensorflow/tfjs';
+import type { Initializer } from './initializers.js';
+
+/** The normalization kinds (public as `Normalization3D`). */
+export type NormKind = 'batch' | 'instance' | 'group' | 'none';
+
+/** All normalization kinds, for validation. */
+export const NORM_KINDS: readonly NormKind[] = ['batch', 'instance', 'group', 'none'];
+
+/** Adds one weight to the owning layer (wraps the protected `Layer.addWeight`). */
+export type AddWeight = (name: string, shape: number[], initializer: Initializer, trainable: boolean) => tf.LayerVariable;
+
+/** The variables of one normalization (null when absent). */
+export interface NormWeights {
+  kind: NormKind;
+  channels: number;
+  groups: number;
+  gamma: tf.LayerVariable | null;
+  beta: tf.LayerVariable | null;
+  movingMean: tf.LayerVariable | null;
+  movingVariance: tf.LayerVariable | null;
+}
+
+/** Hyper-parameters shared by the normalizations. */
+export interface NormParams {
+  momentum: number;
+  epsilon: number;
+}
+
+/** Throws unless `groups` divides `channels`. */
+export function checkGroups(channels: number, groups: number, where: string): void {
+  if (channels % groups !== 0) {
+    throw new InvalidArgumentError(
+      `${where}: group normalization needs the channel count to be a multiple of groups, received ${channels} channels and groups = ${groups}`,
+    );
+  }
+}
+
+/**
+ * Adds the weights of one normalization: `<prefix>gamma`, `<prefix>beta` (trainable, when `scale`/`center`)
+ * and for batch norm `<prefix>moving_mean`, `<prefix>moving_variance` (not trainable).
+ */
+export function addNormWeights(
+  add: AddWeight,
+  prefix: string,
+  kind: NormKind,
+  channels: number,
+  groups: number,
+  options: { center: boolean; scale: boolean },
+): NormWeights {
+  const w: NormWeights = { kind, channels, groups, gamma: null, beta: null, movingMean: null, movingVariance: null };
+  if (kind === 'none') return w;
+  if (options.scale) w.gamma = add(`${prefix}gamma`, [channels], tf.initializers.ones(), true);
+  if (options.center) w.beta = add(`${prefix}beta`, [channels], tf.initializers.zeros(), true);
+  if (kind === 'batch') {
+    w.movingMean = add(`${prefix}moving_mean`, [channels], tf.initializers.zeros(), false);
+    w.movingVariance = add(`${prefix}moving_variance`, [channels], tf.initializers.ones(), false);
+  }
+  return w;
+}
+
+/**
+ * `moving <- moving - (moving - value) * (1 - momentum)`, written imperatively exactly as tfjs-layers'
+ * BatchNormalization does (it runs inside `model.fit`, `trainOnBatch` and `optimizer.minimize`).
+ */
+function updateMoving(variable: tf.LayerVariable, value: tf.Tensor, momentum: number): void {
+  tf.tidy(() => {
+    const orig = variable.read();
+    variable.write(tf.sub(orig, tf.mul(tf.sub(orig, value), 1 - momentum)));
+  });
+}
+
+/** `(x - mean) / sqrt(variance + epsilon) * gamma + beta` with statistics broadcastable to `x`. */
+function affine(
+  x: tf.Tensor,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  gamma: tf.Tensor | null,
+  beta: tf.Tensor | null,
+  epsilon: number,
+): tf.Tensor {
+  let inv: tf.Tensor = tf.rsqrt(tf.add(variance, epsilon));
+  if (gamma) inv = tf.mul(inv, gamma);
+  let shift: tf.Tensor = tf.neg(tf.mul(mean, inv));
+  if (beta) shift = tf.add(shift, beta);
+  return tf.add(tf.mul(x, inv), shift);
+}
+
+/**
+ * Applies one normalization to an NDHWC tensor. Batch norm: batch statistics over (batch, D, H, W) and a
+ * moving-average update when `training`, moving statistics otherwise. Instance norm: per sample and channel
+ * over (D, H, W). Group norm: per sample and channel group over (D, H, W, channels of the group).
+ * Variances are biased (divide by the count), as in tfjs-layers and PyTorch's normalization itself.
+ */
+export function applyNorm(x: tf.Tensor, w: NormWeights, params: NormParams, training: boolean): tf.Tensor {
+  if (w.kind === 'none') return x;
+  const [b, d, h, wd, c] = x.shape;
+  const gamma = w.gamma ? w.gamma.read() : null;
+  const beta = w.beta ? w.beta.read() : null;
+  const l = d * h * wd;
+  if (w.kind === 'batch') {
+    if (!training) return affine(x, w.movingMean!.read(), w.movingVariance!.read(), gamma, beta, params.epsilon);
+    const { mean, variance } = tf.moments(tf.reshape(x, [b * l, c]), 0);
+    updateMoving(w.movingMean!, mean, params.momentum);
+    updateMoving(w.movingVariance!, variance, params.momentum);
+    return affine(x, mean, variance, gamma, beta, params.epsilon);
+  }
+  if (w.kind === 'instance') {
+    const x3 = tf.reshape(x, [b, l, c]);
+    const { mean, variance } = tf.moments(x3, 1, true);
+    return tf.reshape(affine(x3, mean, variance, gamma, beta, params.epsilon), x.shape);
+  }
+  const g = w.groups;
+  const x4 = tf.reshape(x, [b, l, g, c / g]);
+  const { mean, variance } = tf.moments(x4, [1, 3], true);
+  const normed = tf.reshape(affine(x4, mean, variance, null, null, params.epsilon), [b, l, c]);
+  let y: tf.Tensor = normed;
+  if (gamma) y = tf.mul(y, gamma);
+  if (beta) y = tf.add(y, beta);
+  return tf.reshape(y, x.shape);
+}

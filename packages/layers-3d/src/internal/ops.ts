@@ -1,0 +1,124 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Linear interpolation along one axis by an integer factor with half-pixel centres and edge clamping
+ * (PyTorch `interpolate(mode='linear', align_corners=False)` along that axis). For output phase r of
+ * factor s the source offset is delta = (r + 0.5) / s - 0.5 in (-0.5, 0.5): the output is a fixed blend
+ * of the input and its neighbour shifted by one voxel (edge-replicated), so it is built from slice,
+ * concat, mul, add and stack only, all of which have gradients.
+ */
+export function linearUpsampleAxis(x: tf.Tensor, axis: number, factor: number): tf.Tensor {
+  if (factor === 1) return x;
+  const n = x.shape[axis];
+  const begin = x.shape.map(() => 0);
+  const size = x.shape.map(() => -1);
+  const sliceAt = (start: number, length: number): tf.Tensor => {
+    const b = begin.slice();
+    const s = size.slice();
+    b[axis] = start;
+    s[axis] = length;
+    return tf.slice(x, b, s);
+  };
+  let prev: tf.Tensor | null = null;
+  let next: tf.Tensor | null = null;
+  const getPrev = (): tf.Tensor => (prev ??= n === 1 ? x : tf.concat([sliceAt(0, 1), sliceAt(0, n - 1)], axis));
+  const getNext = (): tf.Tensor => (next ??= n === 1 ? x : tf.concat([sliceAt(1, n - 1), sliceAt(n - 1, 1)], axis));
+  const phases: tf.Tensor[] = [];
+  for (let r = 0; r < factor; r++) {
+    const delta = (r + 0.5) / factor - 0.5;
+    if (Math.abs(delta) < 1e-12) phases.push(x);
+    else if (delta > 0) phases.push(tf.add(tf.mul(x, 1 - delta), tf.mul(getNext(), delta)));
+    else phases.push(tf.add(tf.mul(x, 1 + delta), tf.mul(getPrev(), -delta)));
+  }
+  return mergePhases(phases, x.shape, axis, factor);
+}
+
+/** Nearest-neighbour upsampling along one axis (each voxel repeated `factor` times). */
+export function nearestUpsampleAxis(x: tf.Tensor, axis: number, factor: number): tf.Tensor {
+  if (factor === 1) return x;
+  return mergePhases(new Array<tf.Tensor>(factor).fill(x), x.shape, axis, factor);
+}
+
+function mergePhases(phases: tf.Tensor[], shape: number[], axis: number, factor: number): tf.Tensor {
+  const outShape = shape.slice();
+  outShape[axis] *= factor;
+  return tf.reshape(tf.stack(phases, axis + 1), outShape);
+}
+
+/** 1x1x1 convolution of an NDHWC tensor with a [1, 1, 1, in, out] kernel as one matMul (plus bias). */
+export function pointwise(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | null): tf.Tensor {
+  const [b, d, h, w, c] = x.shape;
+  const f = (kernel.shape as number[])[4];
+  let y: tf.Tensor = tf.matMul(tf.reshape<tf.Rank.R2>(x, [b * d * h * w, c]), tf.reshape<tf.Rank.R2>(kernel, [c, f]));
+  if (bias) y = tf.add(y, bias);
+  return tf.reshape(y, [b, d, h, w, f]);
+}
+
+/** A 3D convolution with 'same' padding (TensorFlow semantics), 1x1x1 stride-1 kernels as a matMul. */
+export function convSame(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | null, strides: [number, number, number]): tf.Tensor {
+  const [kd, kh, kw] = kernel.shape;
+  if (kd === 1 && kh === 1 && kw === 1 && strides[0] === 1 && strides[1] === 1 && strides[2] === 1) {
+    return pointwise(x, kernel, bias);
+  }
+  const y = tf.conv3d(x as tf.Tensor5D, kernel as tf.Tensor5D, strides, 'same');
+  return bias ? tf.add(y, bias) : y;
+}
+
+/** 'same' output size of one axis for a stride. */
+export function sameSize(n: number | null, stride: number): number | null {
+  return n == null ? null : Math.ceil(n / stride);
+}
+
+/** The weights of one multi-head self-attention. */
+export interface AttentionTensors {
+  wq: tf.Tensor;
+  wk: tf.Tensor;
+  wv: tf.Tensor;
+  wo: tf.Tensor;
+  bq: tf.Tensor | null;
+  bk: tf.Tensor | null;
+  bv: tf.Tensor | null;
+  bo: tf.Tensor | null;
+  /** [heads, D, 1, 1, c], [heads, 1, H, 1, c], [heads, 1, 1, W, c] or null for no position code. */
+  relD: tf.Tensor | null;
+  relH: tf.Tensor | null;
+  relW: tf.Tensor | null;
+}
+
+/**
+ * Multi-head self-attention over the D*H*W tokens of an NDHWC tensor:
+ * logits = Q K^T / sqrt(c) + Q P^T = Q (K / sqrt(c) + P)^T per head (c = width of one head), softmax over
+ * keys, Z = softmax(logits) V, heads concatenated, then the output projection. Batched tf.matMul only.
+ */
+export function multiHeadAttention(x: tf.Tensor, t: AttentionTensors, heads: number): tf.Tensor {
+  const [b, d, h, w, cin] = x.shape;
+  const l = d * h * w;
+  const inner = (t.wq.shape as number[])[4];
+  const c = inner / heads;
+  const x2 = tf.reshape<tf.Rank.R2>(x, [b * l, cin]);
+  const project = (kernel: tf.Tensor, bias: tf.Tensor | null): tf.Tensor => {
+    let y: tf.Tensor = tf.matMul(x2, tf.reshape<tf.Rank.R2>(kernel, [cin, inner]));
+    if (bias) y = tf.add(y, bias);
+    // [b*L, heads*c] -> [b, heads, L, c]
+    return tf.transpose(tf.reshape(y, [b, l, heads, c]), [0, 2, 1, 3]);
+  };
+  const q = project(t.wq, t.bq);
+  let k = tf.mul(project(t.wk, t.bk), 1 / Math.sqrt(c));
+  const v = project(t.wv, t.bv);
+  if (t.relD && t.relH && t.relW) {
+    const p = tf.reshape(tf.add(tf.add(t.relD, t.relH), t.relW), [1, heads, l, c]);
+    k = tf.add(k, p);
+  }
+  const logits = tf.matMul(
+    tf.reshape<tf.Rank.R3>(q, [b * heads, l, c]),
+    tf.reshape<tf.Rank.R3>(k, [b * heads, l, c]),
+    false,
+    true,
+  );
+  const z = tf.matMul(tf.softmax(logits), tf.reshape<tf.Rank.R3>(v, [b * heads, l, c]));
+  const merged = tf.reshape<tf.Rank.R2>(tf.transpose(tf.reshape(z, [b, heads, l, c]), [0, 2, 1, 3]), [b * l, inner]);
+  const cout = (t.wo.shape as number[])[4];
+  let out: tf.Tensor = tf.matMul(merged, tf.reshape<tf.Rank.R2>(t.wo, [inner, cout]));
+  if (t.bo) out = tf.add(out, t.bo);
+  return tf.reshape(out, [b, d, h, w, cout]);
+}
