@@ -90,6 +90,22 @@ describe('spacingGrid / resampleToSpacing', () => {
     );
   });
 
+  it('nearest picks the closest source voxel, ties rounding up like ITK (hand example and plain-loop reference)', () => {
+    const v = createVolume({ data: Uint8Array.from([10, 20, 30]), dims: [3, 1, 1] });
+    // new centres at source indices 0, 0.5, 1, 1.5, 2, 2.5 (the last is half a voxel beyond: still inside)
+    expect(values(resampleToSpacing(v, [0.5, 1, 1], { interpolation: 'nearest' }))).toEqual([10, 20, 20, 30, 30, 30]);
+    const r = lcg(4);
+    const label = fromFunction([17, 5, 4], () => Math.floor(r() * 5), (n) => new Uint8Array(n), lps([0.7, 0.9, 3], [1, 2, 3]));
+    const out = resampleToSpacing(label, [1.1, 0.4, 1.7], { interpolation: 'nearest' });
+    const ratio = [1.1 / 0.7, 0.4 / 0.9, 1.7 / 3];
+    for (let k = 0; k < out.dims[2]; k++)
+      for (let j = 0; j < out.dims[1]; j++)
+        for (let i = 0; i < out.dims[0]; i++) {
+          const src = [i * ratio[0], j * ratio[1], k * ratio[2]].map((x, a) => Math.min(Math.floor(x + 0.5), label.dims[a] - 1));
+          expect(at(out, i, j, k)).toBe(at(label, src[0], src[1], src[2]));
+        }
+  });
+
   it('does not mutate the input and rounds integer output when asked to keep the type', () => {
     const v = createVolume({ data: Int16Array.from([0, 10, 20, 30]), dims: [4, 1, 1] });
     const r = resampleToSpacing(v, [0.5, 1, 1], { dtype: 'input' });
