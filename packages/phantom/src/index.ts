@@ -1,2 +1,10 @@
-/** Placeholder until the package lands. */
-export const PACKAGE_NAME = '@raunet/phantom';
+export {
+  generatePhantom,
+  phantomAffine,
+  PHANTOM_HU_RANGE,
+  type GeneratePhantomOptions,
+  type PhantomResult,
+  type ResolvedPhantomOptions,
+  type LesionInfo,
+} from './generate-phantom.js';
+export { PhantomTissue, type PhantomTissueCode } from './tissue.js';

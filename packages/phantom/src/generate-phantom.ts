@@ -1,0 +1,418 @@
+import { InvalidArgumentError, Rng, createVolume, voxelToWorld } from '@raunet/core';
+import type { Affine, Volume } from '@raunet/core';
+import { PhantomTissue as T } from './tissue.js';
+import { drawAnatomy, planeMaps, sampleAnatomy } from './internal/anatomy.js';
+import type { Anatomy, BaseVolumes } from './internal/anatomy.js';
+import { Frame } from './internal/frame.js';
+import { drawLesions } from './internal/lesions.js';
+import { addGaussianNoise, blur121, clampInPlace } from './internal/noise.js';
+import { bit, drawTubes, growTree, polyline } from './internal/tubes.js';
+import type { Segment, TreeOptions } from './internal/tubes.js';
+
+/** Lowest and highest value written to the CT (HU), like a scanner's int16 output range. */
+export const PHANTOM_HU_RANGE: readonly [number, number] = [-1024, 3071];
+
+/** Arguments of {@link generatePhantom}. Sizes are (x, y, z) = (i, j, k) voxel axes. */
+export interface GeneratePhantomOptions {
+  /** Grid size `[nx, ny, nz]`. @defaultValue `[96, 96, 48]` */
+  dims?: readonly [number, number, number];
+  /**
+   * Voxel size `[sx, sy, sz]` in mm. @defaultValue a 360 x 360 x 300 mm field of view:
+   * `[360 / nx, 360 / ny, 300 / nz]` (3.75 x 3.75 x 6.25 mm for the default dims)
+   */
+  spacing?: readonly [number, number, number];
+  /** Seed: equal seeds (and options) give byte-identical outputs. @defaultValue 0 */
+  seed?: number;
+  /**
+   * Number of lesions to place, or `'none'` for a healthy case. When omitted the case is healthy with
+   * probability `healthyProbability`, else it gets an integer count drawn uniformly in `lesionCount`.
+   * Lesions that cannot be placed (no lung in view, infection cap reached) are dropped, so
+   * `lesions.length` can be smaller than asked.
+   * @defaultValue random (see `healthyProbability`, `lesionCount`)
+   */
+  lesions?: number | 'none';
+  /** Probability of a lesion-free case when `lesions` is omitted. @defaultValue 0.15 */
+  healthyProbability?: number;
+  /** Inclusive range of the random lesion count when `lesions` is omitted. @defaultValue `[2, 8]` */
+  lesionCount?: readonly [number, number];
+  /**
+   * Range of the nominal lesion radius in mm (drawn log-uniformly; the irregular shape extends to
+   * about 1.5x and is clipped by the lung; radii under 0.8 voxel are raised to 0.8 voxel so that every
+   * lesion is visible on coarse grids). @defaultValue `[3, 35]`
+   */
+  lesionRadiusMm?: readonly [number, number];
+  /** Probability that a lesion is a consolidation rather than a ground-glass opacity. @defaultValue 0.3 */
+  consolidationProbability?: number;
+  /**
+   * Most infected fraction of the lung volume (0..1): a lesion that would exceed it is shrunk or dropped.
+   * @defaultValue 0.3
+   */
+  maxInfectionFraction?: number;
+  /** Standard deviation of the white Gaussian scanner noise, HU; 0 for none. @defaultValue 15 */
+  noiseStd?: number;
+  /** Apply the partial-volume blur (separable `[1, 2, 1] / 4` along each axis) before the noise. @defaultValue true */
+  blur?: boolean;
+  /** Mean HU of normal lung parenchyma before vessels (a gravity gradient of ±27 HU is added). @defaultValue -880 */
+  lungHu?: number;
+  /** Draw pulmonary vessels and airways (branching tubes). @defaultValue true */
+  vessels?: boolean;
+}
+
+/** Description of one lesion of a phantom. */
+export interface LesionInfo {
+  /** Ground-glass opacity (-700..-300 HU) or consolidation (-100..+50 HU). */
+  kind: 'ground-glass' | 'consolidation';
+  /** Lung it was placed in (patient side). */
+  side: 'left' | 'right';
+  /** Voxel `[i, j, k]` the lesion was grown from (inside the lung mask). */
+  seedVoxel: [number, number, number];
+  /** Centroid of the lesion's voxels, fractional voxel indices `[i, j, k]`. */
+  centroidVoxel: [number, number, number];
+  /** The same centroid in world mm (RAS+, through the CT's affine). */
+  centroidMm: [number, number, number];
+  /** Nominal radius it was drawn with, mm (patient scale; see {@link PhantomResult.patientScale}). */
+  radiusMm: number;
+  /** Voxels of the infection mask that belong to this lesion (lesions do not overlap). */
+  voxels: number;
+  /** Volume of those voxels in mL. */
+  volumeMl: number;
+  /** The lesion's own base HU (before texture, vessels, blur and noise). */
+  targetHu: number;
+  /** Mean HU of its voxels as drawn (texture included; before vessels, blur and noise). */
+  meanHu: number;
+}
+
+/** Result of {@link generatePhantom}. All volumes share one grid (dims, spacing, affine). */
+export interface PhantomResult {
+  /** The CT in Hounsfield units, clamped to {@link PHANTOM_HU_RANGE}. */
+  ct: Volume<Int16Array>;
+  /** Infection (lesion) mask: 1 inside lesions, else 0; always inside the lung mask. */
+  infection: Volume<Uint8Array>;
+  /** Lung mask (both lungs, intrapulmonary vessels and airways included; trachea, main bronchi, aorta excluded). */
+  lung: Volume<Uint8Array>;
+  /** What each voxel was drawn as ({@link PhantomTissue} codes), before blur and noise. */
+  tissue: Volume<Uint8Array>;
+  /** The lesions, in drawing order. */
+  lesions: LesionInfo[];
+  /** Infected voxels / lung voxels (0 when there is no lung in view). */
+  infectionFraction: number;
+  /** Lung volume in mL. */
+  lungVolumeMl: number;
+  /**
+   * Factors (in-plane, cranio-caudal) by which the patient was shrunk to fit the field of view; 1 when
+   * the grid holds a whole adult chest at true size.
+   */
+  patientScale: [number, number];
+  /** The options actually used, defaults filled in (what `dataset.json` records). */
+  options: ResolvedPhantomOptions;
+}
+
+/** {@link GeneratePhantomOptions} with every default filled in (`lesions` resolved to a count). */
+export interface ResolvedPhantomOptions {
+  /** Grid size `[nx, ny, nz]`. */
+  dims: [number, number, number];
+  /** Voxel size, mm. */
+  spacing: [number, number, number];
+  /** Seed. */
+  seed: number;
+  /** Lesions asked for (after the healthy / count draw). */
+  lesions: number;
+  /** Nominal lesion radius range, mm. */
+  lesionRadiusMm: [number, number];
+  /** Probability of a consolidation. */
+  consolidationProbability: number;
+  /** Infection cap, fraction of lung volume. */
+  maxInfectionFraction: number;
+  /** Scanner noise, HU. */
+  noiseStd: number;
+  /** Partial-volume blur applied. */
+  blur: boolean;
+  /** Lung parenchyma HU. */
+  lungHu: number;
+  /** Vessels and airways drawn. */
+  vessels: boolean;
+}
+
+function fail(what: string, expected: string, received: unknown): never {
+  throw new InvalidArgumentError(`generatePhantom: ${what} must be ${expected}, received ${JSON.stringify(received)}`);
+}
+
+function checkRange(name: string, r: readonly number[] | undefined, lo: number, hi: number, integer = false): [number, number] | undefined {
+  if (r === undefined) return undefined;
+  if (!Array.isArray(r) || r.length !== 2 || !r.every((x) => Number.isFinite(x) && x >= lo && x <= hi && (!integer || Number.isInteger(x))) || r[0] > r[1]) {
+    fail(name, `[min, max] with ${lo} <= min <= max <= ${hi}${integer ? ' (integers)' : ''}`, r);
+  }
+  return [r[0], r[1]];
+}
+
+function checkProbability(name: string, p: number | undefined, fallback: number): number {
+  if (p === undefined) return fallback;
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) fail(name, 'a number in [0, 1]', p);
+  return p;
+}
+
+/** Resolves and validates options (the lesion count draw uses `rng`). */
+function resolveOptions(options: GeneratePhantomOptions, rng: Rng): ResolvedPhantomOptions {
+  const dims = options.dims ?? [96, 96, 48];
+  if (!Array.isArray(dims) || dims.length !== 3 || !dims.every((d) => Number.isInteger(d) && d >= 1)) {
+    fail('dims', '[nx, ny, nz] positive integers', dims);
+  }
+  if (dims[0] * dims[1] * dims[2] > 2 ** 30) fail('dims', 'at most 2^30 voxels in all', dims);
+  const spacing = options.spacing ?? [360 / dims[0], 360 / dims[1], 300 / dims[2]];
+  if (!Array.isArray(spacing) || spacing.length !== 3 || !spacing.every((s) => Number.isFinite(s) && s > 0)) {
+    fail('spacing', '[sx, sy, sz] positive finite mm', spacing);
+  }
+  const seed = options.seed ?? 0;
+  if (!Number.isFinite(seed)) fail('seed', 'a finite number', seed);
+  const countRange = checkRange('lesionCount', options.lesionCount, 0, 1000, true) ?? [2, 8];
+  const radius = checkRange('lesionRadiusMm', options.lesionRadiusMm, 0.1, 500) ?? [3, 35];
+  const healthy = checkProbability('healthyProbability', options.healthyProbability, 0.15);
+  let lesions: number;
+  if (options.lesions === 'none') lesions = 0;
+  else if (options.lesions === undefined) lesions = rng.chance(healthy) ? 0 : rng.int(countRange[0], countRange[1] + 1);
+  else if (Number.isInteger(options.lesions) && options.lesions >= 0 && options.lesions <= 1000) lesions = options.lesions;
+  else fail('lesions', "an integer in [0, 1000] or 'none'", options.lesions);
+  const noiseStd = options.noiseStd ?? 15;
+  if (!(Number.isFinite(noiseStd) && noiseStd >= 0 && noiseStd <= 1000)) fail('noiseStd', 'a number of HU in [0, 1000]', noiseStd);
+  const lungHu = options.lungHu ?? -880;
+  if (!(Number.isFinite(lungHu) && lungHu >= -1000 && lungHu <= -500)) fail('lungHu', 'HU in [-1000, -500]', lungHu);
+  return {
+    dims: [dims[0], dims[1], dims[2]],
+    spacing: [spacing[0], spacing[1], spacing[2]],
+    seed,
+    lesions,
+    lesionRadiusMm: radius,
+    consolidationProbability: checkProbability('consolidationProbability', options.consolidationProbability, 0.3),
+    maxInfectionFraction: checkProbability('maxInfectionFraction', options.maxInfectionFraction, 0.3),
+    noiseStd,
+    blur: options.blur ?? true,
+    lungHu,
+    vessels: options.vessels ?? true,
+  };
+}
+
+/**
+ * The phantom's voxel-to-world affine (RAS+ mm, like nibabel): voxel axes point to the patient's
+ * Left, Posterior and Superior (DICOM-like, orientation codes `L, P, S`), the in-plane grid centre
+ * is at the scanner isocentre (x = y = 0) and the slab is centred at z = -160 mm.
+ */
+export function phantomAffine(dims: readonly [number, number, number], spacing: readonly [number, number, number]): Affine {
+  const [nx, ny, nz] = dims;
+  const [sx, sy, sz] = spacing;
+  return [
+    [-sx, 0, 0, (sx * (nx - 1)) / 2],
+    [0, -sy, 0, (sy * (ny - 1)) / 2],
+    [0, 0, sz, -160 - (sz * (nz - 1)) / 2],
+    [0, 0, 0, 1],
+  ];
+}
+
+type Vec = [number, number, number];
+
+function drawTubularAnatomy(a: Anatomy, f: Frame, rng: Rng, base: BaseVolumes, minVoxel: number, trees: boolean, stage: 'central' | 'trees'): void {
+  const { ct, tissue, lung } = base;
+  const h = a.heart;
+  const vb = a.spineV;
+  const wc = a.wCarina;
+  const wTop = f.w(f.nz - 1) + 30;
+  const over = bit(T.MediastinalFat, T.Muscle, T.Lung, T.Heart);
+  const vessel = { innerTissue: T.Vessel, innerHu: 40, innerOver: over, wallFraction: 0, wallMin: 0, wallTissue: 0, wallHu: 0, wallOver: 0, clearLung: true };
+  const airway = {
+    innerTissue: T.AirwayLumen,
+    innerHu: -990,
+    innerOver: over | bit(T.AirwayWall, T.Vessel),
+    wallFraction: 0.22,
+    wallMin: 1.4,
+    wallTissue: T.AirwayWall,
+    wallHu: -40,
+    wallOver: over | bit(T.Vessel),
+    clearLung: true,
+  };
+  const rightBronchus: Vec = [-46, vb - 30, wc - 22];
+  const leftBronchus: Vec = [50, vb - 27, wc - 40];
+  const leftPA: Vec = [44, vb - 45, wc - 22];
+  const rightPA: Vec = [-42, vb - 50, wc - 28];
+  const leftVein: Vec = [36, h.v - 8, h.w + h.rw * 0.45];
+  const rightVein: Vec = [-34, h.v - 5, h.w + h.rw * 0.35];
+  if (stage === 'central') {
+    drawTubes(f, polyline([[0, vb - 38, wTop], [0, vb - 36, wc]], 8.5), airway, ct, tissue, lung);
+    drawTubes(f, [...polyline([[0, vb - 36, wc], rightBronchus], 6.5), ...polyline([[0, vb - 36, wc], leftBronchus], 5.8)], airway, ct, tissue, lung);
+    const aorta: Segment[] = [
+      ...polyline(
+        [
+          [h.u - 30, h.v - 8, h.w + h.rw * 0.3],
+          [-4, -30, wc + 12],
+          [8, vb - 45, wc + 26],
+          [20, vb - 18, wc + 18],
+          [22, vb - 15, wc],
+          [17, vb - 10, a.wBase - 60],
+        ],
+        12.5,
+      ),
+    ];
+    drawTubes(f, aorta, vessel, ct, tissue, lung);
+    const trunkTop: Vec = [6, -18, wc - 18];
+    drawTubes(f, polyline([[h.u, h.v - 30, h.w + h.rw * 0.55], trunkTop], 13), vessel, ct, tissue, lung);
+    drawTubes(f, [...polyline([trunkTop, leftPA], 10), ...polyline([trunkTop, rightPA], 10)], vessel, ct, tissue, lung);
+    return;
+  }
+  if (!trees) return;
+  const inside = (u: number, v: number, w: number): boolean => {
+    const idx = f.index(u, v, w);
+    return idx >= 0 && lung[idx] === 1;
+  };
+  const treeOptions = (radius: number, length: number, minRadius: number): TreeOptions => ({
+    radius,
+    length,
+    minRadius,
+    maxGenerations: 11,
+    major: 0.84,
+    minor: 0.64,
+    maxSegments: 700,
+  });
+  const minVessel = Math.max(0.55, 0.3 * minVoxel);
+  const minAirway = Math.max(0.9, 0.45 * minVoxel);
+  const parenchyma = bit(T.Lung, T.GroundGlass, T.Consolidation, T.MediastinalFat);
+  const vesselStyle = { ...vessel, innerOver: parenchyma, clearLung: false };
+  const airwayStyle = {
+    ...airway,
+    innerOver: parenchyma | bit(T.Vessel, T.AirwayWall),
+    wallOver: parenchyma,
+    clearLung: false,
+  };
+  for (const side of [-1, 1]) {
+    const pa = side > 0 ? leftPA : rightPA;
+    const pv = side > 0 ? leftVein : rightVein;
+    const br = side > 0 ? leftBronchus : rightBronchus;
+    const arteries: Vec[] = [
+      [0.5 * side, 0.2, 0.85],
+      [0.9 * side, -0.3, 0.0],
+      [0.55 * side, 0.55, -0.6],
+      [0.4 * side, -0.4, -0.8],
+    ];
+    const veins: Vec[] = [
+      [0.8 * side, 0.2, -0.5],
+      [0.7 * side, 0.1, 0.6],
+      [0.9 * side, 0.5, -0.1],
+    ];
+    const bronchi: Vec[] = [
+      [0.4 * side, 0.1, 0.9],
+      [0.8 * side, -0.3, -0.3],
+      [0.45 * side, 0.45, -0.75],
+    ];
+    const segments: Segment[] = [];
+    for (const d of arteries) segments.push(...growTree(rng, pa, d, treeOptions(5.2, 26, minVessel), inside));
+    for (const d of veins) segments.push(...growTree(rng, pv, d, treeOptions(5.0, 26, minVessel), inside));
+    drawTubes(f, segments, vesselStyle, ct, tissue, lung);
+    const airways: Segment[] = [];
+    for (const d of bronchi) airways.push(...growTree(rng, br, d, { ...treeOptions(4.2, 22, minAirway), maxGenerations: 8 }, inside));
+    drawTubes(f, airways, airwayStyle, ct, tissue, lung);
+  }
+}
+
+/**
+ * Generates a synthetic chest CT with COVID-19-like infection: body outline with skin, subcutaneous fat
+ * and muscle, ribs, sternum and spine, heart, mediastinum, aorta, trachea and bronchi, two textured lungs
+ * (about -850 HU) with branching vessels and airways, and irregular ground-glass opacities (-700..-300 HU)
+ * and consolidations (-100..+50 HU), mostly peripheral, posterior and basal; then partial-volume blur and
+ * Gaussian scanner noise.
+ *
+ * Geometry: voxel axes point Left, Posterior, Superior (see {@link phantomAffine}); anatomy has true
+ * physical size in mm (so voxel counts follow the spacing) unless the field of view is too small for an
+ * adult chest, in which case the patient is shrunk to fit (`patientScale`). Deterministic: the same
+ * options give byte-identical outputs.
+ *
+ * @throws {@link InvalidArgumentError} for bad dims, spacing, counts, ranges or probabilities.
+ * @example
+ * ```ts
+ * const { ct, infection, lung, lesions } = generatePhantom({ dims: [96, 96, 48], seed: 7, lesions: 4 });
+ * ct.data;        // Int16Array of HU, x fastest
+ * lesions[0].kind; // 'ground-glass' | 'consolidation'
+ * ```
+ */
+export function generatePhantom(options: GeneratePhantomOptions = {}): PhantomResult {
+  const seed = options.seed ?? 0;
+  if (!Number.isFinite(seed)) fail('seed', 'a finite number', seed);
+  const rng = new Rng(seed);
+  const resolved = resolveOptions(options, rng);
+  const { dims, spacing } = resolved;
+  const [nx, ny, nz] = dims;
+  const anatomy = sampleAnatomy(rng, resolved.lungHu);
+  // Fit the patient into the field of view.
+  const needW = 2 * anatomy.bodyA * 1.05;
+  const needD = (anatomy.bodyB + anatomy.bodyBack) * 1.05 + 12;
+  const needH = anatomy.lungHeight + 30;
+  const scaleXY = Math.min(1, (0.96 * nx * spacing[0]) / needW, (0.96 * ny * spacing[1]) / needD);
+  const scaleZ = Math.min(1, (nz * spacing[2]) / needH);
+  const slackZ = Math.max(0, (nz * spacing[2]) / scaleZ - needH) / 2;
+  const shift: [number, number, number] = [rng.uniform(-6, 6), (anatomy.bodyBack - anatomy.bodyB) / 2 + 6, rng.uniform(-0.3, 0.3) * slackZ];
+  const frame = new Frame(dims, spacing, scaleXY, scaleZ, shift);
+  const maps = planeMaps(anatomy, frame);
+  const count = nx * ny * nz;
+  const base: BaseVolumes = {
+    ct: new Int16Array(count),
+    tissue: new Uint8Array(count),
+    lung: new Uint8Array(count),
+    lungBox: [],
+    lungCount: 0,
+  };
+  drawAnatomy(anatomy, frame, maps, rng, base);
+  const minVoxel = Math.min(frame.au, frame.av, frame.aw);
+  drawTubularAnatomy(anatomy, frame, rng, base, minVoxel, resolved.vessels, 'central');
+  let lungCount = 0;
+  for (let p = 0; p < count; p++) lungCount += base.lung[p];
+  const infection = new Uint8Array(count);
+  const drawn = drawLesions(
+    anatomy,
+    frame,
+    maps,
+    rng,
+    {
+      count: resolved.lesions,
+      radiusMm: resolved.lesionRadiusMm,
+      consolidationProbability: resolved.consolidationProbability,
+      maxInfectionFraction: resolved.maxInfectionFraction,
+    },
+    base.lungBox,
+    lungCount,
+    base.ct,
+    base.tissue,
+    base.lung,
+    infection,
+  );
+  drawTubularAnatomy(anatomy, frame, rng, base, minVoxel, resolved.vessels, 'trees');
+  const [lo, hi] = PHANTOM_HU_RANGE;
+  if (resolved.blur) blur121(base.ct, nx, ny, nz);
+  const noiseSeed = rng.nextUint32();
+  if (resolved.noiseStd > 0) addGaussianNoise(base.ct, resolved.noiseStd, noiseSeed, lo, hi);
+  else clampInPlace(base.ct, lo, hi);
+
+  const affine = phantomAffine(dims, spacing);
+  const grid = { dims, spacing, affine };
+  const voxelMl = (spacing[0] * spacing[1] * spacing[2]) / 1000;
+  let infected = 0;
+  for (const l of drawn) infected += l.voxels;
+  const lesions: LesionInfo[] = drawn.map((l) => ({
+    kind: l.kind,
+    side: l.side,
+    seedVoxel: l.seedVoxel,
+    centroidVoxel: l.centroidVoxel,
+    centroidMm: voxelToWorld(affine, l.centroidVoxel),
+    radiusMm: l.radiusMm,
+    voxels: l.voxels,
+    volumeMl: l.voxels * voxelMl,
+    targetHu: l.targetHu,
+    meanHu: l.meanHu,
+  }));
+  return {
+    ct: createVolume({ data: base.ct, ...grid, meta: { description: `raunet phantom seed ${seed}`, datatype: 'int16' } }),
+    infection: createVolume({ data: infection, ...grid, meta: { description: 'infection mask', datatype: 'uint8' } }),
+    lung: createVolume({ data: base.lung, ...grid, meta: { description: 'lung mask', datatype: 'uint8' } }),
+    tissue: createVolume({ data: base.tissue, ...grid, meta: { description: 'tissue labels', datatype: 'uint8' } }),
+    lesions,
+    infectionFraction: lungCount > 0 ? infected / lungCount : 0,
+    lungVolumeMl: lungCount * voxelMl,
+    patientScale: [scaleXY, scaleZ],
+    options: resolved,
+  };
+}
