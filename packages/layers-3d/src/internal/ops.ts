@@ -54,13 +54,32 @@ export function pointwise(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | nul
   return tf.reshape(y, [b, d, h, w, f]);
 }
 
-/** A 3D convolution with 'same' padding (TensorFlow semantics), 1x1x1 stride-1 kernels as a matMul. */
+/**
+ * A 3D convolution with TensorFlow 'same' padding (output `ceil(n / stride)`, `pad_before = floor(total / 2)`),
+ * 1x1x1 stride-1 kernels as a matMul. tfjs 4.22's conv3d computes 'same' padding without clamping the total
+ * at 0, so a kernel smaller than the stride (e.g. a strided 1x1x1 projection) reads the wrong voxels
+ * (indices 1, 3, … instead of 0, 2, …); those cases are padded explicitly and run as 'valid'.
+ */
 export function convSame(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | null, strides: [number, number, number]): tf.Tensor {
-  const [kd, kh, kw] = kernel.shape;
-  if (kd === 1 && kh === 1 && kw === 1 && strides[0] === 1 && strides[1] === 1 && strides[2] === 1) {
+  const k = kernel.shape as number[];
+  if (k[0] === 1 && k[1] === 1 && k[2] === 1 && strides[0] === 1 && strides[1] === 1 && strides[2] === 1) {
     return pointwise(x, kernel, bias);
   }
-  const y = tf.conv3d(x as tf.Tensor5D, kernel as tf.Tensor5D, strides, 'same');
+  const pads = [0, 1, 2].map((i) => {
+    const n = x.shape[i + 1];
+    const out = Math.ceil(n / strides[i]);
+    return (out - 1) * strides[i] + k[i] - n;
+  });
+  let y: tf.Tensor;
+  if (pads.every((p) => p >= 0)) {
+    y = tf.conv3d(x as tf.Tensor5D, kernel as tf.Tensor5D, strides, 'same');
+  } else {
+    const total = pads.map((p) => Math.max(p, 0));
+    const padded = total.some((p) => p > 0)
+      ? tf.pad(x, [[0, 0], ...total.map((p): [number, number] => [Math.floor(p / 2), p - Math.floor(p / 2)]), [0, 0]])
+      : x;
+    y = tf.conv3d(padded as tf.Tensor5D, kernel as tf.Tensor5D, strides, 'valid');
+  }
   return bias ? tf.add(y, bias) : y;
 }
 
