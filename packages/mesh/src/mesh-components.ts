@@ -59,6 +59,11 @@ export function labelComponents(mask: Volume, options: LabelComponentsOptions = 
         if (m === 0 || (connectivity === 6 && m > 1)) continue;
         offsets.push([dx, dy, dz]);
       }
+  const linear = Int32Array.from(offsets, ([dx, dy, dz]) => dx + nx * (dy + ny * dz));
+  const ox = Int32Array.from(offsets, (o) => o[0]);
+  const oy = Int32Array.from(offsets, (o) => o[1]);
+  const oz = Int32Array.from(offsets, (o) => o[2]);
+  const k = offsets.length;
   const raw = new Int32Array(plane * nz);
   const sizes: number[] = [];
   let stack = new Int32Array(1024);
@@ -72,21 +77,24 @@ export function labelComponents(mask: Volume, options: LabelComponentsOptions = 
     while (top > 0) {
       const v = stack[--top];
       size++;
-      const z = Math.floor(v / plane);
+      const z = (v / plane) | 0;
       const r = v - z * plane;
-      const y = Math.floor(r / nx);
+      const y = (r / nx) | 0;
       const x = r - y * nx;
-      for (const [dx, dy, dz] of offsets) {
-        const X = x + dx, Y = y + dy, Z = z + dz;
-        if (X < 0 || Y < 0 || Z < 0 || X >= nx || Y >= ny || Z >= nz) continue;
-        const w = X + nx * (Y + ny * Z);
+      const interior = x > 0 && y > 0 && z > 0 && x < nx - 1 && y < ny - 1 && z < nz - 1;
+      if (top + k > stack.length) {
+        const grown = new Int32Array(stack.length * 2);
+        grown.set(stack);
+        stack = grown;
+      }
+      for (let q = 0; q < k; q++) {
+        if (!interior) {
+          const X = x + ox[q], Y = y + oy[q], Z = z + oz[q];
+          if (X < 0 || Y < 0 || Z < 0 || X >= nx || Y >= ny || Z >= nz) continue;
+        }
+        const w = v + linear[q];
         if (inside[w] === 0 || raw[w] !== 0) continue;
         raw[w] = id;
-        if (top === stack.length) {
-          const grown = new Int32Array(stack.length * 2);
-          grown.set(stack);
-          stack = grown;
-        }
         stack[top++] = w;
       }
     }
@@ -173,6 +181,22 @@ export function meshComponents(mask: Volume, options: MeshComponentsOptions = {}
       level: field.level,
       pad: field.pad,
       binary: field.binary,
+      fillInside: field.binary
+        ? (z, out, offset, stride, rows) => {
+            const Z = z + bz;
+            for (let y = 0; y < dims[1]; y++) {
+              const lab = Z * plane + (y + by) * nx + bx;
+              const dst = offset + y * stride;
+              let count = 0;
+              for (let x = 0; x < dims[0]; x++) {
+                const b = labels[lab + x] === c ? 1 : 0;
+                out[dst + x] = b;
+                count += b;
+              }
+              rows[y + 1] = count;
+            }
+          }
+        : undefined,
       fill: (z, out) => {
         const Z = z + bz;
         field.fill(Z, full);

@@ -66,37 +66,42 @@ export function checkMesh(mesh: Mesh): MeshCheckResult {
   checkShape(mesh, 'checkMesh');
   const n = mesh.positions.length / 3;
   const idx = mesh.indices;
-  const directed = new Map<number, number>();
+  const m = idx.length;
+  // Sorted edge keys (exact integers below 2^53 for any mesh that fits in memory).
+  const directed = new Float64Array(m);
+  const undirected = new Float64Array(m);
   let degenerate = 0;
-  for (let t = 0; t < idx.length; t += 3) {
+  for (let t = 0; t < m; t += 3) {
     const a = idx[t];
     const b = idx[t + 1];
     const c = idx[t + 2];
     if (a === b || b === c || a === c) degenerate++;
-    for (const [p, q] of [
-      [a, b],
-      [b, c],
-      [c, a],
-    ]) {
-      const key = p * n + q;
-      directed.set(key, (directed.get(key) ?? 0) + 1);
-    }
+    directed[t] = a * n + b;
+    directed[t + 1] = b * n + c;
+    directed[t + 2] = c * n + a;
+    undirected[t] = Math.min(a, b) * n + Math.max(a, b);
+    undirected[t + 1] = Math.min(b, c) * n + Math.max(b, c);
+    undirected[t + 2] = Math.min(c, a) * n + Math.max(c, a);
+  }
+  directed.sort();
+  undirected.sort();
+  let inconsistent = 0;
+  for (let i = 0; i < m; ) {
+    let j = i + 1;
+    while (j < m && directed[j] === directed[i]) j++;
+    if (j - i > 1) inconsistent++;
+    i = j;
   }
   let boundary = 0;
   let nonManifold = 0;
-  let inconsistent = 0;
   let edges = 0;
-  for (const [key, count] of directed) {
-    if (count > 1) inconsistent++;
-    const p = Math.floor(key / n);
-    const q = key - p * n;
-    const back = directed.get(q * n + p) ?? 0;
-    if (p < q || back === 0) {
-      edges++;
-      const total = count + back;
-      if (total === 1) boundary++;
-      else if (total > 2) nonManifold++;
-    }
+  for (let i = 0; i < m; ) {
+    let j = i + 1;
+    while (j < m && undirected[j] === undirected[i]) j++;
+    edges++;
+    if (j - i === 1) boundary++;
+    else if (j - i > 2) nonManifold++;
+    i = j;
   }
   const triangles = idx.length / 3;
   return {

@@ -11,6 +11,58 @@ function determinant3(m: number[][]): number {
   );
 }
 
+/** One padded plane of the field: values, inside flags and inside count per row. */
+interface Plane {
+  f: Float32Array;
+  inside: Uint8Array;
+  rows: Int32Array;
+}
+
+function newPlane(P: number, Q: number): Plane {
+  return { f: new Float32Array(P * Q), inside: new Uint8Array(P * Q), rows: new Int32Array(Q) };
+}
+
+/** Loads padded plane kp (original z = kp - 1; outside the volume: all padding) into `plane`. */
+function loadPlane(field: FieldSource, kp: number, raw: Float32Array, plane: Plane, P: number): void {
+  const [nx, ny, nz] = field.dims;
+  const { f, inside, rows } = plane;
+  const level = field.level;
+  if (field.fillInside) {
+    // Binary field: values are the flags themselves (the padding border stays 0).
+    if (kp < 1 || kp > nz) {
+      inside.fill(0);
+      rows.fill(0);
+      return;
+    }
+    field.fillInside(kp - 1, inside, P + 1, P, rows);
+    return;
+  }
+  f.fill(field.pad);
+  inside.fill(0);
+  rows.fill(0);
+  if (kp < 1 || kp > nz) return;
+  field.fill(kp - 1, raw);
+  for (let j = 0; j < ny; j++) {
+    let count = 0;
+    const src = j * nx;
+    const dst = (j + 1) * P + 1;
+    for (let i = 0; i < nx; i++) {
+      const v = raw[src + i];
+      f[dst + i] = v;
+      if (v > level) {
+        inside[dst + i] = 1;
+        count++;
+      }
+    }
+    rows[j + 1] = count;
+  }
+}
+
+const EDGE_DX = Int8Array.from(EDGE_BASE, (b) => b[0]);
+const EDGE_DY = Int8Array.from(EDGE_BASE, (b) => b[1]);
+const EDGE_DZ = Int8Array.from(EDGE_BASE, (b) => b[2]);
+const EDGE_AX = Int8Array.from(EDGE_AXIS);
+
 /**
  * Face-consistent marching cubes over a field padded by one plane of `pad` on every side, so that the
  * surface closes at the volume border. Vertices are deduplicated per grid edge (two planes of edge
@@ -20,82 +72,43 @@ function determinant3(m: number[][]): number {
  */
 export function march(field: FieldSource): Mesh {
   const [nx, ny, nz] = field.dims;
-  const { level, pad, affine } = field;
+  const level = field.level;
+  const a = field.affine;
+  const a00 = a[0][0], a01 = a[0][1], a02 = a[0][2], a03 = a[0][3];
+  const a10 = a[1][0], a11 = a[1][1], a12 = a[1][2], a13 = a[1][3];
+  const a20 = a[2][0], a21 = a[2][1], a22 = a[2][2], a23 = a[2][3];
   const P = nx + 2;
   const Q = ny + 2;
   const R = nz + 2;
   const PQ = P * Q;
-  const flip = determinant3(affine) < 0;
+  const flip = determinant3(a) < 0;
+  const binary = field.fillInside !== undefined;
 
   const raw = new Float32Array(nx * ny);
-  let fLo = new Float32Array(PQ);
-  let fHi = new Float32Array(PQ);
-  let inLo = new Uint8Array(PQ);
-  let inHi = new Uint8Array(PQ);
-  let rowLo = new Int32Array(Q);
-  let rowHi = new Int32Array(Q);
+  let lo = newPlane(P, Q);
+  let hi = newPlane(P, Q);
   let xyLo = new Int32Array(PQ * 2);
   let xyHi = new Int32Array(PQ * 2);
   const zc = new Int32Array(PQ);
 
-  // Loads padded plane kp (0..R-1; original z = kp - 1) into the "high" buffers.
-  const load = (kp: number): void => {
-    fHi.fill(pad);
-    inHi.fill(0);
-    rowHi.fill(0);
-    if (kp < 1 || kp > nz) return;
-    field.fill(kp - 1, raw);
-    for (let j = 0; j < ny; j++) {
-      let count = 0;
-      const src = j * nx;
-      const dst = (j + 1) * P + 1;
-      for (let i = 0; i < nx; i++) {
-        const v = raw[src + i];
-        fHi[dst + i] = v;
-        if (v > level) {
-          inHi[dst + i] = 1;
-          count++;
-        }
-      }
-      rowHi[j + 1] = count;
-    }
-  };
-
   const positions = new GrowableF32(4096);
   const indices = new GrowableU32(8192);
-  const a = affine;
-  let vertexCount = 0;
   const value = new Float64Array(8);
-  const edgeOff = EDGE_BASE.map(([dx, dy, dz]) => ({ dx, dy, dz }));
-
-  const addVertex = (ip: number, jp: number, kp: number, axis: number, f0: number, f1: number): number => {
-    let t = (level - f0) / (f1 - f0);
-    if (!(t >= 0)) t = 0;
-    else if (t > 1) t = 1;
-    // Padded index -> original voxel index.
-    const x = ip - 1 + (axis === 0 ? t : 0);
-    const y = jp - 1 + (axis === 1 ? t : 0);
-    const z = kp - 1 + (axis === 2 ? t : 0);
-    positions.push3(
-      a[0][0] * x + a[0][1] * y + a[0][2] * z + a[0][3],
-      a[1][0] * x + a[1][1] * y + a[1][2] * z + a[1][3],
-      a[2][0] * x + a[2][1] * y + a[2][2] * z + a[2][3],
-    );
-    return vertexCount++;
-  };
-
-  load(0);
   const vid = new Int32Array(16);
+
+  loadPlane(field, 0, raw, hi, P);
   for (let kp = 0; kp < R - 1; kp++) {
-    // Shift: high plane becomes low, load the next one.
-    [fLo, fHi] = [fHi, fLo];
-    [inLo, inHi] = [inHi, inLo];
-    [rowLo, rowHi] = [rowHi, rowLo];
-    [xyLo, xyHi] = [xyHi, xyLo];
-    load(kp + 1);
+    const swap = lo;
+    lo = hi;
+    hi = swap;
+    const swapXy = xyLo;
+    xyLo = xyHi;
+    xyHi = swapXy;
+    loadPlane(field, kp + 1, raw, hi, P);
     xyHi.fill(0);
     zc.fill(0);
-    if (kp === 0) xyLo.fill(0);
+    const fLo = lo.f, fHi = hi.f, inLo = lo.inside, inHi = hi.inside, rowLo = lo.rows, rowHi = hi.rows;
+    const xL = xyLo, xH = xyHi;
     for (let jp = 0; jp < Q - 1; jp++) {
       if (rowLo[jp] + rowLo[jp + 1] + rowHi[jp] + rowHi[jp + 1] === 0) continue;
       const rowBase = jp * P;
@@ -111,14 +124,18 @@ export function march(field: FieldSource): Mesh {
           (inHi[o + P] << 6) |
           (inHi[o + P + 1] << 7);
         if (cubeCase === 0 || cubeCase === 255) continue;
-        value[0] = fLo[o];
-        value[1] = fLo[o + 1];
-        value[2] = fLo[o + P];
-        value[3] = fLo[o + P + 1];
-        value[4] = fHi[o];
-        value[5] = fHi[o + 1];
-        value[6] = fHi[o + P];
-        value[7] = fHi[o + P + 1];
+        if (binary) {
+          for (let c = 0; c < 8; c++) value[c] = (cubeCase >> c) & 1;
+        } else {
+          value[0] = fLo[o];
+          value[1] = fLo[o + 1];
+          value[2] = fLo[o + P];
+          value[3] = fLo[o + P + 1];
+          value[4] = fHi[o];
+          value[5] = fHi[o + 1];
+          value[6] = fHi[o + P];
+          value[7] = fHi[o + P + 1];
+        }
         let join = 0;
         const amb = AMBIGUOUS_FACES[cubeCase];
         if (amb !== 0) {
@@ -136,29 +153,35 @@ export function march(field: FieldSource): Mesh {
         vid.fill(-1);
         for (let t = 0; t < tris.length; t++) {
           const e = tris[t];
-          if (vid[e] >= 0 || e >= 12) continue;
-          const { dx, dy, dz } = edgeOff[e];
-          const axis = EDGE_AXIS[e];
+          if (e >= 12 || vid[e] >= 0) continue;
+          const dx = EDGE_DX[e], dy = EDGE_DY[e], dz = EDGE_DZ[e];
+          const axis = EDGE_AX[e];
           const gi = ip + dx;
           const gj = jp + dy;
           const slot = gj * P + gi;
-          const c0 = dx | (dy << 1) | (dz << 2);
-          const c1 = c0 | (1 << axis);
-          let id: number;
+          let store: Int32Array, s: number;
           if (axis === 2) {
-            id = zc[slot] - 1;
-            if (id < 0) {
-              id = addVertex(gi, gj, kp, 2, value[c0], value[c1]);
-              zc[slot] = id + 1;
-            }
+            store = zc;
+            s = slot;
           } else {
-            const store = dz === 0 ? xyLo : xyHi;
-            const s = slot * 2 + axis;
-            id = store[s] - 1;
-            if (id < 0) {
-              id = addVertex(gi, gj, kp + dz, axis, value[c0], value[c1]);
-              store[s] = id + 1;
-            }
+            store = dz === 0 ? xL : xH;
+            s = slot * 2 + axis;
+          }
+          let id = store[s] - 1;
+          if (id < 0) {
+            const c0 = dx | (dy << 1) | (dz << 2);
+            const f0 = value[c0];
+            const f1 = value[c0 | (1 << axis)];
+            let w = (level - f0) / (f1 - f0);
+            if (!(w >= 0)) w = 0;
+            else if (w > 1) w = 1;
+            // Padded index -> original voxel index, then through the affine.
+            const x = gi - 1 + (axis === 0 ? w : 0);
+            const y = gj - 1 + (axis === 1 ? w : 0);
+            const z = kp + dz - 1 + (axis === 2 ? w : 0);
+            id = positions.length / 3;
+            positions.push3(a00 * x + a01 * y + a02 * z + a03, a10 * x + a11 * y + a12 * z + a13, a20 * x + a21 * y + a22 * z + a23);
+            store[s] = id + 1;
           }
           vid[e] = id;
         }
@@ -171,8 +194,8 @@ export function march(field: FieldSource): Mesh {
             sy += positions.data[o3 + 1];
             sz += positions.data[o3 + 2];
           }
+          vid[12 + c] = positions.length / 3;
           positions.push3(sx / loop.length, sy / loop.length, sz / loop.length);
-          vid[12 + c] = vertexCount++;
         }
         for (let t = 0; t < tris.length; t += 3) {
           if (flip) indices.push3(vid[tris[t]], vid[tris[t + 2]], vid[tris[t + 1]]);

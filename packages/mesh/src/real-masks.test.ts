@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadNifti, readNiftiLite } from './__fixtures__/nifti-lite.js';
+import { marchingCubes } from './marching-cubes.js';
+import { checkMesh, meshVolume } from './mesh.js';
+import { meshComponents } from './mesh-components.js';
+
+const DATA = path.resolve('../shared/data/nifti');
+const have = existsSync(DATA);
+if (!have && process.env.CI) throw new Error('shared data missing in CI: ' + DATA);
+
+function voxelMm3(affine: number[][]): number {
+  const m = affine;
+  return Math.abs(
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]),
+  );
+}
+
+describe.skipIf(!have)('meshes of real masks (needs ../shared/data/nifti)', () => {
+  it('CIP whole-lung mask (64x64x79, LPS): closed, outward, volume close to the voxel volume', async () => {
+    const mask = await loadNifti(path.join(DATA, 'chest_cip64_wholelung_uint16.nii.gz'));
+    const lite = readNiftiLite(path.join(DATA, 'chest_cip64_wholelung_uint16.nii.gz'));
+    expect(mask.affine[0][0]).toBeCloseTo(lite.affine[0][0], 4);
+    const mesh = marchingCubes(mask);
+    const report = checkMesh(mesh);
+    expect(report.closed).toBe(true);
+    // nibabel: 65624 voxels of 69.4 mm3 = 4554.16 mL.
+    const voxelMl = (65624 * voxelMm3(mask.affine)) / 1000;
+    expect(voxelMl).toBeCloseTo(4554.16, 0);
+    const ml = meshVolume(mesh) / 1000;
+    expect(ml).toBeGreaterThan(0.9 * voxelMl);
+    expect(ml).toBeLessThan(voxelMl);
+    // World coordinates: every vertex lies within the volume's world bounding box (LPS affine, negative x/y steps).
+    const xs = Array.from(mesh.positions).filter((_, i) => i % 3 === 0);
+    expect(Math.max(...xs)).toBeLessThanOrEqual(128.4138 + 4.2);
+    expect(Math.min(...xs)).toBeGreaterThanOrEqual(128.4138 - 64 * 4.1719);
+    const smooth = marchingCubes(mask, { smoothIterations: 10 });
+    expect(checkMesh(smooth).closed).toBe(true);
+    expect(Math.abs(meshVolume(smooth) / meshVolume(mesh) - 1)).toBeLessThan(0.03);
+  });
+
+  it('COVID-19 lung pseudo-label (512x512x103, labels 1/2): every lung and every component closed', async () => {
+    const mask = await loadNifti(path.join(DATA, 'covid19_A0004_lung_pseudolabel.nii.gz'));
+    const voxel = voxelMm3(mask.affine);
+    const second = marchingCubes(mask, { label: 2 });
+    expect(checkMesh(second).closed).toBe(true);
+    expect(meshVolume(second)).toBeGreaterThan(0);
+    const both = marchingCubes(mask);
+    expect(checkMesh(both).closed).toBe(true);
+    // nibabel: 615055 nonzero voxels.
+    expect(meshVolume(both)).toBeLessThan(615055 * voxel);
+    expect(meshVolume(both)).toBeGreaterThan(0.8 * 615055 * voxel);
+    const meshes = meshComponents(mask, { minVoxels: 1000 });
+    expect(meshes.length).toBeGreaterThanOrEqual(1);
+    for (const m of meshes) expect(checkMesh(m).closed).toBe(true);
+    // The big components hold most of the lungs' volume.
+    const sum = meshes.reduce((s, m) => s + meshVolume(m), 0);
+    expect(sum).toBeLessThanOrEqual(meshVolume(both) + 1e-3);
+    expect(sum).toBeGreaterThan(0.95 * meshVolume(both));
+  });
+});
