@@ -135,6 +135,11 @@ describe('overlap properties (fast-check)', () => {
         expect(d).toBeLessThanOrEqual(1);
         expect(iou(A, B)).toBeCloseTo(d / (2 - d), 12);
         if (a.some((x) => x)) expect(dice(A, A)).toBe(1);
+        // the integer fast path and the generic (float) path agree, with and without a label
+        const F = createVolume({ data: Float32Array.from(b), dims });
+        expect(confusionCounts(A, F)).toEqual(confusionCounts(A, B));
+        expect(confusionCounts(A, F, { label: 1 })).toEqual(confusionCounts(A, B, { label: 1 }));
+        expect(confusionCounts(A, B, { label: 0 }).truePositive).toBe(a.filter((x, i) => x === 0 && b[i] === 0).length);
       }),
       { numRuns: 300 },
     );

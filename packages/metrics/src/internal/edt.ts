@@ -8,27 +8,25 @@
 
 /** Reusable per-line buffers for {@link edt1d}. */
 export interface LineBuffers {
-  f: Float64Array;
-  d: Float64Array;
   v: Int32Array;
   z: Float64Array;
 }
 
 /** Buffers for lines of up to `n` samples. */
 export function lineBuffers(n: number): LineBuffers {
-  return { f: new Float64Array(n), d: new Float64Array(n), v: new Int32Array(n), z: new Float64Array(n + 1) };
+  return { v: new Int32Array(n), z: new Float64Array(n + 1) };
 }
 
 /**
- * 1D squared distance transform of `f[0..n)` (Infinity = no feature) into `d[0..n)` with axis weight
- * `w2 = spacing²`. Infinite samples never enter the envelope, so `Infinity − Infinity` never occurs; a
- * line with no finite sample stays all Infinity.
+ * 1D squared distance transform of `f[fo .. fo+n)` (Infinity = no feature) into `d[fo .. fo+n)` with
+ * axis weight `w2 = spacing²`. Infinite samples never enter the envelope, so `Infinity − Infinity`
+ * never occurs; a line with no finite sample stays all Infinity. `f` and `d` must not overlap.
  */
-export function edt1d(n: number, w2: number, b: LineBuffers): void {
-  const { f, d, v, z } = b;
+export function edt1d(f: Float64Array, d: Float64Array, fo: number, n: number, w2: number, b: LineBuffers): void {
+  const { v, z } = b;
   let k = -1;
   for (let q = 0; q < n; q++) {
-    const fq = f[q];
+    const fq = f[fo + q];
     if (fq === Infinity) continue;
     if (k < 0) {
       k = 0;
@@ -39,11 +37,11 @@ export function edt1d(n: number, w2: number, b: LineBuffers): void {
     }
     const hq = fq + w2 * q * q;
     let vk = v[k];
-    let s = (hq - (f[vk] + w2 * vk * vk)) / (2 * w2 * (q - vk));
+    let s = (hq - (f[fo + vk] + w2 * vk * vk)) / (2 * w2 * (q - vk));
     while (s <= z[k]) {
       k--;
       vk = v[k];
-      s = (hq - (f[vk] + w2 * vk * vk)) / (2 * w2 * (q - vk));
+      s = (hq - (f[fo + vk] + w2 * vk * vk)) / (2 * w2 * (q - vk));
     }
     k++;
     v[k] = q;
@@ -51,7 +49,7 @@ export function edt1d(n: number, w2: number, b: LineBuffers): void {
     z[k + 1] = Infinity;
   }
   if (k < 0) {
-    d.fill(Infinity, 0, n);
+    d.fill(Infinity, fo, fo + n);
     return;
   }
   let j = 0;
@@ -59,9 +57,12 @@ export function edt1d(n: number, w2: number, b: LineBuffers): void {
     while (z[j + 1] < p) j++;
     const vj = v[j];
     const dp = p - vj;
-    d[p] = w2 * dp * dp + f[vj];
+    d[fo + p] = w2 * dp * dp + f[fo + vj];
   }
 }
+
+/** Lines processed together in the strided passes, so each gathered cache line is used fully. */
+const BLOCK = 16;
 
 /**
  * Squared distance in mm² from every voxel of an `nx × ny × nz` grid (x fastest) to the nearest voxel
@@ -80,35 +81,64 @@ export function squaredEdt3d(
 ): Float64Array {
   const n = nx * ny * nz;
   const g = out && out.length >= n ? out : new Float64Array(n);
-  const b = lineBuffers(Math.max(nx, ny, nz));
-  const { f, d } = b;
-  // x pass (contiguous lines).
+  // x pass: f ∈ {0, ∞}, so the 1D transform is the distance to the nearest feature in the row
+  // (two sweeps), squared and weighted.
   const wx = sx * sx;
-  for (let line = 0, base = 0; line < ny * nz; line++, base += nx) {
-    for (let i = 0; i < nx; i++) f[i] = features[base + i] ? 0 : Infinity;
-    edt1d(nx, wx, b);
-    for (let i = 0; i < nx; i++) g[base + i] = d[i];
-  }
-  // y pass (stride nx).
-  if (ny > 1) {
-    const wy = sy * sy;
-    for (let zz = 0; zz < nz; zz++) {
-      for (let x = 0; x < nx; x++) {
-        const base = x + nx * ny * zz;
-        for (let j = 0, o = base; j < ny; j++, o += nx) f[j] = g[o];
-        edt1d(ny, wy, b);
-        for (let j = 0, o = base; j < ny; j++, o += nx) g[o] = d[j];
+  for (let base = 0; base < n; base += nx) {
+    let last = -Infinity;
+    for (let i = 0; i < nx; i++) {
+      if (features[base + i]) last = i;
+      const dd = i - last;
+      g[base + i] = dd === Infinity ? Infinity : wx * dd * dd;
+    }
+    last = Infinity;
+    for (let i = nx - 1; i >= 0; i--) {
+      if (features[base + i]) last = i;
+      const dd = last - i;
+      if (dd !== Infinity) {
+        const w = wx * dd * dd;
+        if (w < g[base + i]) g[base + i] = w;
       }
     }
   }
-  // z pass (stride nx·ny).
+  const maxLen = Math.max(ny, nz);
+  const b = lineBuffers(maxLen);
+  const fin = new Float64Array(BLOCK * maxLen);
+  const dout = new Float64Array(BLOCK * maxLen);
+  // y pass: lines of stride nx, BLOCK neighbouring x at a time.
+  if (ny > 1) {
+    const wy = sy * sy;
+    for (let zz = 0; zz < nz; zz++) {
+      const slab = nx * ny * zz;
+      for (let x0 = 0; x0 < nx; x0 += BLOCK) {
+        const m = Math.min(BLOCK, nx - x0);
+        for (let j = 0; j < ny; j++) {
+          const row = slab + nx * j + x0;
+          for (let t = 0; t < m; t++) fin[t * ny + j] = g[row + t];
+        }
+        for (let t = 0; t < m; t++) edt1d(fin, dout, t * ny, ny, wy, b);
+        for (let j = 0; j < ny; j++) {
+          const row = slab + nx * j + x0;
+          for (let t = 0; t < m; t++) g[row + t] = dout[t * ny + j];
+        }
+      }
+    }
+  }
+  // z pass: lines of stride nx·ny, BLOCK neighbouring voxels of a plane at a time.
   if (nz > 1) {
     const wz = sz * sz;
     const plane = nx * ny;
-    for (let base = 0; base < plane; base++) {
-      for (let k = 0, o = base; k < nz; k++, o += plane) f[k] = g[o];
-      edt1d(nz, wz, b);
-      for (let k = 0, o = base; k < nz; k++, o += plane) g[o] = d[k];
+    for (let p0 = 0; p0 < plane; p0 += BLOCK) {
+      const m = Math.min(BLOCK, plane - p0);
+      for (let k = 0; k < nz; k++) {
+        const o = p0 + plane * k;
+        for (let t = 0; t < m; t++) fin[t * nz + k] = g[o + t];
+      }
+      for (let t = 0; t < m; t++) edt1d(fin, dout, t * nz, nz, wz, b);
+      for (let k = 0; k < nz; k++) {
+        const o = p0 + plane * k;
+        for (let t = 0; t < m; t++) g[o + t] = dout[t * nz + k];
+      }
     }
   }
   return g;

@@ -130,12 +130,84 @@ export function checkPair(prediction: Volume, truth: Volume, label: number | und
 export function scanPair(prediction: Volume, truth: Volume, label: number | undefined, where: string): PairScan {
   const grid = checkPair(prediction, truth, label, where);
   const { nx, ny, nz } = grid;
+  const box: Box3 = { empty: true, x0: nx, x1: -1, y0: ny, y1: -1, z0: nz, z1: -1 };
+  const counts = isIntegerArray(prediction.data) && isIntegerArray(truth.data)
+    ? scanIntegerRows(prediction.data as IntegerArray, truth.data as IntegerArray, label, grid, box)
+    : scanGenericRows(prediction, truth, label, grid, box);
+  const [tp, fp, fn] = counts;
+  const tn = nx * ny * nz - tp - fp - fn;
+  return { grid, tp, fp, fn, tn, box };
+}
+
+type IntegerArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+
+function isIntegerArray(a: Volume['data']): boolean {
+  return (
+    a instanceof Uint8Array ||
+    a instanceof Int16Array ||
+    a instanceof Uint16Array ||
+    a instanceof Int8Array ||
+    a instanceof Int32Array ||
+    a instanceof Uint32Array
+  );
+}
+
+function growBox(box: Box3, first: number, last: number, y: number, z: number): void {
+  box.empty = false;
+  if (first < box.x0) box.x0 = first;
+  if (last > box.x1) box.x1 = last;
+  if (y < box.y0) box.y0 = y;
+  if (y > box.y1) box.y1 = y;
+  if (z < box.z0) box.z0 = z;
+  if (z > box.z1) box.z1 = z;
+}
+
+/** Fast path for integer voxel types: direct loops, no row copies. */
+function scanIntegerRows(p: IntegerArray, t: IntegerArray, label: number | undefined, g: Grid3, box: Box3): [number, number, number] {
+  const { nx, ny, nz } = g;
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  const useLabel = label !== undefined;
+  const L = label ?? 0;
+  for (let z = 0, base = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++, base += nx) {
+      let first = -1;
+      let last = -1;
+      for (let x = 0; x < nx; x++) {
+        const pv = p[base + x];
+        const tv = t[base + x];
+        let a: boolean;
+        let b: boolean;
+        if (useLabel) {
+          a = pv === L;
+          b = tv === L;
+          if (!a && !b) continue;
+        } else {
+          if (pv === 0 && tv === 0) continue;
+          a = pv !== 0;
+          b = tv !== 0;
+        }
+        if (first < 0) first = x;
+        last = x;
+        if (a && b) tp++;
+        else if (a) fp++;
+        else fn++;
+      }
+      if (first >= 0) growBox(box, first, last, y, z);
+    }
+  }
+  return [tp, fp, fn];
+}
+
+/** Any voxel type (float with NaN as background, bigint): row copies through {@link RowReader}s. */
+function scanGenericRows(prediction: Volume, truth: Volume, label: number | undefined, g: Grid3, box: Box3): [number, number, number] {
+  const { nx, ny, nz } = g;
   const p = binarizeRowwise(prediction, label);
   const t = binarizeRowwise(truth, label);
   let tp = 0;
   let fp = 0;
   let fn = 0;
-  const box: Box3 = { empty: true, x0: nx, x1: -1, y0: ny, y1: -1, z0: nz, z1: -1 };
   const rowP = new Uint8Array(nx);
   const rowT = new Uint8Array(nx);
   for (let z = 0; z < nz; z++) {
@@ -156,19 +228,10 @@ export function scanPair(prediction: Volume, truth: Volume, label: number | unde
           else fn++;
         }
       }
-      if (first >= 0) {
-        box.empty = false;
-        if (first < box.x0) box.x0 = first;
-        if (last > box.x1) box.x1 = last;
-        if (y < box.y0) box.y0 = y;
-        if (y > box.y1) box.y1 = y;
-        if (z < box.z0) box.z0 = z;
-        if (z > box.z1) box.z1 = z;
-      }
+      if (first >= 0) growBox(box, first, last, y, z);
     }
   }
-  const tn = nx * ny * nz - tp - fp - fn;
-  return { grid, tp, fp, fn, tn, box };
+  return [tp, fp, fn];
 }
 
 /** A row reader: writes the 0/1 foreground of `data[base .. base+len)` into `out`. */
