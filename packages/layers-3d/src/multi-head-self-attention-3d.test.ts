@@ -1,0 +1,109 @@
+import { InvalidArgumentError, ShapeMismatchError } from '@raunet/core';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { multiHeadSelfAttention3D } from './index.js';
+import {
+  checkConfigRoundTrip,
+  checkLayerGradients,
+  checkModelLevel,
+  expectClose,
+  maxAbsDiff,
+  oneLayerModel,
+  tensor,
+  weightArrays,
+  weightByName,
+} from './__fixtures__/layer-checks.js';
+import { attention, randomArray } from './__fixtures__/reference.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const SHAPE = [2, 2, 3, 2, 4]; // 12 tokens, 4 channels
+const seeded = (seed: number): { kernelInitializer: ReturnType<typeof tf.initializers.glorotUniform>; positionInitializer: ReturnType<typeof tf.initializers.randomNormal> } => ({
+  kernelInitializer: tf.initializers.glorotUniform({ seed }),
+  positionInitializer: tf.initializers.randomNormal({ mean: 0, stddev: 0.7, seed: seed + 1 }),
+});
+
+function reference(layer: tf.layers.Layer, x: ReturnType<typeof randomArray>, heads: number, withPosition: boolean): Float64Array {
+  const w = weightArrays(layer);
+  return attention(
+    x,
+    { wq: w.query_kernel, wk: w.key_kernel, wv: w.value_kernel, wo: w.output_kernel, bq: w.query_bias, bk: w.key_bias, bv: w.value_bias, bo: w.output_bias },
+    heads,
+    withPosition ? { relD: w.rel_d, relH: w.rel_h, relW: w.rel_w } : null,
+  ).data;
+}
+
+describe('MultiHeadSelfAttention3D', () => {
+  it('matches the plain-loop reference with the position code, for 1, 2 and 4 heads', () => {
+    const xa = randomArray(SHAPE, 1);
+    for (const heads of [1, 2, 4]) {
+      const layer = multiHeadSelfAttention3D({ heads, ...seeded(heads) });
+      layer.apply(tensor(xa));
+      for (const b of ['query_bias', 'key_bias', 'value_bias', 'output_bias']) weightByName(layer, b).write(tensor(randomArray([4], heads + 10, -0.5, 0.5)));
+      const y = layer.apply(tensor(xa)) as tf.Tensor;
+      expect(y.shape).toEqual(SHAPE);
+      expectClose(y.dataSync(), reference(layer, xa, heads, true), 1e-5, 1e-4);
+      expect(weightByName(layer, 'rel_h').shape).toEqual([heads, 1, 3, 1, 4 / heads]);
+    }
+  });
+
+  it('with P = 0 equals plain multi-head attention (no position term) by the plain-loop reference', () => {
+    const xa = randomArray(SHAPE, 2);
+    const layer = multiHeadSelfAttention3D({ heads: 2, filters: 3, ...seeded(5) });
+    layer.apply(tensor(xa));
+    for (const n of ['rel_d', 'rel_h', 'rel_w']) {
+      const v = weightByName(layer, n);
+      v.write(tf.zerosLike(v.read()));
+    }
+    const y = layer.apply(tensor(xa)) as tf.Tensor;
+    expect(y.shape).toEqual([2, 2, 3, 2, 3]);
+    expectClose(y.dataSync(), reference(layer, xa, 2, false), 1e-5, 1e-4);
+    // and equals the same layer built without a position code, given the same projections
+    const plain = multiHeadSelfAttention3D({ heads: 2, filters: 3, positionCode: false });
+    plain.apply(tensor(xa));
+    for (const n of ['query_kernel', 'key_kernel', 'value_kernel', 'output_kernel', 'query_bias', 'key_bias', 'value_bias', 'output_bias']) {
+      weightByName(plain, n).write(weightByName(layer, n).read());
+    }
+    expect(maxAbsDiff(plain.apply(tensor(xa)) as tf.Tensor, y)).toBeLessThan(1e-6);
+  });
+
+  it('changes its output when only the position code is permuted', () => {
+    const x = tensor(randomArray(SHAPE, 3));
+    const layer = multiHeadSelfAttention3D({ heads: 2, ...seeded(7) });
+    const before = layer.apply(x) as tf.Tensor;
+    const relH = weightByName(layer, 'rel_h');
+    relH.write(tf.reverse(relH.read(), 2)); // permute positions along H; projections untouched
+    const after = layer.apply(x) as tf.Tensor;
+    expect(maxAbsDiff(before, after)).toBeGreaterThan(1e-3);
+    relH.write(tf.reverse(relH.read(), 2)); // back: identical again
+    expect(maxAbsDiff(before, layer.apply(x) as tf.Tensor)).toBe(0);
+  });
+
+  it('has gradients matching finite differences for the input, projections and position code', () => {
+    const layer = multiHeadSelfAttention3D({ heads: 2, ...seeded(9) });
+    checkLayerGradients(layer, tensor(randomArray([1, 2, 2, 2, 4], 4)), {}, { samples: 3 });
+  });
+
+  it('fixes its spatial size at build, stores it in the config and rejects other sizes', () => {
+    const layer = multiHeadSelfAttention3D({ heads: 2 });
+    const out = layer.apply(tf.input({ shape: [2, 3, 4, 6] })) as tf.SymbolicTensor;
+    expect(out.shape).toEqual([null, 2, 3, 4, 6]);
+    expect(layer.getConfig()).toMatchObject({ spatialShape: [2, 3, 4], heads: 2 });
+    checkConfigRoundTrip(layer);
+    expect(() => layer.apply(tf.zeros([1, 2, 3, 5, 6]))).toThrow(ShapeMismatchError);
+    expect(() => layer.apply(tf.zeros([1, 2, 3, 5, 6]))).toThrow(/\[2,3,4\]/);
+    expect(() => layer.computeOutputShape([null, 3, 3, 4, 6])).toThrow(ShapeMismatchError);
+    expect(() => multiHeadSelfAttention3D().apply(tf.input({ shape: [null, 3, 4, 8] }))).toThrow(
+      /spatial size/,
+    );
+    expect(() => multiHeadSelfAttention3D({ heads: 3 }).apply(tf.input({ shape: [2, 2, 2, 4] }))).toThrow(InvalidArgumentError);
+    expect(() => multiHeadSelfAttention3D({ spatialShape: [2, 2, 2] }).apply(tf.input({ shape: [2, 2, 3, 4] }))).toThrow(ShapeMismatchError);
+  });
+
+  it('trains, saves/loads with identical predictions and does not leak', async () => {
+    const model = oneLayerModel(multiHeadSelfAttention3D({ heads: 2 }), SHAPE.slice(1));
+    await checkModelLevel(model, tensor(randomArray(SHAPE, 5)), tensor(randomArray(SHAPE, 6)));
+  });
+});
