@@ -8,3 +8,9 @@ export {
   type LesionInfo,
 } from './generate-phantom.js';
 export { PhantomTissue, type PhantomTissueCode } from './tissue.js';
+export {
+  writePhantomDataset,
+  PHANTOM_DATASET_FOLDERS,
+  type WritePhantomDatasetOptions,
+  type PhantomDatasetCase,
+} from './write-phantom-dataset.js';

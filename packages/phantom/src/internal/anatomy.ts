@@ -88,7 +88,7 @@ export function sampleAnatomy(rng: Rng, lungHu: number): Anatomy {
     vertebraPhase: rng.uniform(0, 30),
     ribTop,
     ribPitch: (ribTop - (wBase - 12)) / 11,
-    ribDrop: lungHeight * rng.uniform(0.28, 0.36),
+    ribDrop: lungHeight * rng.uniform(0.42, 0.52),
     wCarina: wApex - rng.uniform(85, 105),
     lungHu,
   };
@@ -138,12 +138,13 @@ export function diaphragm(a: Anatomy, u: number, v: number): number {
   return a.wBase + dome * (q > 0 ? q : 0);
 }
 
-/** Mediastinal half-width (mm) at depth v: the narrow anterior junction, wider behind. */
+/** Mediastinal half-width (mm) at depth v: the narrow anterior junction, widening smoothly behind. */
 function mediastinumHalfWidth(a: Anatomy, v: number, w: number): number {
-  const upper = w > a.wCarina - 10 ? 8 : 0;
-  if (v < -45) return 11 + upper;
-  if (v < a.spineV - 18) return 20 + upper;
-  return 26 + upper;
+  const t = Math.min(1, Math.max(0, (v + 70) / 60));
+  const s = t * t * (3 - 2 * t);
+  const upper = w > a.wCarina - 10 ? 6 : 0;
+  const back = v > a.spineV - 30 ? Math.min(8, (v - (a.spineV - 30)) * 0.4) : 0;
+  return 10 + 14 * s + upper + back;
 }
 
 /** 2D maps of the axial plane (shared by every slice). */
@@ -153,7 +154,7 @@ export interface PlaneMaps {
   fat: Float32Array;
   rCavity: Float32Array;
   phi: Float32Array;
-  /** How far (mm) a rib has descended at this angle: `ribDrop * (φ / π)^1.3`. */
+  /** How far (mm) a rib has descended at this angle: `ribDrop * (φ / π)^1.1`. */
   ribFall: Float32Array;
 }
 
@@ -183,7 +184,7 @@ export function planeMaps(a: Anatomy, f: Frame): PlaneMaps {
       maps.fat[p] = fat;
       maps.rCavity[p] = rb - a.skin - fat - muscleThickness(a, phi);
       maps.phi[p] = phi;
-      maps.ribFall[p] = a.ribDrop * Math.pow(phi / Math.PI, 1.3);
+      maps.ribFall[p] = a.ribDrop * Math.pow(phi / Math.PI, 1.1);
     }
   }
   return maps;
@@ -362,7 +363,7 @@ export function drawAnatomy(a: Anatomy, f: Frame, maps: PlaneMaps, rng: Rng, out
               } else {
                 let isLung =
                   r < rc - 1.5 + nb[p] &&
-                  du > medHalf &&
+                  du > medHalf - 0.6 * nb[p] &&
                   eh > sq(1 + 5 / Math.max(hu, 1)) &&
                   sq(du / 27) + sq((v - vb) / 22) > 1 &&
                   !(du < 32 && v > vb);
