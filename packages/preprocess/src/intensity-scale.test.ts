@@ -45,7 +45,7 @@ describe('detectIntensityScale / toHounsfield', () => {
     const n = ct.data.length;
     const normalized = createVolume({ data: Float32Array.from(ct.data, (x) => (Math.min(Math.max(x, -1000), 1000) + 1000) / 2000), dims: ct.dims });
     expect(() => toHounsfield(normalized)).toThrow(InvalidArgumentError);
-    expect(() => detectIntensityScale(normalized)).toThrow(/do not look like a CT windowed to 0\.\.255/);
+    expect(() => detectIntensityScale(normalized)).toThrow(/do not look like a CT windowed to/);
     const raw = createVolume({ data: Int16Array.from(ct.data, (x) => x + 1024), dims: ct.dims });
     expect(() => detectIntensityScale(raw)).toThrow(/HU \+ 1024 without the rescale intercept/);
     const mask = createVolume({ data: new Uint8Array(n).map((_, i) => i % 3), dims: ct.dims });

@@ -16,8 +16,13 @@ export interface IntensityStatistics {
   nonFinite: number;
   /** Fraction of voxels at or below -500 (air and lung, if the data are HU). */
   fractionBelowMinus500: number;
-  /** Fraction of voxels in [0, 85] (HU at or below about -750 once windowed to [-1250, 250] and scaled to 0..255). */
-  fractionLowBand: number;
+  /** Fraction of voxels in [30, 100]: air and lung (about -1075 to -660 HU) once windowed to [-1250, 250] and scaled to 0..255. */
+  fractionAirLungBand: number;
+  /**
+   * Fraction of voxels strictly between 5 and 30: darker than air (about -1220 to -1080 HU) once windowed
+   * to 0..255, where a windowed CT has almost nothing (its padding saturates at 0), unlike an MR image.
+   */
+  fractionBelowAirBand: number;
   /** Fraction of voxels above 128 (above about -500 HU once windowed to 0..255: soft tissue, bone). */
   fractionAbove128: number;
 }
@@ -49,8 +54,10 @@ export interface IntensityScaleReport extends IntensityScaleDetection {
 
 /** Options of {@link detectIntensityScale}. */
 export interface DetectIntensityScaleOptions {
-  /** Fraction of voxels that must look like air or lung (≤ -500 HU, or ≤ 85 on 0..255) for a chest CT. @defaultValue 0.01 */
+  /** Fraction of voxels that must look like air or lung (≤ -500 HU, or 30..100 on 0..255) for a CT. @defaultValue 0.01 */
   minAirFraction?: number;
+  /** Largest fraction of voxels allowed strictly between 5 and 30 on 0..255 data (darker than air). @defaultValue 0.02 */
+  maxBelowAirFraction?: number;
 }
 
 /** Options of {@link toHounsfield}. */
@@ -67,7 +74,8 @@ function statistics(v: Volume): IntensityStatistics {
   let count = 0;
   let nonFinite = 0;
   let below500 = 0;
-  let lowBand = 0;
+  let airBand = 0;
+  let belowAir = 0;
   let above128 = 0;
   for (let i = 0; i < d.length; i++) {
     const x = d[i];
@@ -80,7 +88,8 @@ function statistics(v: Volume): IntensityStatistics {
     if (x > max) max = x;
     if (integer && x !== Math.round(x)) integer = false;
     if (x <= -500) below500++;
-    if (x >= 0 && x <= 85) lowBand++;
+    if (x >= 30 && x <= 100) airBand++;
+    else if (x > 5 && x < 30) belowAir++;
     if (x > 128) above128++;
   }
   const c = Math.max(count, 1);
@@ -91,7 +100,8 @@ function statistics(v: Volume): IntensityStatistics {
     count,
     nonFinite,
     fractionBelowMinus500: below500 / c,
-    fractionLowBand: lowBand / c,
+    fractionAirLungBand: airBand / c,
+    fractionBelowAirBand: belowAir / c,
     fractionAbove128: above128 / c,
   };
 }
@@ -106,8 +116,10 @@ const pct = (f: number): string => `${(100 * f).toFixed(2)} %`;
  * - HU: some values at or below -500 (air is -1000, lung about -850; outside-FOV padding -1024..-3024),
  *   at least `minAirFraction` of the voxels there, and a maximum above -200 (tissue exists).
  * - windowed 0..255: no negative value, maximum at most 255 and above 128 (soft tissue, 0 HU, is about
- *   212 there), at least `minAirFraction` of voxels in 0..85 (air and lung), and not a label map
- *   (more than a handful of distinct levels: checked through the maximum above 128 and both bands being occupied).
+ *   212 there), at least `minAirFraction` of voxels in 30..100 (air at -1000 HU is 42.5, lung about 68)
+ *   and above 128 (tissue), and at most `maxBelowAirFraction` strictly between 5 and 30 (darker than air:
+ *   nothing in a CT but saturated padding at 0, whereas MR backgrounds and label maps live there).
+ * Integer-ness is reported but not required (HU may be float after rescaling or resampling).
  * Anything else (e.g. [0, 1] normalized data, raw scanner values 0..4095 without the -1024 intercept,
  * a label mask, an MR image) is neither, and an {@link InvalidArgumentError} explains which test failed.
  *
@@ -120,8 +132,9 @@ const pct = (f: number): string => `${(100 * f).toFixed(2)} %`;
 export function detectIntensityScale(v: Volume, options: DetectIntensityScaleOptions = {}): IntensityScaleDetection {
   dims3(v, 'detectIntensityScale');
   const minAir = options.minAirFraction ?? 0.01;
+  const maxBelowAir = options.maxBelowAirFraction ?? 0.02;
   const s = statistics(v);
-  const facts = `range [${s.min}, ${s.max}], ${s.integer ? 'integer' : 'non-integer'} values, ${pct(s.fractionBelowMinus500)} at or below -500, ${pct(s.fractionLowBand)} in 0..85, ${pct(s.fractionAbove128)} above 128`;
+  const facts = `range [${s.min}, ${s.max}], ${s.integer ? 'integer' : 'non-integer'} values, ${pct(s.fractionBelowMinus500)} at or below -500, ${pct(s.fractionAirLungBand)} in 30..100, ${pct(s.fractionBelowAirBand)} in 6..29, ${pct(s.fractionAbove128)} above 128`;
   if (s.count === 0) throw new InvalidArgumentError('detectIntensityScale: the volume has no finite voxel value');
   if (s.min <= -500) {
     if (s.fractionBelowMinus500 >= minAir && s.max > -200) {
@@ -136,15 +149,15 @@ export function detectIntensityScale(v: Volume, options: DetectIntensityScaleOpt
     );
   }
   if (s.min >= 0 && s.max <= 255) {
-    if (s.max > 128 && s.fractionLowBand >= minAir && s.fractionAbove128 >= minAir) {
+    if (s.max > 128 && s.fractionAirLungBand >= minAir && s.fractionAbove128 >= minAir && s.fractionBelowAirBand <= maxBelowAir) {
       return {
         kind: 'windowed-0-255',
-        reason: `windowed to [-1250, 250] HU and scaled to 0..255: no negative value, maximum ${s.max} ≤ 255, ${pct(s.fractionLowBand)} of voxels in 0..85 (air/lung) and ${pct(s.fractionAbove128)} above 128 (tissue); ${facts}`,
+        reason: `windowed to [-1250, 250] HU and scaled to 0..255: no negative value, maximum ${s.max} ≤ 255, ${pct(s.fractionAirLungBand)} of voxels in 30..100 (air/lung), ${pct(s.fractionAbove128)} above 128 (tissue) and only ${pct(s.fractionBelowAirBand)} darker than air; ${facts}`,
         statistics: s,
       };
     }
     throw new InvalidArgumentError(
-      `detectIntensityScale: values lie in [0, 255] but do not look like a CT windowed to 0..255 (expected a maximum above 128 and at least ${pct(minAir)} of voxels both in 0..85 and above 128; [0, 1] normalized data and label masks fail this); ${facts}`,
+      `detectIntensityScale: values lie in [0, 255] but do not look like a CT windowed to [-1250, 250] HU and scaled to 0..255 (expected a maximum above 128, at least ${pct(minAir)} of voxels in 30..100 (air/lung) and above 128 (tissue), and at most ${pct(maxBelowAir)} in 6..29 (darker than air); [0, 1] normalized data, label masks and MR images fail this); ${facts}`,
     );
   }
   const hint =
