@@ -66,8 +66,8 @@ const BLOCK = 16;
 
 /**
  * Squared distance in mm² from every voxel of an `nx × ny × nz` grid (x fastest) to the nearest voxel
- * with `features[i] !== 0`; Infinity everywhere when there is no feature. `out` may be passed to reuse
- * a buffer of at least `nx·ny·nz` values.
+ * with `(features[i] & bit) !== 0`; Infinity everywhere when there is no feature. `out` may be passed
+ * to reuse a buffer of at least `nx·ny·nz` values.
  */
 export function squaredEdt3d(
   features: Uint8Array,
@@ -78,6 +78,7 @@ export function squaredEdt3d(
   sy: number,
   sz: number,
   out?: Float64Array,
+  bit = 0xff,
 ): Float64Array {
   const n = nx * ny * nz;
   const g = out && out.length >= n ? out : new Float64Array(n);
@@ -87,13 +88,13 @@ export function squaredEdt3d(
   for (let base = 0; base < n; base += nx) {
     let last = -Infinity;
     for (let i = 0; i < nx; i++) {
-      if (features[base + i]) last = i;
+      if (features[base + i] & bit) last = i;
       const dd = i - last;
       g[base + i] = dd === Infinity ? Infinity : wx * dd * dd;
     }
     last = Infinity;
     for (let i = nx - 1; i >= 0; i--) {
-      if (features[base + i]) last = i;
+      if (features[base + i] & bit) last = i;
       const dd = last - i;
       if (dd !== Infinity) {
         const w = wx * dd * dd;

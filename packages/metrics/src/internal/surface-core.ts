@@ -44,9 +44,7 @@ export function directedDistances(prediction: Volume, truth: Volume, label: numb
       for (let x = 0; x < bx; x++) code[dst + x] = rowP[x] | (rowT[x] << 1);
     }
   }
-  // Border detection, both masks at once.
-  const borderP = new Uint8Array(bn);
-  const borderT = new Uint8Array(bn);
+  // Border detection, both masks at once; border flags go to bits 4 (prediction) and 8 (truth) of `code`.
   let countP = 0;
   let countT = 0;
   const plane = bx * by;
@@ -55,10 +53,11 @@ export function directedDistances(prediction: Volume, truth: Volume, label: numb
       const row = bx * (y + by * z);
       for (let x = 0; x < bx; x++) {
         const i = row + x;
-        const c = code[i];
+        const c = code[i] & 3;
         if (c === 0) continue;
         // Bits of the mask(s) present in all 6 neighbours; a missing neighbour contributes 0.
         let all = c;
+        // (neighbours already visited may carry border flags in bits 4/8; `& c` below drops them)
         all &= x > 0 ? code[i - 1] : 0;
         all &= x < bx - 1 ? code[i + 1] : 0;
         all &= y > 0 ? code[i - bx] : 0;
@@ -66,22 +65,18 @@ export function directedDistances(prediction: Volume, truth: Volume, label: numb
         all &= z > 0 ? code[i - plane] : 0;
         all &= z < bz - 1 ? code[i + plane] : 0;
         const border = c & ~all;
-        if (border & 1) {
-          borderP[i] = 1;
-          countP++;
-        }
-        if (border & 2) {
-          borderT[i] = 1;
-          countT++;
-        }
+        if (border & 1) countP++;
+        if (border & 2) countT++;
+        code[i] = c | (border << 2);
       }
     }
   }
   const idxP = new Int32Array(countP);
   const idxT = new Int32Array(countT);
   for (let i = 0, a = 0, b = 0; i < bn; i++) {
-    if (borderP[i]) idxP[a++] = i;
-    if (borderT[i]) idxT[b++] = i;
+    const c = code[i];
+    if (c & 4) idxP[a++] = i;
+    if (c & 8) idxT[b++] = i;
   }
   const predictionToTruth = new Float64Array(countP);
   const truthToPrediction = new Float64Array(countT);
@@ -89,12 +84,12 @@ export function directedDistances(prediction: Volume, truth: Volume, label: numb
   let dt: Float64Array | undefined;
   if (countT === 0) predictionToTruth.fill(Infinity);
   else if (countP > 0) {
-    dt = squaredEdt3d(borderT, bx, by, bz, sx, sy, sz);
+    dt = squaredEdt3d(code, bx, by, bz, sx, sy, sz, undefined, 8);
     for (let a = 0; a < countP; a++) predictionToTruth[a] = Math.sqrt(dt[idxP[a]]);
   }
   if (countP === 0) truthToPrediction.fill(Infinity);
   else if (countT > 0) {
-    dt = squaredEdt3d(borderP, bx, by, bz, sx, sy, sz, dt);
+    dt = squaredEdt3d(code, bx, by, bz, sx, sy, sz, dt, 4);
     for (let b = 0; b < countT; b++) truthToPrediction[b] = Math.sqrt(dt[idxT[b]]);
   }
   return { predictionToTruth, truthToPrediction };
