@@ -7,6 +7,8 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
 
+#include "elementwise.h"
+
 #include <cstring>
 #include <map>
 #include <memory>
@@ -276,6 +278,70 @@ Params paramsArg(napi_env env, napi_value v) {
   return p;
 }
 
+
+// A Float32Array argument: pointer and length (any length).
+struct F32 {
+  float *data;
+  size_t length;
+};
+
+F32 f32Any(napi_env env, napi_value v, const char *name) {
+  bool is = false;
+  NAPI_OK(napi_is_typedarray(env, v, &is));
+  if (!is) throw JsError{std::string(name) + ": expected a Float32Array"};
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value ab;
+  size_t offset;
+  NAPI_OK(napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &offset));
+  if (type != napi_float32_array) throw JsError{std::string(name) + ": expected a Float32Array"};
+  return {static_cast<float *>(data), length};
+}
+
+std::vector<int64_t> dimsArg(napi_env env, napi_value v, const char *name) {
+  bool is = false;
+  NAPI_OK(napi_is_typedarray(env, v, &is));
+  if (!is) throw JsError{std::string(name) + ": expected a Float64Array"};
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value ab;
+  size_t offset;
+  NAPI_OK(napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &offset));
+  if (type != napi_float64_array) throw JsError{std::string(name) + ": expected a Float64Array"};
+  const double *d = static_cast<const double *>(data);
+  std::vector<int64_t> out(length);
+  for (size_t i = 0; i < length; i++) out[i] = static_cast<int64_t>(d[i]);
+  return out;
+}
+
+int64_t intArg(napi_env env, napi_value v) {
+  int64_t x = 0;
+  NAPI_OK(napi_get_value_int64(env, v, &x));
+  return x;
+}
+
+double numArg(napi_env env, napi_value v) {
+  double x = 0;
+  NAPI_OK(napi_get_value_double(env, v, &x));
+  return x;
+}
+
+// Checks that every index offset + idx . strides over `shape` stays inside [0, length).
+void checkSpan(const std::vector<int64_t> &shape, const std::vector<int64_t> &strides, int64_t offset, size_t length,
+               const char *name) {
+  if (shape.empty() || shape.size() != strides.size()) throw JsError{std::string(name) + ": shape/strides mismatch"};
+  int64_t lo = offset, hi = offset;
+  for (size_t i = 0; i < shape.size(); i++) {
+    if (shape[i] <= 0) throw JsError{std::string(name) + ": empty shape"};
+    int64_t ext = (shape[i] - 1) * strides[i];
+    if (ext < 0) lo += ext; else hi += ext;
+  }
+  if (lo < 0 || hi >= static_cast<int64_t>(length))
+    throw JsError{std::string(name) + ": strided view out of bounds"};
+}
+
 template <typename F>
 napi_value guarded(napi_env env, napi_callback_info info, size_t argc_expected, F f) {
   try {
@@ -383,6 +449,70 @@ napi_value Conv3dBackwardFilter(napi_env env, napi_callback_info info) {
   });
 }
 
+
+// binary(op, a, aStrides, b, bStrides, out, shape): out dense over shape (Float64Array dims/strides).
+napi_value Binary(napi_env env, napi_callback_info info) {
+  return guarded(env, info, 7, [&](napi_value *argv) {
+    int64_t op = intArg(env, argv[0]);
+    F32 a = f32Any(env, argv[1], "a");
+    auto sa = dimsArg(env, argv[2], "aStrides");
+    F32 b = f32Any(env, argv[3], "b");
+    auto sb = dimsArg(env, argv[4], "bStrides");
+    F32 out = f32Any(env, argv[5], "out");
+    auto shape = dimsArg(env, argv[6], "shape");
+    if (op < 0 || op > 3) throw JsError{"binary: op must be 0..3"};
+    checkSpan(shape, sa, 0, a.length, "a");
+    checkSpan(shape, sb, 0, b.length, "b");
+    std::vector<int64_t> so(shape.size());
+    int64_t acc = 1;
+    for (int i = static_cast<int>(shape.size()) - 1; i >= 0; i--) { so[i] = acc; acc *= shape[i]; }
+    checkSpan(shape, so, 0, out.length, "out");
+    raunet::binary(static_cast<int>(op), a.data, sa, b.data, sb, out.data, shape);
+    return undefinedValue(env);
+  });
+}
+
+// copy(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape)
+napi_value Copy(napi_env env, napi_callback_info info) {
+  return guarded(env, info, 7, [&](napi_value *argv) {
+    F32 src = f32Any(env, argv[0], "src");
+    int64_t so = intArg(env, argv[1]);
+    auto ss = dimsArg(env, argv[2], "srcStrides");
+    F32 dst = f32Any(env, argv[3], "dst");
+    int64_t doff = intArg(env, argv[4]);
+    auto ds = dimsArg(env, argv[5], "dstStrides");
+    auto shape = dimsArg(env, argv[6], "shape");
+    checkSpan(shape, ss, so, src.length, "src");
+    checkSpan(shape, ds, doff, dst.length, "dst");
+    raunet::stridedCopy(src.data + so, ss, dst.data + doff, ds, shape);
+    return undefinedValue(env);
+  });
+}
+
+// fill(dst, value)
+napi_value Fill(napi_env env, napi_callback_info info) {
+  return guarded(env, info, 2, [&](napi_value *argv) {
+    F32 dst = f32Any(env, argv[0], "dst");
+    raunet::fill(dst.data, static_cast<int64_t>(dst.length), static_cast<float>(numArg(env, argv[1])));
+    return undefinedValue(env);
+  });
+}
+
+// reduceSum(src, k1, r, k2, dst, scale): dst[o, i] = scale * sum_j src[o, j, i]
+napi_value ReduceSum(napi_env env, napi_callback_info info) {
+  return guarded(env, info, 6, [&](napi_value *argv) {
+    F32 src = f32Any(env, argv[0], "src");
+    int64_t k1 = intArg(env, argv[1]), r = intArg(env, argv[2]), k2 = intArg(env, argv[3]);
+    F32 dst = f32Any(env, argv[4], "dst");
+    double scale = numArg(env, argv[5]);
+    if (k1 < 1 || r < 1 || k2 < 1 || static_cast<size_t>(k1 * r * k2) != src.length ||
+        static_cast<size_t>(k1 * k2) != dst.length)
+      throw JsError{"reduceSum: sizes do not match the arrays"};
+    raunet::reduceSum(src.data, k1, r, k2, dst.data, static_cast<float>(scale));
+    return undefinedValue(env);
+  });
+}
+
 const char *isaName(dnnl::cpu_isa isa) {
   switch (static_cast<dnnl_cpu_isa_t>(isa)) {
     case dnnl_cpu_isa_sse41: return "sse41";
@@ -450,6 +580,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv3dBackwardFilter", nullptr, Conv3dBackwardFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"copy", nullptr, Copy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"fill", nullptr, Fill, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduceSum", nullptr, ReduceSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"clearCache", nullptr, ClearCache, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(desc) / sizeof(desc[0]), desc);

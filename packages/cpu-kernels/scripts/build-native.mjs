@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const addon = path.join(pkg, 'build', 'Release', 'raunet_cpu_kernels.node');
-const sources = ['binding.gyp', 'native/cpu_kernels.cc'].map((f) => path.join(pkg, f));
+const sources = ['binding.gyp', 'native/cpu_kernels.cc', 'native/elementwise.cc', 'native/elementwise.h'].map((f) => path.join(pkg, f));
 const force = process.argv.includes('--force');
 
 function finish(ok, reason) {

@@ -9,4 +9,4 @@ export type {
   NativeKernelsReport,
   RegisterNativeKernelsOptions,
 } from './register-native-kernels.js';
-export type { KernelCounters } from './internal/conv3d-kernels.js';
+export type { KernelCounters } from './internal/kernel-common.js';

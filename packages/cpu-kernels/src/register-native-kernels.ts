@@ -3,10 +3,32 @@ import { InvalidArgumentError } from '@raunet/core';
 import { loadAddon } from './internal/addon.js';
 import type { NativeAddon } from './internal/addon.js';
 import { makeConv3DKernel } from './internal/conv3d-kernels.js';
-import type { KernelCounters } from './internal/conv3d-kernels.js';
+import type { KernelCounters } from './internal/kernel-common.js';
+import { makeElementwiseKernel } from './internal/elementwise-kernels.js';
 
-/** Names of the tfjs `cpu` kernels this package can replace with native ones. */
-export const NATIVE_KERNEL_NAMES = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'] as const;
+/**
+ * Names of the tfjs `cpu` kernels this package can replace with native ones: 3D convolution and its two
+ * gradients (oneDNN), then, by their measured share of an RA-Unet training step, broadcasting binary ops,
+ * axis reductions and the strided copies behind slice / concat / stack gradients (OpenMP C++ loops).
+ * Float32 only; other dtypes, small tensors and uncovered cases run the original JS kernel.
+ */
+export const NATIVE_KERNEL_NAMES = [
+  'Conv3D',
+  'Conv3DBackpropInputV2',
+  'Conv3DBackpropFilterV2',
+  'Add',
+  'Sub',
+  'Multiply',
+  'RealDiv',
+  'Sum',
+  'Mean',
+  'Slice',
+  'SplitV',
+  'Unpack',
+  'PadV2',
+] as const;
+
+const CONV_KERNELS: readonly string[] = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'];
 
 /** One of {@link NATIVE_KERNEL_NAMES}. */
 export type NativeKernelName = (typeof NATIVE_KERNEL_NAMES)[number];
@@ -94,8 +116,8 @@ function report(): NativeKernelsReport {
 }
 
 /**
- * Replaces hot kernels of tfjs's `cpu` backend (3D convolution and its two gradients) with native oneDNN
- * ones, through `tf.unregisterKernel` / `tf.registerKernel`, so models and autodiff use them with no code
+ * Replaces hot kernels of tfjs's `cpu` backend ({@link NATIVE_KERNEL_NAMES}: 3D convolution and its two
+ * gradients on oneDNN, then elementwise, reduction and copy kernels) with native ones, through `tf.unregisterKernel` / `tf.registerKernel`, so models and autodiff use them with no code
  * change. Data stays the cpu backend's own Float32Arrays (NDHWC, filters `[kd, kh, kw, in, out]`).
  *
  * Never throws for a missing or broken addon: the report then has `loaded: false` and a `reason`, and
@@ -149,7 +171,8 @@ export function registerNativeKernels(options: RegisterNativeKernelsOptions = {}
   const ctx = { addon: load.addon, counters, allocate: (n: number) => new Float32Array(n) };
   for (const [name, original] of originals) {
     tf.unregisterKernel(name, 'cpu');
-    tf.registerKernel({ ...original, kernelFunc: makeConv3DKernel(name, ctx, original.kernelFunc) });
+    const make = CONV_KERNELS.includes(name) ? makeConv3DKernel : makeElementwiseKernel;
+    tf.registerKernel({ ...original, kernelFunc: make(name, ctx, original.kernelFunc) });
   }
   registered = { addon: load.addon, file: load.file, originals, counters };
   lastFailure = undefined;

@@ -16,6 +16,10 @@ export interface NativeAddon {
   conv3dForward(x: Float32Array, filter: Float32Array, y: Float32Array, params: Int32Array): void;
   conv3dBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, params: Int32Array): void;
   conv3dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
+  binary(op: number, a: Float32Array, aStrides: Float64Array, b: Float32Array, bStrides: Float64Array, out: Float32Array, shape: Float64Array): void;
+  copy(src: Float32Array, srcOffset: number, srcStrides: Float64Array, dst: Float32Array, dstOffset: number, dstStrides: Float64Array, shape: Float64Array): void;
+  fill(dst: Float32Array, value: number): void;
+  reduceSum(src: Float32Array, k1: number, r: number, k2: number, dst: Float32Array, scale: number): void;
   info(): AddonInfo;
   setThreads(n: number): void;
   clearCache(): void;

@@ -1,47 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { NativeAddon } from './addon.js';
+import type { KernelArgs, KernelContext } from './kernel-common.js';
+import { values, withFallback } from './kernel-common.js';
+import type { CpuBackendLike } from './kernel-common.js';
 import { convGeometry } from './conv-params.js';
-
-/** The parts of tfjs-backend-cpu's MathBackendCPU the kernels use. */
-export interface CpuBackendLike {
-  data: { get(dataId: object): { values?: unknown } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
-}
-
-/** Per-kernel call counters, for `nativeKernelsStatus()`. */
-export interface KernelCounters {
-  native: number;
-  fallback: number;
-  lastFallbackReason?: string;
-}
-
-type KernelArgs = Parameters<tf.KernelFunc>[0];
-
-/** Everything a native kernel needs besides its arguments. */
-export interface KernelContext {
-  addon: NativeAddon;
-  counters: Map<string, KernelCounters>;
-  allocate(size: number): Float32Array;
-}
-
-function values(backend: CpuBackendLike, t: tf.TensorInfo): Float32Array | undefined {
-  if (t.dtype !== 'float32') return undefined;
-  const v = backend.data.get(t.dataId).values;
-  return v instanceof Float32Array ? v : undefined;
-}
-
-function count(ctx: KernelContext, name: string, native: boolean, reason?: string): void {
-  let c = ctx.counters.get(name);
-  if (c === undefined) {
-    c = { native: 0, fallback: 0 };
-    ctx.counters.set(name, c);
-  }
-  if (native) c.native++;
-  else {
-    c.fallback++;
-    c.lastFallbackReason = reason;
-  }
-}
 
 /** Builds the native `kernelFunc` for `name`, falling back to `js` for what the native path does not cover. */
 export function makeConv3DKernel(name: string, ctx: KernelContext, js: tf.KernelFunc): tf.KernelFunc {
@@ -82,25 +43,5 @@ export function makeConv3DKernel(name: string, ctx: KernelContext, js: tf.Kernel
     ctx.addon.conv3dBackwardFilter(xv, dyv, dw, g.params);
     return backend.makeTensorInfo([...filterShape], 'float32', dw);
   };
-  return (args: KernelArgs) => {
-    let out: tf.TensorInfo | undefined;
-    let reason = 'unsupported case (dtype, dilations or shape)';
-    try {
-      out = run(args);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const shapes = Object.entries(args.inputs)
-        .map(([k, t]) => `${k} [${(t?.shape ?? []).join(', ')}]`)
-        .join(', ');
-      const { strides, pad, inputShape, filterShape } = (args.attrs ?? {}) as Record<string, unknown>;
-      const extra = JSON.stringify({ strides, pad, inputShape, filterShape });
-      reason = `${message} (${shapes}, ${extra})`;
-    }
-    if (out !== undefined) {
-      count(ctx, name, true);
-      return out;
-    }
-    count(ctx, name, false, reason);
-    return js(args);
-  };
+  return withFallback(name, ctx, js, run);
 }

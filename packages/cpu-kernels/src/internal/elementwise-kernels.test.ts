@@ -1,0 +1,151 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { nativeKernelsStatus, registerNativeKernels, unregisterNativeKernels } from '../index.js';
+import { collapse, MIN_NATIVE_ELEMENTS } from './elementwise-kernels.js';
+
+await tf.setBackend('cpu');
+const probe = registerNativeKernels();
+unregisterNativeKernels();
+if (!probe.loaded && process.env.CI) throw new Error(`native kernels must load in CI: ${probe.reason}`);
+const skipReason = probe.loaded ? '' : ` (SKIPPED: ${probe.reason})`;
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const int = (next: () => number, lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+
+function rand(shape: number[], next: () => number): tf.Tensor {
+  const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < v.length; i++) v[i] = next() * 4 - 2 + (next() < 0.5 ? 0.25 : -0.25);
+  return tf.tensor(v, shape);
+}
+
+/** A random rank-2..5 shape with at least MIN_NATIVE_ELEMENTS elements. */
+function bigShape(next: () => number): number[] {
+  const rank = int(next, 2, 5);
+  const shape = Array.from({ length: rank }, () => int(next, 1, 12));
+  while (shape.reduce((a, b) => a * b, 1) < MIN_NATIVE_ELEMENTS) shape[int(next, 0, rank - 1)] += 3;
+  return shape;
+}
+
+/** Runs `f` with JS kernels and with native ones; returns both results' data and shapes. */
+function both(f: () => tf.Tensor | tf.Tensor[]) {
+  const collect = () =>
+    tf.tidy(() => {
+      const r = f();
+      return (Array.isArray(r) ? r : [r]).map((t) => ({ shape: t.shape, data: t.dataSync() as Float32Array }));
+    });
+  const js = collect();
+  registerNativeKernels();
+  const native = collect();
+  const calls = nativeKernelsStatus().calls;
+  unregisterNativeKernels();
+  return { js, native, calls };
+}
+
+describe('collapse', () => {
+  it('merges contiguous dims and drops size-1 dims', () => {
+    const c = collapse([2, 1, 3, 4], [[12, 12, 4, 1], [0, 0, 0, 1]]);
+    expect(Array.from(c.shape)).toEqual([6, 4]);
+    expect(c.strides.map((s) => Array.from(s))).toEqual([[4, 1], [0, 1]]);
+    const all = collapse([1, 1], [[1, 1]]);
+    expect(Array.from(all.shape)).toEqual([1]);
+  });
+});
+
+describe.skipIf(!probe.loaded)(`native elementwise, reduction and copy kernels${skipReason}`, () => {
+  it('binary ops with broadcasting equal the JS kernels exactly (16 random cases)', () => {
+    const next = rng(11);
+    for (let k = 0; k < 16; k++) {
+      const shape = bigShape(next);
+      // the other operand: same shape, some dims set to 1, maybe fewer leading dims; sometimes swapped
+      let other = shape.map((d) => (next() < 0.4 ? 1 : d));
+      if (next() < 0.3) other = other.slice(int(next, 0, other.length - 1));
+      const swap = next() < 0.3;
+      const op = (['add', 'sub', 'mul', 'div'] as const)[k % 4];
+      const seed = int(next, 0, 1e9);
+      const { js, native, calls } = both(() => {
+        const n2 = rng(seed);
+        const a = rand(shape, n2);
+        const b = rand(other, n2);
+        return swap ? tf[op](b, a) : tf[op](a, b);
+      });
+      expect(native[0].shape, `${op} ${String(shape)} ${String(other)}`).toEqual(js[0].shape);
+      expect(native[0].data, `${op} ${String(shape)} ${String(other)} swap ${swap}`).toEqual(js[0].data);
+      const kernel = { add: 'Add', sub: 'Sub', mul: 'Multiply', div: 'RealDiv' }[op];
+      expect(calls[kernel].native).toBe(1);
+    }
+  });
+
+  it('Sum and Mean over random axes (keepDims or not) match the JS kernels', () => {
+    const next = rng(12);
+    let nativeCalls = 0;
+    for (let k = 0; k < 30; k++) {
+      const shape = bigShape(next);
+      const axes = shape.map((_, i) => i).filter(() => next() < 0.5);
+      if (axes.length === 0) axes.push(shape.length - 1);
+      const keepDims = next() < 0.5;
+      const mean = next() < 0.5;
+      const seed = int(next, 0, 1e9);
+      const { js, native, calls } = both(() => {
+        const x = rand(shape, rng(seed));
+        return mean ? tf.mean(x, axes, keepDims) : tf.sum(x, axes, keepDims);
+      });
+      nativeCalls += calls[mean ? 'Mean' : 'Sum']?.native ?? 0;
+      expect(native[0].shape).toEqual(js[0].shape);
+      const scale = Math.max(1, ...Array.from(js[0].data, Math.abs));
+      native[0].data.forEach((v, i) => expect(Math.abs(v - js[0].data[i]) / scale, `${String(shape)} ${String(axes)}`).toBeLessThan(1e-5));
+    }
+    // cases with reduced dims that are not adjacent fall back to JS; most are native
+    expect(nativeCalls).toBeGreaterThan(15);
+  });
+
+  it('Slice, SplitV (concat gradient), Unpack (stack gradient) and PadV2 copy exactly what the JS kernels copy', () => {
+    const next = rng(13);
+    for (let k = 0; k < 6; k++) {
+      const shape = bigShape(next);
+      const axis = int(next, 0, shape.length - 1);
+      const begin = shape.map((d) => int(next, 0, Math.max(0, d - 1) >> 1));
+      const size = shape.map((d, i) => (next() < 0.3 ? -1 : Math.max(1, d - begin[i] - int(next, 0, 1))));
+      const n = shape[axis];
+      const first = int(next, 1, Math.max(1, n - 1));
+      const splits = n > 1 ? [first, n - first] : [1];
+      const paddings = shape.map((): [number, number] => [int(next, 0, 2), int(next, 0, 2)]);
+      const value = next() < 0.5 ? 0 : 1.5;
+      const seed = int(next, 0, 1e9);
+      const { js, native } = both(() => {
+        const x = rand(shape, rng(seed));
+        return [tf.slice(x, begin, size), ...tf.split(x, splits, axis), ...tf.unstack(x, axis), tf.pad(x, paddings, value)];
+      });
+      expect(native.length).toBe(js.length);
+      native.forEach((t, i) => {
+        expect(t.shape).toEqual(js[i].shape);
+        expect(t.data, `${String(shape)} output ${i}`).toEqual(js[i].data);
+      });
+    }
+  });
+
+  it('gradients through slice, concat, stack and broadcasting ops equal the JS ones', () => {
+    const next = rng(14);
+    const x = rand([2, 8, 16, 16, 8], next);
+    const s = rand([8], next);
+    const loss = (v: tf.Tensor) => {
+      const a = tf.slice(v, [0, 1, 0, 0, 0], [2, 7, 16, 16, 8]);
+      const b = tf.concat([a, tf.slice(v, [0, 0, 0, 0, 0], [2, 1, 16, 16, 8])], 1);
+      const c = tf.stack([tf.mul(b, s), tf.div(b, tf.add(s, 3))], 2);
+      return tf.mean(tf.sum(tf.square(tf.sub(c, 0.5)), [1, 2, 3]));
+    };
+    const { js, native, calls } = both(() => tf.grad(loss)(x));
+    const scale = Math.max(...Array.from(js[0].data, Math.abs));
+    native[0].data.forEach((v, i) => expect(Math.abs(v - js[0].data[i]) / scale).toBeLessThan(1e-5));
+    for (const n of ['Slice', 'SplitV', 'Unpack', 'PadV2', 'Multiply', 'Sum']) expect(calls[n]?.native, `${n} ${calls[n]?.lastFallbackReason}`).toBeGreaterThan(0);
+    tf.dispose([x, s]);
+  });
+});

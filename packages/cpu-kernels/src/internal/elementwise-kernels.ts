@@ -1,0 +1,159 @@
+import * as tf from '@tensorflow/tfjs';
+import type { CpuBackendLike, KernelArgs, KernelContext } from './kernel-common.js';
+import { values, withFallback } from './kernel-common.js';
+
+/** Below this many output elements the JS kernels are as fast: they are used unchanged. */
+export const MIN_NATIVE_ELEMENTS = 1 << 14;
+
+const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 };
+
+/** Kernel names served by this module. */
+export const ELEMENTWISE_KERNELS = ['Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Slice', 'SplitV', 'Unpack', 'PadV2'] as const;
+
+const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+function denseStrides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/**
+ * Drops size-1 dims and merges neighbours that are contiguous for every stride set, so the native loop
+ * gets few, long dims. Returns at least one dim.
+ */
+export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: Float64Array; strides: Float64Array[] } {
+  const keep = shape.map((_, i) => i).filter((i) => shape[i] !== 1);
+  let dims = keep.map((i) => shape[i]);
+  let ss = strides.map((s) => keep.map((i) => s[i]));
+  if (dims.length === 0) {
+    dims = [1];
+    ss = strides.map(() => [0]);
+  }
+  const outDims: number[] = [dims[dims.length - 1]];
+  const outStrides = ss.map((s) => [s[s.length - 1]]);
+  for (let i = dims.length - 2; i >= 0; i--) {
+    const mergeable = ss.every((s, k) => s[i] === outStrides[k][0] * outDims[0]);
+    if (mergeable) outDims[0] *= dims[i];
+    else {
+      outDims.unshift(dims[i]);
+      ss.forEach((s, k) => outStrides[k].unshift(s[i]));
+    }
+  }
+  return { shape: Float64Array.from(outDims), strides: outStrides.map((s) => Float64Array.from(s)) };
+}
+
+function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
+  const pad = outShape.length - shape.length;
+  const full = [...new Array<number>(pad).fill(1), ...shape];
+  const dense = denseStrides(full);
+  return full.map((d, i) => (d === 1 && outShape[i] !== 1 ? 0 : dense[i]));
+}
+
+function copyRegion(
+  ctx: KernelContext,
+  src: Float32Array,
+  srcOffset: number,
+  srcStrides: readonly number[],
+  dst: Float32Array,
+  dstOffset: number,
+  dstStrides: readonly number[],
+  shape: readonly number[],
+): void {
+  if (size(shape) === 0) return;
+  const c = collapse(shape, [srcStrides, dstStrides]);
+  ctx.addon.copy(src, srcOffset, c.strides[0], dst, dstOffset, c.strides[1], c.shape);
+}
+
+/** Builds the native `kernelFunc` for one of {@link ELEMENTWISE_KERNELS}, with `js` as the fallback. */
+export function makeElementwiseKernel(name: string, ctx: KernelContext, js: tf.KernelFunc): tf.KernelFunc {
+  const run = (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] | undefined => {
+    const backend = args.backend as CpuBackendLike;
+    const attrs = (args.attrs ?? {}) as Record<string, unknown>;
+    if (name in BINARY_OPS) {
+      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const av = values(backend, a);
+      const bv = values(backend, b);
+      if (av === undefined || bv === undefined) return undefined;
+      const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      const n = size(outShape);
+      if (n < MIN_NATIVE_ELEMENTS) return undefined;
+      const c = collapse(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
+      const out = ctx.allocate(n);
+      ctx.addon.binary(BINARY_OPS[name], av, c.strides[0], bv, c.strides[1], out, c.shape);
+      return backend.makeTensorInfo(outShape, 'float32', out);
+    }
+    // Unpack names its input `value`, the others `x`
+    const x = (name === 'Unpack' ? args.inputs.value : args.inputs.x) as tf.TensorInfo;
+    const xv = values(backend, x);
+    if (xv === undefined || size(x.shape) < MIN_NATIVE_ELEMENTS) return undefined;
+    const xStrides = denseStrides(x.shape);
+    if (name === 'Sum' || name === 'Mean') {
+      const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
+      if (axes.length === 0) return undefined;
+      // [k1, r, k2] view: the reduced dims (ignoring size-1 dims) must be adjacent.
+      const big = x.shape.map((d, i) => ({ d, reduced: axes.includes(i) })).filter((e) => e.d !== 1);
+      const first = big.findIndex((e) => e.reduced);
+      const last = big.length - 1 - [...big].reverse().findIndex((e) => e.reduced);
+      let k1 = 1;
+      let r = 1;
+      let k2 = 1;
+      if (first >= 0) {
+        if (big.slice(first, last + 1).some((e) => !e.reduced)) return undefined;
+        k1 = size(big.slice(0, first).map((e) => e.d));
+        r = size(big.slice(first, last + 1).map((e) => e.d));
+        k2 = size(big.slice(last + 1).map((e) => e.d));
+      } else {
+        k1 = size(x.shape);
+      }
+      const outShape = attrs.keepDims
+        ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+        : x.shape.filter((_, i) => !axes.includes(i));
+      const out = ctx.allocate(k1 * k2);
+      const reduceSize = size(axes.map((i) => x.shape[i]));
+      ctx.addon.reduceSum(xv, k1, r, k2, out, name === 'Mean' ? 1 / reduceSize : 1);
+      return backend.makeTensorInfo(outShape, 'float32', out);
+    }
+    if (name === 'Slice') {
+      const [begin, sliceSize] = tf.slice_util.parseSliceParams(x, attrs.begin as number[], attrs.size as number[]);
+      // contiguous slices are a cheap subarray in the JS kernel already
+      if (tf.slice_util.isSliceContinous(x.shape, begin, sliceSize)) return undefined;
+      const out = ctx.allocate(size(sliceSize));
+      const offset = begin.reduce((s, b, i) => s + b * xStrides[i], 0);
+      copyRegion(ctx, xv, offset, xStrides, out, 0, denseStrides(sliceSize), sliceSize);
+      return backend.makeTensorInfo(sliceSize, 'float32', out);
+    }
+    if (name === 'SplitV' || name === 'Unpack') {
+      const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
+      const sizes =
+        name === 'SplitV'
+          ? tf.backend_util.prepareSplitSize(x, attrs.numOrSizeSplits as number | number[], axis)
+          : new Array<number>(x.shape[axis]).fill(1);
+      let start = 0;
+      return sizes.map((s) => {
+        const shape = x.shape.slice();
+        shape[axis] = s;
+        const out = ctx.allocate(size(shape));
+        copyRegion(ctx, xv, start * xStrides[axis], xStrides, out, 0, denseStrides(shape), shape);
+        start += s;
+        const outShape = name === 'Unpack' ? shape.filter((_, i) => i !== axis) : shape;
+        return backend.makeTensorInfo(outShape, 'float32', out);
+      });
+    }
+    // PadV2
+    const paddings = attrs.paddings as [number, number][];
+    const constantValue = (attrs.constantValue as number | undefined) ?? 0;
+    const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
+    const out = ctx.allocate(size(outShape));
+    if (constantValue !== 0) ctx.addon.fill(out, constantValue);
+    const outStrides = denseStrides(outShape);
+    const offset = paddings.reduce((s, p, i) => s + p[0] * outStrides[i], 0);
+    copyRegion(ctx, xv, 0, xStrides, out, offset, outStrides, x.shape);
+    return backend.makeTensorInfo(outShape, 'float32', out);
+  };
+  return withFallback(name, ctx, js, run);
+}

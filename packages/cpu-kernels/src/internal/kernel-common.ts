@@ -1,0 +1,74 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { NativeAddon } from './addon.js';
+
+/** The parts of tfjs-backend-cpu's MathBackendCPU the kernels use. */
+export interface CpuBackendLike {
+  data: { get(dataId: object): { values?: unknown } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
+}
+
+/** Per-kernel call counters, for `nativeKernelsStatus()`. */
+export interface KernelCounters {
+  native: number;
+  fallback: number;
+  lastFallbackReason?: string;
+}
+
+export type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/** Everything a native kernel needs besides its arguments. */
+export interface KernelContext {
+  addon: NativeAddon;
+  counters: Map<string, KernelCounters>;
+  allocate(size: number): Float32Array;
+}
+
+export function values(backend: CpuBackendLike, t: tf.TensorInfo): Float32Array | undefined {
+  if (t.dtype !== 'float32') return undefined;
+  const v = backend.data.get(t.dataId).values;
+  return v instanceof Float32Array ? v : undefined;
+}
+
+export function count(ctx: KernelContext, name: string, native: boolean, reason?: string): void {
+  let c = ctx.counters.get(name);
+  if (c === undefined) {
+    c = { native: 0, fallback: 0 };
+    ctx.counters.set(name, c);
+  }
+  if (native) c.native++;
+  else {
+    c.fallback++;
+    c.lastFallbackReason = reason;
+  }
+}
+
+/**
+ * Wraps a native kernel body: `run` returns `undefined` for a case it does not cover (or throws), and the
+ * JS kernel `js` then runs instead; calls are counted either way.
+ */
+export function withFallback(
+  name: string,
+  ctx: KernelContext,
+  js: tf.KernelFunc,
+  run: (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[] | undefined,
+): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    let out: tf.TensorInfo | tf.TensorInfo[] | undefined;
+    let reason = 'unsupported case (dtype, size, dilations or shape)';
+    try {
+      out = run(args);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const shapes = Object.entries(args.inputs)
+        .map(([k, t]) => `${k} [${(t?.shape ?? []).join(', ')}]`)
+        .join(', ');
+      reason = `${message} (${shapes}, attrs ${JSON.stringify(args.attrs ?? {})})`;
+    }
+    if (out !== undefined) {
+      count(ctx, name, true);
+      return out;
+    }
+    count(ctx, name, false, reason);
+    return js(args);
+  };
+}
