@@ -211,8 +211,8 @@ describe('generatePhantom: lesions', () => {
 
   it('places lesions mostly peripheral and posterior, with varied sizes (over several seeds)', () => {
     const rng = new Rng(99);
-    const lesionDistances: number[] = [];
-    const randomDistances: number[] = [];
+    const lesionRatios: number[] = [];
+    const randomRatios: number[] = [];
     let posterior = 0;
     let total = 0;
     const volumes: number[] = [];
@@ -220,21 +220,34 @@ describe('generatePhantom: lesions', () => {
       const r = generatePhantom({ dims: [72, 72, 40], spacing: [5, 5, 7.5], seed, lesions: 6, noiseStd: 0, blur: false, vessels: false });
       const [nx, ny, nz] = r.lung.dims;
       const lung = r.lung.data;
-      // In-plane distance (mm) from a lung voxel to the nearest non-lung voxel of its slice, brute force.
-      const dist = (i: number, j: number, k: number): number => {
-        let best = Infinity;
-        for (let dj = -20; dj <= 20; dj++) {
-          for (let di = -20; di <= 20; di++) {
-            const d = Math.hypot(di, dj) * 5;
-            if (d >= best) continue;
-            const ii = i + di;
-            const jj = j + dj;
-            if (ii < 0 || jj < 0 || ii >= nx || jj >= ny || !lung[ii + nx * (jj + ny * k)]) best = d;
+      const tissue = r.tissue.data;
+      // Peripherality of an in-plane point: its distance from the body's centre in that slice divided by
+      // the distance from the centre to the outermost lung voxel on the same ray (1 = at the chest wall).
+      const ratio = (x: number, y: number, k: number): number => {
+        let sx = 0;
+        let sy = 0;
+        let n = 0;
+        for (let j = 0; j < ny; j++)
+          for (let i = 0; i < nx; i++) {
+            const t = tissue[i + nx * (j + ny * k)];
+            if (t !== PhantomTissue.Air && t !== PhantomTissue.Table) {
+              sx += i;
+              sy += j;
+              n++;
+            }
           }
+        const [cx, cy] = [sx / n, sy / n];
+        const len = Math.hypot(x - cx, y - cy) || 1;
+        let edge = 0;
+        for (let t = 0; t < 2 * nx; t += 0.25) {
+          const i = Math.round(cx + ((x - cx) / len) * t);
+          const j = Math.round(cy + ((y - cy) / len) * t);
+          if (i < 0 || j < 0 || i >= nx || j >= ny) break;
+          if (lung[i + nx * (j + ny * k)]) edge = t;
         }
-        return best;
+        return len / Math.max(edge, 1e-9);
       };
-      // Mean j of each lung (left = larger i half of the body, the patient's left).
+      // Mean j of each lung (the patient's left lung is at larger i).
       const sideJ = { left: { s: 0, n: 0 }, right: { s: 0, n: 0 } };
       for (let k = 0; k < nz; k++)
         for (let j = 0; j < ny; j++)
@@ -245,12 +258,11 @@ describe('generatePhantom: lesions', () => {
               side.n++;
             }
       for (const l of r.lesions) {
-        const [i, j, k] = l.centroidVoxel.map(Math.round);
-        const side = i >= nx / 2 ? sideJ.left : sideJ.right;
+        const [ci, cj, ck] = l.centroidVoxel;
+        const side = ci >= nx / 2 ? sideJ.left : sideJ.right;
         total++;
-        if (l.centroidVoxel[1] > side.s / side.n) posterior++;
-        if (lung[i + nx * (j + ny * k)]) lesionDistances.push(dist(i, j, k));
-        else lesionDistances.push(0);
+        if (cj > side.s / side.n) posterior++;
+        lesionRatios.push(ratio(ci, cj, Math.round(ck)));
         volumes.push(l.volumeMl);
       }
       for (let n = 0; n < 40; ) {
@@ -258,14 +270,17 @@ describe('generatePhantom: lesions', () => {
         const j = rng.int(0, ny);
         const k = rng.int(0, nz);
         if (!lung[i + nx * (j + ny * k)]) continue;
-        randomDistances.push(dist(i, j, k));
+        randomRatios.push(ratio(i, j, k));
         n++;
       }
     }
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const outer = (xs: number[]): number => xs.filter((x) => x > 0.7).length / xs.length;
     expect(total).toBeGreaterThan(30);
     expect(posterior / total).toBeGreaterThan(0.6);
-    expect(median(lesionDistances)).toBeLessThan(median(randomDistances));
+    expect(outer(lesionRatios)).toBeGreaterThan(0.8);
+    expect(outer(lesionRatios)).toBeGreaterThan(outer(randomRatios) + 0.15);
+    expect(mean(lesionRatios)).toBeGreaterThan(mean(randomRatios) + 0.05);
     expect(Math.max(...volumes) / Math.min(...volumes)).toBeGreaterThan(20);
   });
 });

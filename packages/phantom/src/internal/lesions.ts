@@ -86,7 +86,7 @@ export function drawLesions(
     let seed: [number, number, number] | undefined;
     let periph = 0;
     let post = 0;
-    const uniformPick = rng.chance(0.15);
+    const uniformPick = rng.chance(0.1);
     for (let attempt = 0; attempt < 400 && !seed; attempt++) {
       const i = rng.int(bi0, bi1 + 1);
       const j = rng.int(bj0, bj1 + 1);
@@ -99,7 +99,7 @@ export function drawLesions(
       const pe = Math.min(1, maps.r[p] / Math.max(rc, 1));
       const po = Math.min(1, Math.max(0, (f.v(j) + a.bodyB * 0.6) / (a.bodyB * 0.6 + vb + 20)));
       const low = Math.min(1, Math.max(0, (a.wApex - w) / a.lungHeight));
-      const weight = uniformPick ? 1 : Math.pow(pe, 6) * (0.2 + 0.8 * po * po) * (0.5 + 0.5 * low);
+      const weight = uniformPick ? 1 : Math.pow(pe, 6) * (0.08 + 0.92 * po * po * po) * (0.5 + 0.5 * low);
       if (rng.uniform() < weight) {
         seed = [i, j, k];
         periph = pe;
