@@ -99,6 +99,12 @@ describe('surface metrics, hand-known', () => {
     expect(hausdorff(vol(p, dims), vol(t, dims))).toBe(11);
   });
 
+  it('works on 2D masks (dims [nx, ny]) with the in-plane spacing', () => {
+    const a = createVolume({ data: Uint8Array.from([1, 0, 0, 0, 0, 0]), dims: [3, 2], spacing: [0.5, 4] });
+    const b = createVolume({ data: Uint8Array.from([0, 0, 0, 0, 0, 1]), dims: [3, 2], spacing: [0.5, 4] });
+    expect(hausdorff(a, b)).toBeCloseTo(Math.hypot(1, 4), 12);
+  });
+
   it('border voxels: the volume edge counts as background', () => {
     // A full 3x3x3 volume: every voxel except the centre is a border voxel.
     const full = vol(new Uint8Array(27).fill(1), [3, 3, 3]);

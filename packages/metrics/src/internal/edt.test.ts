@@ -43,6 +43,35 @@ describe('squaredEdt3d (Felzenszwalb-Huttenlocher with spacing)', () => {
     );
   });
 
+  it('with a query bit, is exact at the query points (lines without queries skipped)', () => {
+    fc.assert(
+      fc.property(
+        maskArb,
+        fc.integer({ min: 17, max: 40 }),
+        fc.integer(),
+        ({ spacing }, nx, seed) => {
+          const dims: Dims = [nx, 5, 4];
+          const n = nx * 20;
+          const m = new Uint8Array(n);
+          let s = seed >>> 0 || 7;
+          for (let i = 0; i < n; i++) {
+            s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+            const r = s / 4294967296;
+            m[i] = (r < 0.08 ? 1 : 0) | (r > 0.97 ? 2 : 0); // bit 1 features, bit 2 queries
+          }
+          const got = squaredEdt3d(m, ...dims, ...spacing, undefined, 1, 2);
+          const want = bruteSquaredEdt(Uint8Array.from(m, (x) => x & 1), dims, spacing);
+          for (let i = 0; i < n; i++) {
+            if (!(m[i] & 2)) continue;
+            if (want[i] === Infinity) expect(got[i]).toBe(Infinity);
+            else expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-9 * Math.max(1, want[i]));
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it('gives hand-known distances along each axis with spacing [0.5, 2, 5]', () => {
     const dims: Dims = [5, 4, 3];
     const m = new Uint8Array(60);

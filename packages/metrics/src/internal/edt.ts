@@ -68,6 +68,9 @@ const BLOCK = 16;
  * Squared distance in mm² from every voxel of an `nx × ny × nz` grid (x fastest) to the nearest voxel
  * with `(features[i] & bit) !== 0`; Infinity everywhere when there is no feature. `out` may be passed
  * to reuse a buffer of at least `nx·ny·nz` values.
+ *
+ * With `queryBit`, the result is exact only where `(features[i] & queryBit) !== 0` (the points whose
+ * distances the caller will read): the y and z passes skip the lines that cannot reach such a point.
  */
 export function squaredEdt3d(
   features: Uint8Array,
@@ -79,9 +82,24 @@ export function squaredEdt3d(
   sz: number,
   out?: Float64Array,
   bit = 0xff,
+  queryBit = 0,
 ): Float64Array {
   const n = nx * ny * nz;
   const g = out && out.length >= n ? out : new Float64Array(n);
+  const plane = nx * ny;
+  // Columns (x, y) holding a query point, and x positions holding one (all when no query is given).
+  const column = new Uint8Array(plane);
+  const xs = new Uint8Array(nx);
+  if (queryBit) {
+    for (let i = 0, c = 0; i < n; i++, c++) {
+      if (c === plane) c = 0;
+      if (features[i] & queryBit) column[c] = 1;
+    }
+    for (let c = 0; c < plane; c++) if (column[c]) xs[c % nx] = 1;
+  } else {
+    column.fill(1);
+    xs.fill(1);
+  }
   // x pass: f ∈ {0, ∞}, so the 1D transform is the distance to the nearest feature in the row
   // (two sweeps), squared and weighted.
   const wx = sx * sx;
@@ -113,6 +131,7 @@ export function squaredEdt3d(
       const slab = nx * ny * zz;
       for (let x0 = 0; x0 < nx; x0 += BLOCK) {
         const m = Math.min(BLOCK, nx - x0);
+        if (!anySet(xs, x0, m)) continue;
         for (let j = 0; j < ny; j++) {
           const row = slab + nx * j + x0;
           for (let t = 0; t < m; t++) fin[t * ny + j] = g[row + t];
@@ -128,9 +147,9 @@ export function squaredEdt3d(
   // z pass: lines of stride nx·ny, BLOCK neighbouring voxels of a plane at a time.
   if (nz > 1) {
     const wz = sz * sz;
-    const plane = nx * ny;
     for (let p0 = 0; p0 < plane; p0 += BLOCK) {
       const m = Math.min(BLOCK, plane - p0);
+      if (!anySet(column, p0, m)) continue;
       for (let k = 0; k < nz; k++) {
         const o = p0 + plane * k;
         for (let t = 0; t < m; t++) fin[t * nz + k] = g[o + t];
@@ -143,4 +162,9 @@ export function squaredEdt3d(
     }
   }
   return g;
+}
+
+function anySet(flags: Uint8Array, from: number, count: number): boolean {
+  for (let i = from; i < from + count; i++) if (flags[i]) return true;
+  return false;
 }

@@ -139,9 +139,11 @@ export function scanPair(prediction: Volume, truth: Volume, label: number | unde
   return { grid, tp, fp, fn, tn, box };
 }
 
-type IntegerArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+/** Integer voxel arrays (the fast paths). */
+export type IntegerArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
-function isIntegerArray(a: Volume['data']): boolean {
+/** True for integer typed arrays of at most 32 bits. */
+export function isIntegerArray(a: Volume['data']): boolean {
   return (
     a instanceof Uint8Array ||
     a instanceof Int16Array ||

@@ -1,6 +1,6 @@
 import type { Volume } from '@raunet/core';
 import { squaredEdt3d } from './edt.js';
-import { binarizeRowwise, type PairScan } from './mask.js';
+import { binarizeRowwise, isIntegerArray, type IntegerArray, type PairScan } from './mask.js';
 
 /** Directed surface distances (mm) of a mask pair, one value per border voxel. */
 export interface DirectedDistances {
@@ -11,6 +11,18 @@ export interface DirectedDistances {
 }
 
 const EMPTY = new Float64Array(0);
+
+// The distance map of the last call, held weakly: consecutive evaluations (a loop over a set) reuse it
+// instead of paying for a fresh large allocation each time, and the GC may free it between them.
+let scratch: WeakRef<Float64Array> | undefined;
+
+function scratchFloat64(n: number): Float64Array {
+  const held = scratch?.deref();
+  if (held && held.length >= n && held.length <= 2 * n) return held;
+  const fresh = new Float64Array(n);
+  scratch = new WeakRef(fresh);
+  return fresh;
+}
 
 /**
  * Border voxels and their distances, computed inside the bounding box of the union of both masks
@@ -31,18 +43,24 @@ export function directedDistances(prediction: Volume, truth: Volume, label: numb
   const bn = bx * by * bz;
   // bit 1: prediction, bit 2: truth.
   const code = new Uint8Array(bn);
-  const readP = binarizeRowwise(prediction, label);
-  const readT = binarizeRowwise(truth, label);
-  const rowP = new Uint8Array(bx);
-  const rowT = new Uint8Array(bx);
-  for (let z = 0; z < bz; z++) {
-    for (let y = 0; y < by; y++) {
-      const src = box.x0 + nx * (box.y0 + y + ny * (box.z0 + z));
-      readP(src, bx, rowP);
-      readT(src, bx, rowT);
-      const dst = bx * (y + by * z);
-      for (let x = 0; x < bx; x++) code[dst + x] = rowP[x] | (rowT[x] << 1);
+  if (isIntegerArray(prediction.data) && isIntegerArray(truth.data)) {
+    const pd = prediction.data as IntegerArray;
+    const td = truth.data as IntegerArray;
+    const useLabel = label !== undefined;
+    const L = label ?? 0;
+    for (let z = 0; z < bz; z++) {
+      for (let y = 0; y < by; y++) {
+        const src = box.x0 + nx * (box.y0 + y + ny * (box.z0 + z));
+        const dst = bx * (y + by * z);
+        if (useLabel) {
+          for (let x = 0; x < bx; x++) code[dst + x] = (pd[src + x] === L ? 1 : 0) | (td[src + x] === L ? 2 : 0);
+        } else {
+          for (let x = 0; x < bx; x++) code[dst + x] = (pd[src + x] !== 0 ? 1 : 0) | (td[src + x] !== 0 ? 2 : 0);
+        }
+      }
     }
+  } else {
+    fillCodeGeneric(prediction, truth, label, code, scan, bx, by, bz);
   }
   // Border detection, both masks at once; border flags go to bits 4 (prediction) and 8 (truth) of `code`.
   let countP = 0;
@@ -84,13 +102,41 @@ export function directedDistances(prediction: Volume, truth: Volume, label: numb
   let dt: Float64Array | undefined;
   if (countT === 0) predictionToTruth.fill(Infinity);
   else if (countP > 0) {
-    dt = squaredEdt3d(code, bx, by, bz, sx, sy, sz, undefined, 8);
+    dt = squaredEdt3d(code, bx, by, bz, sx, sy, sz, scratchFloat64(bn), 8, 4);
     for (let a = 0; a < countP; a++) predictionToTruth[a] = Math.sqrt(dt[idxP[a]]);
   }
   if (countP === 0) truthToPrediction.fill(Infinity);
   else if (countT > 0) {
-    dt = squaredEdt3d(code, bx, by, bz, sx, sy, sz, dt, 4);
+    dt = squaredEdt3d(code, bx, by, bz, sx, sy, sz, dt ?? scratchFloat64(bn), 4, 8);
     for (let b = 0; b < countT; b++) truthToPrediction[b] = Math.sqrt(dt[idxT[b]]);
   }
   return { predictionToTruth, truthToPrediction };
+}
+
+/** Fills the crop codes (bit 1 prediction, bit 2 truth) for any voxel type, through row readers. */
+function fillCodeGeneric(
+  prediction: Volume,
+  truth: Volume,
+  label: number | undefined,
+  code: Uint8Array,
+  scan: PairScan,
+  bx: number,
+  by: number,
+  bz: number,
+): void {
+  const { box, grid } = scan;
+  const { nx, ny } = grid;
+  const readP = binarizeRowwise(prediction, label);
+  const readT = binarizeRowwise(truth, label);
+  const rowP = new Uint8Array(bx);
+  const rowT = new Uint8Array(bx);
+  for (let z = 0; z < bz; z++) {
+    for (let y = 0; y < by; y++) {
+      const src = box.x0 + nx * (box.y0 + y + ny * (box.z0 + z));
+      readP(src, bx, rowP);
+      readT(src, bx, rowT);
+      const dst = bx * (y + by * z);
+      for (let x = 0; x < bx; x++) code[dst + x] = rowP[x] | (rowT[x] << 1);
+    }
+  }
 }
