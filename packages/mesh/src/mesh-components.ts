@@ -46,10 +46,15 @@ export function labelComponents(mask: Volume, options: LabelComponentsOptions = 
   const [nx, ny, nz] = field.dims;
   const plane = nx * ny;
   const inside = new Uint8Array(plane * nz);
-  const buf = new Float32Array(plane);
-  for (let z = 0; z < nz; z++) {
-    field.fill(z, buf);
-    for (let i = 0; i < plane; i++) if (buf[i] > field.level) inside[z * plane + i] = 1;
+  if (field.fillInside) {
+    const rows = new Int32Array(ny + 2);
+    for (let z = 0; z < nz; z++) field.fillInside(z, inside, z * plane, nx, rows);
+  } else {
+    const buf = new Float32Array(plane);
+    for (let z = 0; z < nz; z++) {
+      field.fill(z, buf);
+      for (let i = 0; i < plane; i++) if (buf[i] > field.level) inside[z * plane + i] = 1;
+    }
   }
   const offsets: [number, number, number][] = [];
   for (let dz = -1; dz <= 1; dz++)
