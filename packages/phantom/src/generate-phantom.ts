@@ -52,7 +52,7 @@ export interface GeneratePhantomOptions {
   noiseStd?: number;
   /** Apply the partial-volume blur (separable `[1, 2, 1] / 4` along each axis) before the noise. @defaultValue true */
   blur?: boolean;
-  /** Mean HU of normal lung parenchyma before vessels (a gravity gradient of ±27 HU is added). @defaultValue -880 */
+  /** Mean HU of normal lung parenchyma before vessels (a gravity gradient of ±27 HU is added). @defaultValue -890 */
   lungHu?: number;
   /** Draw pulmonary vessels and airways (branching tubes). @defaultValue true */
   vessels?: boolean;
@@ -174,7 +174,7 @@ function resolveOptions(options: GeneratePhantomOptions, rng: Rng): ResolvedPhan
   else fail('lesions', "an integer in [0, 1000] or 'none'", options.lesions);
   const noiseStd = options.noiseStd ?? 15;
   if (!(Number.isFinite(noiseStd) && noiseStd >= 0 && noiseStd <= 1000)) fail('noiseStd', 'a number of HU in [0, 1000]', noiseStd);
-  const lungHu = options.lungHu ?? -880;
+  const lungHu = options.lungHu ?? -890;
   if (!(Number.isFinite(lungHu) && lungHu >= -1000 && lungHu <= -500)) fail('lungHu', 'HU in [-1000, -500]', lungHu);
   return {
     dims: [dims[0], dims[1], dims[2]],
@@ -265,9 +265,9 @@ function drawTubularAnatomy(a: Anatomy, f: Frame, rng: Rng, base: BaseVolumes, m
     radius,
     length,
     minRadius,
-    maxGenerations: 11,
-    major: 0.84,
-    minor: 0.64,
+    maxGenerations: 13,
+    major: 0.88,
+    minor: 0.7,
     maxSegments: 700,
   });
   const minVessel = Math.max(0.55, 0.3 * minVoxel);
@@ -284,6 +284,7 @@ function drawTubularAnatomy(a: Anatomy, f: Frame, rng: Rng, base: BaseVolumes, m
     const pa = side > 0 ? leftPA : rightPA;
     const pv = side > 0 ? leftVein : rightVein;
     const br = side > 0 ? leftBronchus : rightBronchus;
+    // Fixed main directions (upper, lateral, lower lobes) plus random ones to fill the lung.
     const arteries: Vec[] = [
       [0.5 * side, 0.2, 0.85],
       [0.9 * side, -0.3, 0.0],
@@ -295,14 +296,18 @@ function drawTubularAnatomy(a: Anatomy, f: Frame, rng: Rng, base: BaseVolumes, m
       [0.7 * side, 0.1, 0.6],
       [0.9 * side, 0.5, -0.1],
     ];
+    for (let n = 0; n < 4; n++) {
+      arteries.push([side * rng.uniform(0.3, 1), rng.uniform(-0.7, 0.7), rng.uniform(-0.9, 0.9)]);
+      veins.push([side * rng.uniform(0.3, 1), rng.uniform(-0.5, 0.8), rng.uniform(-0.9, 0.5)]);
+    }
     const bronchi: Vec[] = [
       [0.4 * side, 0.1, 0.9],
       [0.8 * side, -0.3, -0.3],
       [0.45 * side, 0.45, -0.75],
     ];
     const segments: Segment[] = [];
-    for (const d of arteries) segments.push(...growTree(rng, pa, d, treeOptions(5.2, 26, minVessel), inside));
-    for (const d of veins) segments.push(...growTree(rng, pv, d, treeOptions(5.0, 26, minVessel), inside));
+    for (const [n, d] of arteries.entries()) segments.push(...growTree(rng, pa, d, treeOptions(n < 4 ? 5.2 : 3.6, n < 4 ? 26 : 20, minVessel), inside));
+    for (const [n, d] of veins.entries()) segments.push(...growTree(rng, pv, d, treeOptions(n < 3 ? 5.0 : 3.4, n < 3 ? 26 : 20, minVessel), inside));
     drawTubes(f, segments, vesselStyle, ct, tissue, lung);
     const airways: Segment[] = [];
     for (const d of bronchi) airways.push(...growTree(rng, br, d, { ...treeOptions(4.2, 22, minAirway), maxGenerations: 8 }, inside));
