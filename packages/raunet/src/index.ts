@@ -1,2 +1,66 @@
-/** Placeholder until the package lands. */
-export const PACKAGE_NAME = '@raunet/raunet';
+/**
+ * RA-Unet and the 3D U-Net baseline for TensorFlow.js: model builders with the paper's defaults, Dice
+ * losses, backend selection, datasets of NIfTI files, a resumable training loop with checkpoints, and
+ * sliding-window prediction of whole CT volumes on their own grid.
+ *
+ * @packageDocumentation
+ */
+export { defaultRAUnetConfig, levelFilters, type RAUnetConfig } from './config.js';
+export {
+  buildRAUnet,
+  buildUNet3D,
+  summarizeModel,
+  type ModelSummary,
+  type LayerSummary,
+} from './model.js';
+export { getModelInfo, setModelInfo, type RAUnetModelInfo } from './model-info.js';
+export {
+  diceLoss,
+  diceBceLoss,
+  diceCoefficient,
+  type DiceLossOptions,
+  type DiceBceLossOptions,
+  type DiceCoefficientOptions,
+} from './losses.js';
+export {
+  initBackend,
+  GPU_INSTALL_HINT,
+  type BackendKind,
+  type BackendAttempt,
+  type InitBackendOptions,
+  type InitBackendResult,
+} from './backend.js';
+export { saveModel, loadModel, readModelArtifacts, MODEL_JSON, WEIGHTS_BIN, type SaveModelOptions } from './model-io.js';
+export {
+  writeCheckpoint,
+  restoreCheckpoint,
+  readCheckpointState,
+  type TrainingState,
+  type EpochRecord,
+} from './checkpoint.js';
+export {
+  loadDataset,
+  splitDataset,
+  type Dataset,
+  type DatasetCase,
+  type LoadDatasetOptions,
+  type SplitDatasetOptions,
+  type DatasetSplit,
+} from './dataset.js';
+export {
+  prepareCase,
+  restoreToInput,
+  defaultPreprocessing,
+  type PreprocessingOptions,
+  type PreprocessTransform,
+  type PreparedCase,
+} from './preprocessing.js';
+export {
+  train,
+  type TrainOptions,
+  type TrainResult,
+  type TrainProgress,
+  type VolumeCase,
+  type LearningRateSchedule,
+} from './train.js';
+export { predictVolume, type PredictVolumeOptions, type PredictVolumeResult } from './predict.js';

@@ -1,0 +1,30 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { RAUnetConfig } from './config.js';
+import type { PreprocessingOptions } from './preprocessing.js';
+
+/** What an RA-Unet model records about itself in `userDefinedMetadata` (saved in model.json). */
+export interface RAUnetModelInfo {
+  /** Always `'raunet'`. */
+  format: 'raunet';
+  /** `'raunet'` (with the RA block) or `'unet'` (the baseline). */
+  architecture: 'raunet' | 'unet';
+  /** The full architecture config. */
+  config: RAUnetConfig;
+  /** Preprocessing used in training; {@link predictVolume} repeats it. */
+  preprocessing?: PreprocessingOptions;
+  /** Training facts (epoch, validation DSC…), set by `train`. */
+  training?: Record<string, unknown>;
+}
+
+/** The {@link RAUnetModelInfo} stored on a model, or `undefined` for a foreign model. */
+export function getModelInfo(model: tf.LayersModel): RAUnetModelInfo | undefined {
+  const meta = model.getUserDefinedMetadata() as { raunet?: RAUnetModelInfo } | undefined;
+  return meta?.raunet?.format === 'raunet' ? meta.raunet : undefined;
+}
+
+/** Stores (merges) {@link RAUnetModelInfo} fields on a model; they are saved by `saveModel`. */
+export function setModelInfo(model: tf.LayersModel, info: Partial<RAUnetModelInfo>): void {
+  const meta = (model.getUserDefinedMetadata() ?? {}) as Record<string, unknown>;
+  const previous = (meta.raunet ?? {}) as Partial<RAUnetModelInfo>;
+  model.setUserDefinedMetadata({ ...meta, raunet: { ...previous, ...info, format: 'raunet' } });
+}

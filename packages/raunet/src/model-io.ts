@@ -1,0 +1,115 @@
+import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import { FileAccessError, InvalidArgumentError } from '@raunet/core';
+import '@raunet/layers-3d';
+import { readFile, writeFile } from 'node:fs/promises';
+import { writeDirAtomic } from './internal/atomic.js';
+
+/** File names of a saved model directory (the tfjs `layers-model` format). */
+export const MODEL_JSON = 'model.json';
+/** Weight file of a saved model directory. */
+export const WEIGHTS_BIN = 'weights.bin';
+
+/** Options of {@link saveModel}. */
+export interface SaveModelOptions {
+  /** JSON-serializable metadata stored as `userDefinedMetadata` in model.json. @defaultValue the model's own metadata */
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * Saves a model in the tfjs layers format (`model.json` + one `weights.bin`) to a directory, without
+ * tfjs-node: a custom IOHandler writes the files into a temporary sibling folder renamed over `dir`
+ * (atomic). The result loads with {@link loadModel} or with `tf.loadLayersModel` over HTTP/files.
+ *
+ * @example
+ * ```ts
+ * await saveModel(model, 'runs/exp1/best');
+ * const again = await loadModel('runs/exp1/best');
+ * ```
+ */
+export async function saveModel(model: tf.LayersModel, dir: string, options: SaveModelOptions = {}): Promise<void> {
+  if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('saveModel: dir must be a non-empty path');
+  const metadata = options.metadata ?? (model.getUserDefinedMetadata() as Record<string, unknown> | undefined);
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weightData = artifacts.weightData
+        ? new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData))
+        : new Uint8Array(0);
+      const json = {
+        format: artifacts.format ?? 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy ?? null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
+        ...(metadata ? { userDefinedMetadata: metadata } : {}),
+      };
+      await writeDirAtomic(dir, async (tmp) => {
+        await writeFile(join(tmp, MODEL_JSON), JSON.stringify(json));
+        await writeFile(join(tmp, WEIGHTS_BIN), weightData);
+      });
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    }),
+  );
+}
+
+/** Reads the artifacts of a saved model directory (model.json + its weight files). */
+export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
+  const jsonPath = join(dir, MODEL_JSON);
+  let json: {
+    modelTopology: object;
+    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+    format?: string;
+    generatedBy?: string;
+    convertedBy?: string | null;
+    userDefinedMetadata?: Record<string, unknown>;
+  };
+  try {
+    json = JSON.parse(await readFile(jsonPath, 'utf8')) as typeof json;
+  } catch (error) {
+    throw new FileAccessError(`cannot read a tfjs model.json: ${(error as Error).message}`, { file: jsonPath, cause: error });
+  }
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const parts: Uint8Array[] = [];
+  for (const group of json.weightsManifest ?? []) {
+    for (const p of group.paths) {
+      const file = join(dir, p);
+      try {
+        parts.push(new Uint8Array(await readFile(file)));
+      } catch (error) {
+        throw new FileAccessError(`weight file missing or unreadable: ${(error as Error).message}`, { file, cause: error });
+      }
+    }
+    specs.push(...group.weights);
+  }
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const data = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    data.set(p, o);
+    o += p.length;
+  }
+  return {
+    modelTopology: json.modelTopology,
+    weightSpecs: specs,
+    weightData: data.buffer,
+    format: json.format,
+    generatedBy: json.generatedBy,
+    convertedBy: json.convertedBy ?? undefined,
+    userDefinedMetadata: json.userDefinedMetadata as tf.io.ModelArtifacts['userDefinedMetadata'],
+  };
+}
+
+/**
+ * Loads a model saved by {@link saveModel} (or any tfjs layers-model directory) from disk, without
+ * tfjs-node. Importing this package registers the custom layers of `@raunet/layers-3d`.
+ *
+ * @throws {@link FileAccessError} naming the missing or unreadable file.
+ * @example
+ * ```ts
+ * const model = await loadModel('runs/exp1/best');
+ * ```
+ */
+export async function loadModel(dir: string): Promise<tf.LayersModel> {
+  const artifacts = await readModelArtifacts(dir);
+  return tf.loadLayersModel(tf.io.fromMemory(artifacts));
+}

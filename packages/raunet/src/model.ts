@@ -1,0 +1,236 @@
+import * as tf from '@tensorflow/tfjs';
+import { InvalidArgumentError, Rng } from '@raunet/core';
+import {
+  batchNorm3D,
+  groupNorm3D,
+  instanceNorm3D,
+  raBlock3D,
+  residualBlock3D,
+  trilinearUpSampling3D,
+} from '@raunet/layers-3d';
+import { defaultRAUnetConfig, levelFilters, type RAUnetConfig } from './config.js';
+import { setModelInfo } from './model-info.js';
+
+function resolveConfig(config: Partial<RAUnetConfig>, attention: boolean): RAUnetConfig {
+  const c: RAUnetConfig = { ...defaultRAUnetConfig, patchSize: [...defaultRAUnetConfig.patchSize], ...config, attention };
+  const where = 'buildRAUnet';
+  const positiveInt = (v: number, name: string): void => {
+    if (!Number.isInteger(v) || v < 1) throw new InvalidArgumentError(`${where}: ${name} must be a positive integer, received ${v}`);
+  };
+  positiveInt(c.levels, 'levels');
+  positiveInt(c.inputChannels, 'inputChannels');
+  positiveInt(c.baseFilters, 'baseFilters');
+  positiveInt(c.encoderBlocks, 'encoderBlocks');
+  positiveInt(c.decoderBlocks, 'decoderBlocks');
+  positiveInt(c.outputChannels, 'outputChannels');
+  if (!Array.isArray(c.patchSize) || c.patchSize.length !== 3) {
+    throw new InvalidArgumentError(`${where}: patchSize must be [x, y, z] voxels, received ${JSON.stringify(c.patchSize)}`);
+  }
+  const factor = 2 ** (c.levels - 1);
+  c.patchSize.forEach((p, i) => {
+    if (!Number.isInteger(p) || p < factor || p % factor !== 0) {
+      throw new InvalidArgumentError(
+        `${where}: patchSize ${'xyz'[i]} = ${p} voxels must be a positive multiple of 2^(levels-1) = ${factor} (patchSize [${c.patchSize.join(', ')}], levels ${c.levels})`,
+      );
+    }
+  });
+  if (c.filters && (c.filters.length !== c.levels || !c.filters.every((f) => Number.isInteger(f) && f > 0))) {
+    throw new InvalidArgumentError(`${where}: filters must hold ${c.levels} positive integers (one per level), received ${JSON.stringify(c.filters)}`);
+  }
+  if (attention) {
+    const level = c.attentionLevel ?? c.levels - 2;
+    if (!Number.isInteger(level) || level < 0 || level > c.levels - 2) {
+      throw new InvalidArgumentError(`${where}: attentionLevel must be a decoder level in [0, ${c.levels - 2}], received ${level}`);
+    }
+    c.attentionLevel = level;
+  }
+  return c;
+}
+
+function norm(c: RAUnetConfig, name: string): tf.layers.Layer | null {
+  switch (c.normalization) {
+    case 'batch':
+      return batchNorm3D({ momentum: c.normMomentum, name });
+    case 'instance':
+      return instanceNorm3D({ name });
+    case 'group':
+      return groupNorm3D({ groups: c.groups, name });
+    default:
+      return null;
+  }
+}
+
+function convNormRelu(x: tf.SymbolicTensor, c: RAUnetConfig, filters: number, kernel: number, strides: number, name: string): tf.SymbolicTensor {
+  let y = tf.layers
+    .conv3d({ filters, kernelSize: kernel, strides, padding: 'same', useBias: c.normalization === 'none', kernelInitializer: 'heNormal', name: `${name}_conv` })
+    .apply(x) as tf.SymbolicTensor;
+  const n = norm(c, `${name}_norm`);
+  if (n) y = n.apply(y) as tf.SymbolicTensor;
+  return tf.layers.reLU({ name: `${name}_relu` }).apply(y) as tf.SymbolicTensor;
+}
+
+/**
+ * Overwrites every randomly initialized weight with values drawn from a seeded {@link Rng}, in
+ * `model.weights` order: kernels (`*kernel*`) He-normal with fan-in = all but the last axis; other
+ * non-constant weights (the attention's relative position codes) normal with std `1/sqrt(last axis)`
+ * (BoTNet's choice); constant weights (zeros, ones, moving statistics) untouched.
+ */
+function reseed(model: tf.LayersModel, seed: number): void {
+  const rng = new Rng(seed);
+  const values = model.weights.map((w) => {
+    const v = w.read();
+    const data = v.dataSync() as Float32Array;
+    const shape = v.shape;
+    let min = Infinity;
+    let max = -Infinity;
+    for (const x of data) {
+      min = Math.min(min, x);
+      max = Math.max(max, x);
+    }
+    if (!w.trainable || min === max) return v.clone();
+    const out = new Float32Array(data.length);
+    if (/kernel/i.test(w.originalName) && shape.length >= 2) {
+      const fanIn = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+      const std = Math.sqrt(2 / fanIn);
+      for (let i = 0; i < out.length; i++) out[i] = rng.normal(0, std);
+    } else {
+      const std = 1 / Math.sqrt(shape[shape.length - 1] ?? 1);
+      for (let i = 0; i < out.length; i++) out[i] = rng.normal(0, std);
+    }
+    return tf.tensor(out, shape, 'float32');
+  });
+  model.setWeights(values);
+  tf.dispose(values);
+}
+
+function build(config: Partial<RAUnetConfig>, attention: boolean): tf.LayersModel {
+  const c = resolveConfig(config, attention);
+  const filters = levelFilters(c);
+  const [px, py, pz] = c.patchSize;
+  const input = tf.input({ shape: [pz, py, px, c.inputChannels], name: 'ct' });
+  const block = (f: number, name: string): tf.layers.Layer =>
+    residualBlock3D({ filters: f, normalization: c.normalization, groups: c.groups, momentum: c.normMomentum, name });
+  let x: tf.SymbolicTensor = input;
+  const skips: tf.SymbolicTensor[] = [];
+  for (let l = 0; l < c.levels; l++) {
+    if (l > 0) x = convNormRelu(x, c, filters[l - 1], c.downsampleKernel, 2, `enc${l}_down`);
+    for (let b = 0; b < c.encoderBlocks; b++) x = block(filters[l], `enc${l}_block${b}`).apply(x) as tf.SymbolicTensor;
+    if (l < c.levels - 1) skips.push(x);
+  }
+  for (let l = c.levels - 2; l >= 0; l--) {
+    let up = trilinearUpSampling3D({ size: 2, interpolation: 'trilinear', name: `dec${l}_up` }).apply(x) as tf.SymbolicTensor;
+    if (c.upsampleProjection) up = convNormRelu(up, c, filters[l], 1, 1, `dec${l}_upproj`);
+    x = tf.layers.concatenate({ axis: -1, name: `dec${l}_concat` }).apply([up, skips[l]]) as tf.SymbolicTensor;
+    for (let b = 0; b < c.decoderBlocks; b++) x = block(filters[l], `dec${l}_block${b}`).apply(x) as tf.SymbolicTensor;
+    if (attention && l === c.attentionLevel) {
+      x = raBlock3D({
+        heads: c.attentionHeads,
+        normalization: c.normalization,
+        groups: c.groups,
+        momentum: c.normMomentum,
+        ...(c.attentionBottleneckFilters ? { bottleneckFilters: c.attentionBottleneckFilters } : {}),
+        name: `dec${l}_ra`,
+      }).apply(x) as tf.SymbolicTensor;
+    }
+  }
+  const output = tf.layers
+    .conv3d({ filters: c.outputChannels, kernelSize: 1, activation: 'sigmoid', useBias: true, name: 'head' })
+    .apply(x) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: output, name: attention ? 'ra_unet' : 'unet3d' });
+  if (c.seed !== undefined) reseed(model, c.seed);
+  setModelInfo(model, { architecture: attention ? 'raunet' : 'unet', config: c });
+  return model;
+}
+
+/**
+ * Builds the paper's RA-Unet (see {@link RAUnetConfig} for every number and its default): a 3D U-Net
+ * with 5 levels of 16..256 channels, two residual blocks per encoder level and one per decoder level,
+ * stride-2 3x3x3 convolutions between levels, trilinear upsampling (+ a 1x1x1 channel-halving
+ * convolution) and skip concatenation, the RA block after the decoder level just above the bottleneck,
+ * and a 1x1x1 convolution with a sigmoid. Input `[batch, z, y, x, 1]`, output `[batch, z, y, x, 1]`.
+ *
+ * The default has 10,748,817 trainable parameters (plus 7,744 batch-norm moving statistics); see the
+ * package README for how this compares to the SPEC's PyTorch reference.
+ *
+ * @throws {@link InvalidArgumentError} when a size is not a multiple of `2^(levels-1)` or a field is out of range.
+ * @example
+ * ```ts
+ * const model = buildRAUnet(); // 192x192x32 patches
+ * const small = buildRAUnet({ patchSize: [32, 32, 16], levels: 3, baseFilters: 4, seed: 1 });
+ * ```
+ */
+export function buildRAUnet(config: Partial<RAUnetConfig> = {}): tf.LayersModel {
+  return build(config, config.attention ?? true);
+}
+
+/**
+ * Builds the paper's baseline 3D U-Net: {@link buildRAUnet} without the RA block.
+ *
+ * @example
+ * ```ts
+ * const unet = buildUNet3D({ patchSize: [64, 64, 16] });
+ * ```
+ */
+export function buildUNet3D(config: Partial<RAUnetConfig> = {}): tf.LayersModel {
+  return build(config, false);
+}
+
+/** One row of a {@link ModelSummary}. */
+export interface LayerSummary {
+  /** Layer name. */
+  name: string;
+  /** tfjs class name. */
+  className: string;
+  /** Output shape, `null` for the batch axis. */
+  outputShape: (number | null)[];
+  /** Trainable parameters of the layer. */
+  trainable: number;
+  /** Non-trainable parameters (moving statistics). */
+  nonTrainable: number;
+}
+
+/** Result of {@link summarizeModel}. */
+export interface ModelSummary {
+  /** Per-layer rows in model order. */
+  layers: LayerSummary[];
+  /** Trainable parameters (what PyTorch calls parameters). */
+  trainableParameters: number;
+  /** Non-trainable parameters (batch-norm moving mean and variance; PyTorch buffers). */
+  nonTrainableParameters: number;
+  /** Sum of both. */
+  totalParameters: number;
+  /** The table as text. */
+  text: string;
+}
+
+const count = (ws: tf.LayerVariable[]): number => ws.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
+
+/**
+ * Parameter counts of a model, per layer and in total, with a printable table.
+ *
+ * @example
+ * ```ts
+ * console.log(summarizeModel(buildRAUnet()).text);
+ * ```
+ */
+export function summarizeModel(model: tf.LayersModel): ModelSummary {
+  const layers = model.layers.map((l) => {
+    const shape = l.outputShape as (number | null)[] | (number | null)[][];
+    return {
+      name: l.name,
+      className: l.getClassName(),
+      outputShape: (Array.isArray(shape[0]) ? shape[0] : shape) as (number | null)[],
+      trainable: count(l.trainableWeights),
+      nonTrainable: count(l.nonTrainableWeights),
+    };
+  });
+  const trainableParameters = count(model.trainableWeights);
+  const nonTrainableParameters = count(model.nonTrainableWeights);
+  const rows = layers.map((l) => `${l.name.padEnd(22)} ${l.className.padEnd(28)} ${JSON.stringify(l.outputShape).padEnd(24)} ${String(l.trainable).padStart(10)}`);
+  const text = [
+    `${'layer'.padEnd(22)} ${'class'.padEnd(28)} ${'output'.padEnd(24)} ${'params'.padStart(10)}`,
+    ...rows,
+    `trainable ${trainableParameters}, non-trainable ${nonTrainableParameters}, total ${trainableParameters + nonTrainableParameters}`,
+  ].join('\n');
+  return { layers, trainableParameters, nonTrainableParameters, totalParameters: trainableParameters + nonTrainableParameters, text };
+}

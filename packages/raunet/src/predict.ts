@@ -1,0 +1,93 @@
+import type * as tf from '@tensorflow/tfjs';
+import { assertSameGrid, InvalidArgumentError, withData, type Volume } from '@raunet/core';
+import { modelPatchSize } from './internal/bridge.js';
+import { removeSmallComponents } from './internal/components.js';
+import { slidingWindowProbability } from './internal/sliding.js';
+import { getModelInfo } from './model-info.js';
+import { prepareCase, restoreToInput, type PreprocessingOptions } from './preprocessing.js';
+
+/** Options of {@link predictVolume}. */
+export interface PredictVolumeOptions {
+  /** Fraction of the patch shared by neighbouring windows, in [0, 1). @defaultValue 0.5 */
+  overlap?: number;
+  /** Patches per model call. @defaultValue 2 */
+  batchSize?: number;
+  /** Average the predictions of the patch and its flips along z, y and x (4 passes). @defaultValue false */
+  flipTta?: boolean;
+  /** Blending of overlapping windows. @defaultValue 'gaussian' */
+  blending?: 'gaussian' | 'constant';
+  /** Standard deviation of the Gaussian importance map as a fraction of the patch size. @defaultValue 0.125 */
+  sigmaScale?: number;
+  /** Probabilities at or above this value are foreground in `mask`. @defaultValue 0.5 */
+  threshold?: number;
+  /** Remove connected foreground components (26-connectivity) smaller than this many voxels. @defaultValue 0 (keep all) */
+  minComponentSize?: number;
+  /**
+   * Lung mask on the CT's grid: probabilities outside it are set to 0, and it drives the crop when the
+   * preprocessing says `cropToLungs`. @defaultValue undefined
+   */
+  lungMask?: Volume;
+  /**
+   * Preprocessing; by default the one stored in the model's metadata by `train` (see
+   * {@link getModelInfo}), else the defaults of {@link PreprocessingOptions}. @defaultValue from the model
+   */
+  preprocessing?: PreprocessingOptions;
+  /** Called after each batch of patches with (patches done, patches total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Result of {@link predictVolume}: both volumes on the input CT's own grid (dims, spacing, affine). */
+export interface PredictVolumeResult {
+  /** Infection probability per voxel, in [0, 1]. */
+  probability: Volume<Float32Array>;
+  /** Binary infection mask (0/1). */
+  mask: Volume<Uint8Array>;
+}
+
+/**
+ * Segments a whole CT volume: the training preprocessing, sliding-window prediction with overlap and
+ * Gaussian blending (a batch of patches per model call), optional flip test-time augmentation,
+ * mapping back to the input grid (exact inverse of reorientation, resampling through world
+ * coordinates, uncrop), lung restriction, threshold and small-component removal. Works for volumes of
+ * any size, smaller than a patch included (padded).
+ *
+ * @example
+ * ```ts
+ * const model = await loadModel('runs/exp1/best');
+ * const ct = await readNifti('ct.nii.gz');
+ * const { probability, mask } = await predictVolume(model, ct, { overlap: 0.5, flipTta: true });
+ * await writeNifti('mask.nii.gz', mask, { datatype: 'uint8' });
+ * ```
+ */
+export async function predictVolume(model: tf.LayersModel, ct: Volume, options: PredictVolumeOptions = {}): Promise<PredictVolumeResult> {
+  const overlap = options.overlap ?? 0.5;
+  if (!(overlap >= 0 && overlap < 1)) throw new InvalidArgumentError(`predictVolume: overlap must be in [0, 1), received ${overlap}`);
+  const batchSize = options.batchSize ?? 2;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError(`predictVolume: batchSize must be a positive integer, received ${batchSize}`);
+  const threshold = options.threshold ?? 0.5;
+  if (ct.dims.length > 3 && ct.dims.slice(3).some((d) => d !== 1)) {
+    throw new InvalidArgumentError(`predictVolume: ct must be a 3D volume, received dims [${ct.dims.join(', ')}]`);
+  }
+  if (options.lungMask) assertSameGrid(ct, options.lungMask, 'predictVolume: ct and lungMask');
+  const preprocessing = options.preprocessing ?? getModelInfo(model)?.preprocessing ?? {};
+  const prepared = prepareCase(ct, { lung: options.lungMask, options: preprocessing });
+  const values = await slidingWindowProbability(model, prepared.image, {
+    patchSize: modelPatchSize(model),
+    overlap,
+    batchSize,
+    flipTta: options.flipTta ?? false,
+    sigmaScale: options.sigmaScale ?? 0.125,
+    blending: options.blending ?? 'gaussian',
+    onPatch: options.onProgress,
+  });
+  const probability = restoreToInput(withData(prepared.image, values), prepared.transform);
+  const p = probability.data;
+  if (options.lungMask) {
+    const lung = options.lungMask.data;
+    for (let i = 0; i < p.length; i++) if (!(Number(lung[i]) > 0)) p[i] = 0;
+  }
+  let mask: Uint8Array<ArrayBuffer> = new Uint8Array(p.length);
+  for (let i = 0; i < p.length; i++) mask[i] = p[i] >= threshold ? 1 : 0;
+  if ((options.minComponentSize ?? 0) > 1) mask = removeSmallComponents(mask, ct.dims, options.minComponentSize!);
+  return { probability, mask: withData(ct, mask) };
+}

@@ -1,0 +1,137 @@
+import { withData, type Volume } from '@raunet/core';
+import {
+  cropToMask,
+  normalizeIntensity,
+  reorientToRAS,
+  resampleLike,
+  resampleToSpacing,
+  toHounsfield,
+  uncrop,
+  undoReorient,
+  type CropBox,
+  type ReorientTransform,
+} from '@raunet/preprocess';
+
+/**
+ * How CT volumes are prepared for the network, the same for training and prediction (stored in the
+ * saved model's metadata so that {@link predictVolume} repeats it).
+ */
+export interface PreprocessingOptions {
+  /** HU window clipped before normalization, [min, max]. @defaultValue [-1000, 1000] */
+  window?: [number, number];
+  /** `'minmax'`: the window to [0, 1] (SPEC's choice); `'zscore'`: zero mean, unit variance after clipping. @defaultValue 'minmax' */
+  normalization?: 'minmax' | 'zscore';
+  /** Resample to this voxel spacing (x, y, z) in mm before anything else; `undefined` keeps the native grid. @defaultValue undefined */
+  spacing?: [number, number, number];
+  /** Reorient to RAS+ voxel axes first. @defaultValue false */
+  reorient?: boolean;
+  /** Crop to the bounding box of the lung mask (when a lung mask is available). @defaultValue false */
+  cropToLungs?: boolean;
+  /** Margin kept around the lungs when cropping, in voxels. @defaultValue 8 */
+  lungMargin?: number;
+}
+
+/** Defaults of {@link PreprocessingOptions}. */
+export const defaultPreprocessing: Required<Omit<PreprocessingOptions, 'spacing'>> & { spacing: [number, number, number] | undefined } = {
+  window: [-1000, 1000],
+  normalization: 'minmax',
+  spacing: undefined,
+  reorient: false,
+  cropToLungs: false,
+  lungMargin: 8,
+};
+
+/** How the working grid relates to the input grid; used to map predictions back. */
+export interface PreprocessTransform {
+  /** Grid of the input (dims, spacing, affine, meta). */
+  input: Volume;
+  /** Set when the volume was reoriented. */
+  orientation?: ReorientTransform;
+  /** Set when the volume was resampled. */
+  resampled: boolean;
+  /** Crop box and the dims before cropping, when cropped to the lungs. */
+  crop?: { box: CropBox; dims: number[] };
+  /** How the input's intensities were read (`'hu'` or `'windowed-0-255'`). */
+  intensityScale: string;
+}
+
+/** Result of {@link prepareCase}. */
+export interface PreparedCase {
+  /** Normalized image on the working grid (Float32). */
+  image: Volume<Float32Array>;
+  /** Label on the working grid (0/1), when a label was given. */
+  label?: Volume<Uint8Array>;
+  /** Lung mask on the working grid, when given. */
+  lung?: Volume<Uint8Array>;
+  /** Mapping back to the input grid. */
+  transform: PreprocessTransform;
+}
+
+function binary(v: Volume): Volume<Uint8Array> {
+  const out = new Uint8Array(v.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Number(v.data[i]) > 0.5 ? 1 : 0;
+  return withData(v, out);
+}
+
+/**
+ * Prepares one CT (and optionally its label and lung mask on the same grid): HU detection and
+ * conversion, optional reorientation to RAS+ and resampling, optional crop to the lungs, clip to the
+ * HU window and normalization. All steps are functions of `@raunet/preprocess`.
+ *
+ * @example
+ * ```ts
+ * const { image, label } = prepareCase(ct, { label: mask, options: { spacing: [1.25, 1.25, 5] } });
+ * ```
+ */
+export function prepareCase(ct: Volume, extra: { label?: Volume; lung?: Volume; options?: PreprocessingOptions } = {}): PreparedCase {
+  const o = { ...defaultPreprocessing, ...extra.options };
+  const hu = toHounsfield(ct);
+  let image: Volume = hu.volume;
+  let label = extra.label ? binary(extra.label) : undefined;
+  let lung = extra.lung ? binary(extra.lung) : undefined;
+  const transform: PreprocessTransform = { input: ct, resampled: false, intensityScale: hu.scale.kind };
+  if (o.reorient) {
+    const r = reorientToRAS(image);
+    image = r.volume;
+    transform.orientation = r.orientation;
+    if (label) label = reorientToRAS(label).volume as Volume<Uint8Array>;
+    if (lung) lung = reorientToRAS(lung).volume as Volume<Uint8Array>;
+  }
+  if (o.spacing) {
+    image = resampleToSpacing(image, o.spacing, { interpolation: 'linear' });
+    if (label) label = binary(resampleLike(label, image, { interpolation: 'nearest' }));
+    if (lung) lung = binary(resampleLike(lung, image, { interpolation: 'nearest' }));
+    transform.resampled = true;
+  }
+  if (o.cropToLungs && lung) {
+    let any = false;
+    for (let i = 0; i < lung.data.length && !any; i++) any = lung.data[i] !== 0;
+    if (any) {
+      const dims = [...image.dims];
+      const c = cropToMask(image, lung, { margin: o.lungMargin });
+      image = c.volume;
+      if (label) label = cropToMask(label, lung, { margin: o.lungMargin }).volume as Volume<Uint8Array>;
+      lung = cropToMask(lung, lung, { margin: o.lungMargin }).volume as Volume<Uint8Array>;
+      transform.crop = { box: c.box, dims };
+    }
+  }
+  const normalized = normalizeIntensity(image, { mode: o.normalization, window: o.window }) as Volume<Float32Array>;
+  return { image: normalized, ...(label ? { label } : {}), ...(lung ? { lung } : {}), transform };
+}
+
+/**
+ * Maps a probability map on the working grid back to the input's own grid and affine: uncrop (0
+ * outside the box), then resampling through world coordinates (when resampled) or the exact inverse
+ * reorientation. The result has exactly the input's dims, spacing and affine.
+ */
+export function restoreToInput(probability: Volume<Float32Array>, transform: PreprocessTransform): Volume<Float32Array> {
+  let v: Volume = probability;
+  if (transform.crop) v = uncrop(v, transform.crop.box, transform.crop.dims, { value: 0 });
+  if (transform.resampled) {
+    v = resampleLike(v, transform.input, { interpolation: 'linear' });
+  } else if (transform.orientation) {
+    v = undoReorient(v, transform.orientation);
+  }
+  const data = v.data instanceof Float32Array ? v.data : Float32Array.from(v.data as ArrayLike<number>);
+  return withData(transform.input, data);
+}
