@@ -77,7 +77,9 @@ describe('samplePatches', () => {
     expect(at(p.label, 1 - p.origin[0], 0 - p.origin[1], 0 - p.origin[2])).toBe(1);
   });
 
-  it('rejects mismatched image and label', () => {
+  it('rejects mismatched image and label, and labels that do not fit Uint8', () => {
+    const big = createVolume({ data: Uint16Array.from([0, 512, 1, 0]), dims: [2, 2, 1] });
+    expect(() => samplePatches(createVolume({ data: new Float32Array(4), dims: [2, 2, 1] }), big, { count: 1, size: [2, 2, 1], rng: new Rng(1) })).toThrow(/integers in 0\.\.255/);
     expect(() => samplePatches(image, createVolume({ data: new Uint8Array(8), dims: [2, 2, 2] }), { count: 1, size: [2, 2, 2], rng: new Rng(1) })).toThrow(ShapeMismatchError);
   });
 });

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ShapeMismatchError } from '@raunet/core';
+import { InvalidArgumentError, ShapeMismatchError, UnsupportedError } from '@raunet/core';
 import type { Rng, Volume } from '@raunet/core';
 import { copyBox } from './internal/box.js';
 import { checkIntTriple, checkSize, dims3, make3dVolume, numericData, shiftAffine, spacing3 } from './internal/volume-utils.js';
@@ -94,6 +94,16 @@ export function samplePatches(image: Volume, label: Volume, options: SamplePatch
     let min = Infinity;
     for (let i = 0; i < img.length; i++) if (img[i] < min) min = img[i];
     padValue = min;
+  }
+  let labelMax = 0;
+  let labelMin = 0;
+  for (let i = 0; i < lab.length; i++) {
+    const x = lab[i];
+    if (x > labelMax) labelMax = x;
+    else if (x < labelMin) labelMin = x;
+  }
+  if (labelMax > 255 || labelMin < 0 || !Number.isInteger(labelMax)) {
+    throw new UnsupportedError(`samplePatches: label patches are Uint8, so labels must be integers in 0..255; the label volume holds values in [${labelMin}, ${labelMax}] (map them to small class indices first)`);
   }
   const nFg = Math.round(count * fraction);
   let foreground: Uint32Array | undefined;

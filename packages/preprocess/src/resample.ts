@@ -111,10 +111,10 @@ export function resampleToGrid(v: Volume, grid: Grid, options: ResampleOptions =
   const sxy = nx * ny;
   let separable = true;
   for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) if (r !== c && Math.abs(m[r][c]) > 1e-9) separable = false;
-  if (separable) {
-    const tx = axisTable(od[0], m[0][0], m[0][3], nx, 1, nearest);
-    const ty = axisTable(od[1], m[1][1], m[1][3], ny, nx, nearest);
-    const tz = axisTable(od[2], m[2][2], m[2][3], nz, sxy, nearest);
+  if (separable && nearest) {
+    const tx = axisTable(od[0], m[0][0], m[0][3], nx, 1, true);
+    const ty = axisTable(od[1], m[1][1], m[1][3], ny, nx, true);
+    const tz = axisTable(od[2], m[2][2], m[2][3], nz, sxy, true);
     let o = 0;
     for (let k = 0; k < od[2]; k++) {
       if (!tz.valid[k]) {
@@ -122,42 +122,79 @@ export function resampleToGrid(v: Volume, grid: Grid, options: ResampleOptions =
         o += od[0] * od[1];
         continue;
       }
-      const z0 = tz.lo[k];
-      const z1 = tz.hi[k];
-      const wz = tz.w[k];
       for (let j = 0; j < od[1]; j++) {
         if (!ty.valid[j]) {
           out.fill(fill, o, o + od[0]);
           o += od[0];
           continue;
         }
-        const p00 = z0 + ty.lo[j];
-        if (nearest) {
-          for (let i = 0; i < od[0]; i++) out[o++] = tx.valid[i] ? src[p00 + tx.lo[i]] : fill;
+        const p = tz.lo[k] + ty.lo[j];
+        for (let i = 0; i < od[0]; i++) out[o++] = tx.valid[i] ? src[p + tx.lo[i]] : fill;
+      }
+    }
+  } else if (separable) {
+    // Trilinear, separably: each needed source slice is resampled in-plane (bilinear) once into a
+    // float64 plane (two cached), then output slices interpolate between two planes along z.
+    const tx = axisTable(od[0], m[0][0], m[0][3], nx, 1, false);
+    const ty = axisTable(od[1], m[1][1], m[1][3], ny, nx, false);
+    const tz = axisTable(od[2], m[2][2], m[2][3], nz, sxy, false);
+    const planeSize = od[0] * od[1];
+    const planes = [new Float64Array(planeSize), new Float64Array(planeSize)];
+    const planeZ = [-1, -1];
+    let lastUsed = 0;
+    const planeAt = (z: number): Float64Array => {
+      for (let s = 0; s < 2; s++) {
+        if (planeZ[s] === z) {
+          lastUsed = s;
+          return planes[s];
+        }
+      }
+      const slot = 1 - lastUsed;
+      lastUsed = slot;
+      planeZ[slot] = z;
+      const pl = planes[slot];
+      let q = 0;
+      for (let j = 0; j < od[1]; j++) {
+        if (!ty.valid[j]) {
+          pl.fill(fill, q, q + od[0]);
+          q += od[0];
           continue;
         }
-        const p01 = z0 + ty.hi[j];
-        const p10 = z1 + ty.lo[j];
-        const p11 = z1 + ty.hi[j];
+        const p0 = z + ty.lo[j];
+        const p1 = z + ty.hi[j];
         const wy = ty.w[j];
-        for (let i = 0; i < od[0]; i++) {
+        for (let i = 0; i < od[0]; i++, q++) {
           if (!tx.valid[i]) {
-            out[o++] = fill;
+            pl[q] = fill;
             continue;
           }
           const a = tx.lo[i];
           const b = tx.hi[i];
           const wx = tx.w[i];
-          const c00 = src[p00 + a] + (src[p00 + b] - src[p00 + a]) * wx;
-          const c01 = src[p01 + a] + (src[p01 + b] - src[p01 + a]) * wx;
-          const c10 = src[p10 + a] + (src[p10 + b] - src[p10 + a]) * wx;
-          const c11 = src[p11 + a] + (src[p11 + b] - src[p11 + a]) * wx;
-          const c0 = c00 + (c01 - c00) * wy;
-          const c1 = c10 + (c11 - c10) * wy;
-          const val = c0 + (c1 - c0) * wz;
-          out[o++] = round ? Math.round(val) : val;
+          const c0 = src[p0 + a] + (src[p0 + b] - src[p0 + a]) * wx;
+          const c1 = src[p1 + a] + (src[p1 + b] - src[p1 + a]) * wx;
+          pl[q] = c0 + (c1 - c0) * wy;
         }
       }
+      return pl;
+    };
+    let o = 0;
+    for (let k = 0; k < od[2]; k++) {
+      if (!tz.valid[k]) {
+        out.fill(fill, o, o + planeSize);
+        o += planeSize;
+        continue;
+      }
+      const wz = tz.w[k];
+      const a = planeAt(tz.lo[k]);
+      if (wz === 0 || tz.hi[k] === tz.lo[k]) {
+        if (round) for (let q = 0; q < planeSize; q++) out[o++] = Math.round(a[q]);
+        else for (let q = 0; q < planeSize; q++) out[o++] = a[q];
+        continue;
+      }
+      const b = planeAt(tz.hi[k]);
+      if (round) for (let q = 0; q < planeSize; q++) out[o++] = Math.round(a[q] + (b[q] - a[q]) * wz);
+      else for (let q = 0; q < planeSize; q++) out[o++] = a[q] + (b[q] - a[q]) * wz;
     }
   } else {
     const lim = [nx - 0.5 + SNAP, ny - 0.5 + SNAP, nz - 0.5 + SNAP];
