@@ -6,9 +6,11 @@
 #include <node_api.h>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
+#include <malloc.h>
 
 #include "elementwise.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -489,6 +491,19 @@ napi_value Copy(napi_env env, napi_callback_info info) {
   });
 }
 
+// unary(op, x, out, alpha)
+napi_value Unary(napi_env env, napi_callback_info info) {
+  return guarded(env, info, 4, [&](napi_value *argv) {
+    int64_t op = intArg(env, argv[0]);
+    F32 x = f32Any(env, argv[1], "x");
+    F32 out = f32Any(env, argv[2], "out");
+    if (op < 0 || op > 1 || x.length != out.length) throw JsError{"unary: bad op or sizes"};
+    raunet::unary(static_cast<int>(op), x.data, out.data, static_cast<int64_t>(x.length),
+                  static_cast<float>(numArg(env, argv[3])));
+    return undefinedValue(env);
+  });
+}
+
 // fill(dst, value)
 napi_value Fill(napi_env env, napi_callback_info info) {
   return guarded(env, info, 2, [&](napi_value *argv) {
@@ -510,6 +525,32 @@ napi_value ReduceSum(napi_env env, napi_callback_info info) {
       throw JsError{"reduceSum: sizes do not match the arrays"};
     raunet::reduceSum(src.data, k1, r, k2, dst.data, static_cast<float>(scale));
     return undefinedValue(env);
+  });
+}
+
+
+// retainFreedMemory(trimThresholdBytes): makes glibc malloc serve large blocks from its heap instead of
+// fresh mmaps (M_MMAP_MAX = 0) and keep up to trimThreshold bytes of freed memory (M_TRIM_THRESHOLD), so a
+// new tensor reuses already-faulted pages. Returns whether glibc accepted both settings.
+napi_value RetainFreedMemory(napi_env env, napi_callback_info info) {
+  return guarded(env, info, 1, [&](napi_value *argv) {
+    double bytes = numArg(env, argv[0]);
+    int ok = 1;
+#ifdef __GLIBC__
+    if (bytes > 0) {
+      ok &= mallopt(M_MMAP_MAX, 0);
+      ok &= mallopt(M_TRIM_THRESHOLD, static_cast<int>(std::min(bytes, 2147483647.0)));
+    } else {  // back to glibc's defaults
+      ok &= mallopt(M_MMAP_MAX, 65536);
+      ok &= mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+      malloc_trim(0);
+    }
+#else
+    ok = 0;
+#endif
+    napi_value v;
+    NAPI_OK(napi_get_boolean(env, ok != 0, &v));
+    return v;
   });
 }
 
@@ -582,8 +623,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"copy", nullptr, Copy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"fill", nullptr, Fill, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduceSum", nullptr, ReduceSum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"retainFreedMemory", nullptr, RetainFreedMemory, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"clearCache", nullptr, ClearCache, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(desc) / sizeof(desc[0]), desc);

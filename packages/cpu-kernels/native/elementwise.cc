@@ -110,6 +110,16 @@ void stridedCopy(const float *src, const std::vector<int64_t> &ss, float *dst, c
   });
 }
 
+void unary(int op, const float *x, float *out, int64_t n, float alpha) {
+  parallelRows(n, n, [&](int64_t b, int64_t e) {
+    if (op == 0) {
+      for (int64_t i = b; i < e; i++) out[i] = x[i] != x[i] ? x[i] : (x[i] > 0.f ? x[i] : 0.f);
+    } else {
+      for (int64_t i = b; i < e; i++) out[i] = x[i] != x[i] ? x[i] : (x[i] > 0.f ? 1.f : alpha);
+    }
+  });
+}
+
 void fill(float *dst, int64_t n, float value) {
   parallelRows(n, n, [&](int64_t b, int64_t e) { std::fill(dst + b, dst + e, value); });
 }

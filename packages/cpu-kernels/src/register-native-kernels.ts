@@ -16,6 +16,8 @@ export const NATIVE_KERNEL_NAMES = [
   'Conv3D',
   'Conv3DBackpropInputV2',
   'Conv3DBackpropFilterV2',
+  'Relu',
+  'Step',
   'Add',
   'Sub',
   'Multiply',
@@ -51,6 +53,15 @@ export interface RegisterNativeKernelsOptions {
    * @defaultValue `build/Release/raunet_cpu_kernels.node` in this package
    */
   addonPath?: string;
+  /**
+   * Tune glibc malloc so that large freed blocks are kept and reused instead of being unmapped and
+   * mapped again: `mallopt(M_MMAP_MAX, 0)` and `M_TRIM_THRESHOLD` of 2 GiB, process-wide. Every new
+   * tensor (native or JS kernel) then reuses already-faulted pages; in this VM a fresh 75 MB buffer costs
+   * several times its fill time in page faults. The process keeps up to 2 GiB of freed memory;
+   * {@link unregisterNativeKernels} restores glibc's defaults. No effect off glibc.
+   * @defaultValue true
+   */
+  retainFreedMemory?: boolean;
 }
 
 /** What {@link registerNativeKernels} and {@link nativeKernelsStatus} report. */
@@ -72,6 +83,8 @@ export interface NativeKernelsReport {
   isa?: string;
   /** Number of threads oneDNN uses (0 when the addon did not load). */
   threads: number;
+  /** Whether glibc malloc was tuned to keep freed memory (see {@link RegisterNativeKernelsOptions.retainFreedMemory}). */
+  retainFreedMemory: boolean;
   /** Path of the loaded addon file. */
   addonFile?: string;
   /**
@@ -86,6 +99,7 @@ interface Registered {
   file: string;
   originals: Map<string, tf.KernelConfig>;
   counters: Map<string, KernelCounters>;
+  retainFreedMemory: boolean;
 }
 
 let registered: Registered | undefined;
@@ -99,6 +113,7 @@ function report(): NativeKernelsReport {
       kernels: [],
       library: 'onednn',
       threads: 0,
+      retainFreedMemory: false,
       calls: {},
     };
   }
@@ -110,6 +125,7 @@ function report(): NativeKernelsReport {
     libraryVersion: info.version,
     isa: info.isa,
     threads: info.threads,
+    retainFreedMemory: registered.retainFreedMemory,
     addonFile: registered.file,
     calls: Object.fromEntries([...registered.counters].map(([k, v]) => [k, { ...v }])),
   };
@@ -135,7 +151,7 @@ function report(): NativeKernelsReport {
  * ```
  */
 export function registerNativeKernels(options: RegisterNativeKernelsOptions = {}): NativeKernelsReport {
-  const { threads, kernels = NATIVE_KERNEL_NAMES, addonPath } = options;
+  const { threads, kernels = NATIVE_KERNEL_NAMES, addonPath, retainFreedMemory = true } = options;
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
     throw new InvalidArgumentError(
       `registerNativeKernels: options.threads must be an integer >= 1, received ${String(threads)}`,
@@ -174,7 +190,8 @@ export function registerNativeKernels(options: RegisterNativeKernelsOptions = {}
     const make = CONV_KERNELS.includes(name) ? makeConv3DKernel : makeElementwiseKernel;
     tf.registerKernel({ ...original, kernelFunc: make(name, ctx, original.kernelFunc) });
   }
-  registered = { addon: load.addon, file: load.file, originals, counters };
+  const retained = retainFreedMemory ? load.addon.retainFreedMemory(2 ** 31 - 1) : false;
+  registered = { addon: load.addon, file: load.file, originals, counters, retainFreedMemory: retained };
   lastFailure = undefined;
   return report();
 }
@@ -195,6 +212,7 @@ export function unregisterNativeKernels(): void {
     tf.unregisterKernel(name, 'cpu');
     tf.registerKernel(original);
   }
+  if (registered.retainFreedMemory) registered.addon.retainFreedMemory(0);
   registered = undefined;
   lastFailure = 'unregistered by unregisterNativeKernels()';
 }

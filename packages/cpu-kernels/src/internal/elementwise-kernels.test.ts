@@ -61,6 +61,20 @@ describe('collapse', () => {
 });
 
 describe.skipIf(!probe.loaded)(`native elementwise, reduction and copy kernels${skipReason}`, () => {
+  it('Relu and Step (relu gradient, with alpha) equal the JS kernels, NaN included', () => {
+    const n = MIN_NATIVE_ELEMENTS + 5;
+    const v = new Float32Array(n);
+    const next = rng(10);
+    for (let i = 0; i < n; i++) v[i] = i % 97 === 0 ? NaN : i % 89 === 0 ? -0 : next() * 2 - 1;
+    const { js, native, calls } = both(() => {
+      const x = tf.tensor(v);
+      return [tf.relu(x), tf.step(x), tf.step(x, 0.3)];
+    });
+    native.forEach((t, i) => expect(t.data).toEqual(js[i].data));
+    expect(calls.Relu.native).toBe(1);
+    expect(calls.Step.native).toBe(2);
+  });
+
   it('binary ops with broadcasting equal the JS kernels exactly (16 random cases)', () => {
     const next = rng(11);
     for (let k = 0; k < 16; k++) {
@@ -140,12 +154,12 @@ describe.skipIf(!probe.loaded)(`native elementwise, reduction and copy kernels${
       const a = tf.slice(v, [0, 1, 0, 0, 0], [2, 7, 16, 16, 8]);
       const b = tf.concat([a, tf.slice(v, [0, 0, 0, 0, 0], [2, 1, 16, 16, 8])], 1);
       const c = tf.stack([tf.mul(b, s), tf.div(b, tf.add(s, 3))], 2);
-      return tf.mean(tf.sum(tf.square(tf.sub(c, 0.5)), [1, 2, 3]));
+      return tf.mean(tf.sum(tf.square(tf.relu(tf.sub(c, 0.5))), [1, 2, 3]));
     };
     const { js, native, calls } = both(() => tf.grad(loss)(x));
     const scale = Math.max(...Array.from(js[0].data, Math.abs));
     native[0].data.forEach((v, i) => expect(Math.abs(v - js[0].data[i]) / scale).toBeLessThan(1e-5));
-    for (const n of ['Slice', 'SplitV', 'Unpack', 'PadV2', 'Multiply', 'Sum']) expect(calls[n]?.native, `${n} ${calls[n]?.lastFallbackReason}`).toBeGreaterThan(0);
+    for (const n of ['Slice', 'SplitV', 'Unpack', 'PadV2', 'Multiply', 'Sum', 'Relu', 'Step']) expect(calls[n]?.native, `${n} ${calls[n]?.lastFallbackReason}`).toBeGreaterThan(0);
     tf.dispose([x, s]);
   });
 });

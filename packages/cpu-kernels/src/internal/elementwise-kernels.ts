@@ -8,7 +8,7 @@ export const MIN_NATIVE_ELEMENTS = 1 << 14;
 const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 };
 
 /** Kernel names served by this module. */
-export const ELEMENTWISE_KERNELS = ['Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Slice', 'SplitV', 'Unpack', 'PadV2'] as const;
+export const ELEMENTWISE_KERNELS = ['Relu', 'Step', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Slice', 'SplitV', 'Unpack', 'PadV2'] as const;
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -92,6 +92,11 @@ export function makeElementwiseKernel(name: string, ctx: KernelContext, js: tf.K
     const xv = values(backend, x);
     if (xv === undefined || size(x.shape) < MIN_NATIVE_ELEMENTS) return undefined;
     const xStrides = denseStrides(x.shape);
+    if (name === 'Relu' || name === 'Step') {
+      const out = ctx.allocate(xv.length);
+      ctx.addon.unary(name === 'Relu' ? 0 : 1, xv, out, (attrs.alpha as number | undefined) ?? 0);
+      return backend.makeTensorInfo([...x.shape], 'float32', out);
+    }
     if (name === 'Sum' || name === 'Mean') {
       const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
       if (axes.length === 0) return undefined;
