@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Rng, orientationCodes, sameGrid, spacingFromAffine, voxelToWorld } from '@raunet/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PHANTOM_HU_RANGE, generatePhantom } from './generate-phantom.js';
 import type { PhantomResult } from './generate-phantom.js';
@@ -78,6 +79,7 @@ describe('generatePhantom: grid and determinism', () => {
       [{ lesions: -1 }, /lesions/],
       [{ lesions: 2.5 }, /lesions/],
       [{ consolidationProbability: 1.5 }, /consolidationProbability/],
+      [{ consolidationProbability: 0.7, mixedProbability: 0.5 }, /mixedProbability/],
       [{ lesionRadiusMm: [10, 5] }, /lesionRadiusMm/],
       [{ noiseStd: -1 }, /noiseStd/],
       [{ seed: Number.NaN }, /seed/],
@@ -97,7 +99,7 @@ describe('generatePhantom: grid and determinism', () => {
 
 describe('generatePhantom: intensities', () => {
   const clean: PhantomResult[] = [1, 2, 3].map((seed) =>
-    generatePhantom({ ...SMALL, seed, lesions: 6, consolidationProbability: 0.5, noiseStd: 0, blur: false }),
+    generatePhantom({ ...SMALL, seed, lesions: 7, consolidationProbability: 0.35, mixedProbability: 0.35, noiseStd: 0, blur: false }),
   );
 
   it('lesions have their HU ranges: ground glass -700..-300, consolidation -100..+50 (before blur and noise)', () => {
@@ -115,12 +117,12 @@ describe('generatePhantom: intensities', () => {
       }
       for (const l of r.lesions) {
         kinds.add(l.kind);
-        const [lo, hi] = l.kind === 'ground-glass' ? [-720, -280] : [-110, 60];
+        const [lo, hi] = l.kind === 'ground-glass' ? [-720, -280] : l.kind === 'consolidation' ? [-110, 60] : [-720, 60];
         expect(l.meanHu).toBeGreaterThan(lo);
         expect(l.meanHu).toBeLessThan(hi);
       }
     }
-    expect([...kinds].sort()).toEqual(['consolidation', 'ground-glass']);
+    expect([...kinds].sort()).toEqual(['consolidation', 'ground-glass', 'mixed']);
   });
 
   it('parenchyma is near the configured lung HU, air -1000, fat and muscle where expected', () => {
@@ -303,5 +305,39 @@ describe('generatePhantom: physical size', () => {
     // Air in the corners, body in the middle.
     expect(r.tissue.data[0]).toBe(PhantomTissue.Air);
     expect(r.tissue.data[16 + 32 * (16 + 32 * 8)]).not.toBe(PhantomTissue.Air);
+  });
+});
+
+describe('generatePhantom: invariants on random grids (property test)', () => {
+  it('any dims, spacing, seed and lesion count: masks binary, infection inside lung, HU in range, deterministic', () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(fc.integer({ min: 1, max: 28 }), fc.integer({ min: 1, max: 28 }), fc.integer({ min: 1, max: 16 })),
+        fc.tuple(fc.double({ min: 0.4, max: 14, noNaN: true }), fc.double({ min: 0.4, max: 14, noNaN: true }), fc.double({ min: 0.4, max: 25, noNaN: true })),
+        fc.integer({ min: -1000, max: 1000 }),
+        fc.integer({ min: 0, max: 5 }),
+        (dims, spacing, seed, lesions) => {
+          const options = { dims, spacing, seed, lesions };
+          const r = generatePhantom(options);
+          const again = generatePhantom(options);
+          expect(Buffer.from(r.ct.data.buffer).equals(Buffer.from(again.ct.data.buffer))).toBe(true);
+          let infected = 0;
+          for (let p = 0; p < r.ct.data.length; p++) {
+            const v = r.ct.data[p];
+            if (v < PHANTOM_HU_RANGE[0] || v > PHANTOM_HU_RANGE[1]) return false;
+            if (r.lung.data[p] > 1 || r.infection.data[p] > 1 || r.tissue.data[p] > 17) return false;
+            if (r.infection.data[p]) {
+              infected++;
+              if (!r.lung.data[p]) return false;
+            }
+          }
+          expect(r.lesions.reduce((s, l) => s + l.voxels, 0)).toBe(infected);
+          expect(r.lesions.length).toBeLessThanOrEqual(lesions);
+          expect(spacingFromAffine(r.ct.affine).map((s, n) => Math.abs(s - spacing[n]) < 1e-9)).toEqual([true, true, true]);
+          return true;
+        },
+      ),
+      { numRuns: 30, seed: 4242 },
+    );
   });
 });

@@ -41,8 +41,14 @@ export interface GeneratePhantomOptions {
    * lesion is visible on coarse grids). @defaultValue `[3, 35]`
    */
   lesionRadiusMm?: readonly [number, number];
-  /** Probability that a lesion is a consolidation rather than a ground-glass opacity. @defaultValue 0.3 */
+  /** Probability that a lesion is a consolidation. @defaultValue 0.25 */
   consolidationProbability?: number;
+  /**
+   * Probability that a lesion is mixed: a consolidated core inside a ground-glass rim (the rest are pure
+   * ground-glass opacities). `consolidationProbability + mixedProbability` must not exceed 1.
+   * @defaultValue 0.15
+   */
+  mixedProbability?: number;
   /**
    * Most infected fraction of the lung volume (0..1): a lesion that would exceed it is shrunk or dropped.
    * @defaultValue 0.3
@@ -60,8 +66,11 @@ export interface GeneratePhantomOptions {
 
 /** Description of one lesion of a phantom. */
 export interface LesionInfo {
-  /** Ground-glass opacity (-700..-300 HU) or consolidation (-100..+50 HU). */
-  kind: 'ground-glass' | 'consolidation';
+  /**
+   * Ground-glass opacity (-700..-300 HU), consolidation (-100..+50 HU), or mixed (a consolidated core in
+   * a ground-glass rim; the `tissue` map tells the two parts apart).
+   */
+  kind: 'ground-glass' | 'consolidation' | 'mixed';
   /** Lung it was placed in (patient side). */
   side: 'left' | 'right';
   /** Voxel `[i, j, k]` the lesion was grown from (inside the lung mask). */
@@ -76,7 +85,7 @@ export interface LesionInfo {
   voxels: number;
   /** Volume of those voxels in mL. */
   volumeMl: number;
-  /** The lesion's own base HU (before texture, vessels, blur and noise). */
+  /** The lesion's own base HU (of the ground-glass rim for mixed lesions; before texture, vessels, blur and noise). */
   targetHu: number;
   /** Mean HU of its voxels as drawn (texture included; before vessels, blur and noise). */
   meanHu: number;
@@ -121,6 +130,8 @@ export interface ResolvedPhantomOptions {
   lesionRadiusMm: [number, number];
   /** Probability of a consolidation. */
   consolidationProbability: number;
+  /** Probability of a mixed lesion. */
+  mixedProbability: number;
   /** Infection cap, fraction of lung volume. */
   maxInfectionFraction: number;
   /** Scanner noise, HU. */
@@ -175,6 +186,11 @@ function resolveOptions(options: GeneratePhantomOptions, rng: Rng): ResolvedPhan
   const noiseStd = options.noiseStd ?? 15;
   if (!(Number.isFinite(noiseStd) && noiseStd >= 0 && noiseStd <= 1000)) fail('noiseStd', 'a number of HU in [0, 1000]', noiseStd);
   const lungHu = options.lungHu ?? -890;
+  const consolidationProbability = checkProbability('consolidationProbability', options.consolidationProbability, 0.25);
+  const mixedProbability = checkProbability('mixedProbability', options.mixedProbability, 0.15);
+  if (consolidationProbability + mixedProbability > 1 + 1e-12) {
+    fail('consolidationProbability + mixedProbability', 'at most 1', consolidationProbability + mixedProbability);
+  }
   if (!(Number.isFinite(lungHu) && lungHu >= -1000 && lungHu <= -500)) fail('lungHu', 'HU in [-1000, -500]', lungHu);
   return {
     dims: [dims[0], dims[1], dims[2]],
@@ -182,7 +198,8 @@ function resolveOptions(options: GeneratePhantomOptions, rng: Rng): ResolvedPhan
     seed,
     lesions,
     lesionRadiusMm: radius,
-    consolidationProbability: checkProbability('consolidationProbability', options.consolidationProbability, 0.3),
+    consolidationProbability,
+    mixedProbability,
     maxInfectionFraction: checkProbability('maxInfectionFraction', options.maxInfectionFraction, 0.3),
     noiseStd,
     blur: options.blur ?? true,
@@ -376,6 +393,7 @@ export function generatePhantom(options: GeneratePhantomOptions = {}): PhantomRe
       count: resolved.lesions,
       radiusMm: resolved.lesionRadiusMm,
       consolidationProbability: resolved.consolidationProbability,
+      mixedProbability: resolved.mixedProbability,
       maxInfectionFraction: resolved.maxInfectionFraction,
     },
     base.lungBox,

@@ -7,7 +7,7 @@ import { ValueNoise3 } from './noise.js';
 
 /** What one drawn lesion turned out to be (voxel units; the public descriptor adds world mm). */
 export interface DrawnLesion {
-  kind: 'ground-glass' | 'consolidation';
+  kind: 'ground-glass' | 'consolidation' | 'mixed';
   side: 'left' | 'right';
   seedVoxel: [number, number, number];
   radiusMm: number;
@@ -24,6 +24,7 @@ export interface LesionSettings {
   count: number;
   radiusMm: [number, number];
   consolidationProbability: number;
+  mixedProbability: number;
   maxInfectionFraction: number;
 }
 
@@ -107,11 +108,15 @@ export function drawLesions(
       }
     }
     if (!seed) continue;
-    const kind: DrawnLesion['kind'] = rng.chance(settings.consolidationProbability) ? 'consolidation' : 'ground-glass';
+    const pick = rng.uniform();
+    const kind: DrawnLesion['kind'] =
+      pick < settings.consolidationProbability ? 'consolidation' : pick < settings.consolidationProbability + settings.mixedProbability ? 'mixed' : 'ground-glass';
     const [rMin, rMax] = settings.radiusMm;
     let radius = Math.max(Math.exp(rng.uniform(Math.log(rMin), Math.log(rMax))), 0.8 * Math.max(f.au, f.av, f.aw));
-    const targetHu = kind === 'ground-glass' ? rng.uniform(-640, -360) : rng.uniform(-80, 35);
-    const texAmp = kind === 'ground-glass' ? 45 : 15;
+    const targetHu = kind === 'consolidation' ? rng.uniform(-80, 35) : rng.uniform(-640, -360);
+    // Mixed lesions: a consolidated core (normalized shape value below `coreLevel`) in a ground-glass rim.
+    const coreHu = rng.uniform(-80, 35);
+    const coreLevel = rng.uniform(0.4, 0.65);
     const su = f.u(seed[0]);
     const sv = f.v(seed[1]);
     const sw = f.w(seed[2]);
@@ -149,7 +154,6 @@ export function drawLesions(
       let sumJ = 0;
       let sumK = 0;
       let sumHu = 0;
-      const code = kind === 'ground-glass' ? T.GroundGlass : T.Consolidation;
       for (let k = ka; k <= kb; k++) {
         const w = f.w(k);
         for (let j = ja; j <= jb; j++) {
@@ -174,8 +178,10 @@ export function drawLesions(
             if (q > 2.6) continue;
             const fval = Math.sqrt(q) + 0.5 * shapeNoise.at(i - ia, j - ja, k - ka);
             if (fval >= 1) continue;
-            let hu = targetHu + texAmp * texNoise.at(i - ia, j - ja, k - ka);
-            if (kind === 'ground-glass' && fval > 0.8) hu += (ct[idx] - hu) * 0.5 * ((fval - 0.8) / 0.2);
+            const core = kind === 'consolidation' || (kind === 'mixed' && fval < coreLevel);
+            const code = core ? T.Consolidation : T.GroundGlass;
+            let hu = core ? (kind === 'mixed' ? coreHu : targetHu) + 15 * texNoise.at(i - ia, j - ja, k - ka) : targetHu + 45 * texNoise.at(i - ia, j - ja, k - ka);
+            if (!core && fval > 0.8) hu += (ct[idx] - hu) * 0.5 * ((fval - 0.8) / 0.2);
             const h = Math.round(hu);
             previous[count] = ct[idx];
             written[count] = idx;
