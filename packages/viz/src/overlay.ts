@@ -120,17 +120,24 @@ export function maskCentroid(masks: readonly (Volume | undefined)[]): [number, n
   const list = masks.filter((m): m is Volume => m !== undefined);
   if (list.length === 0) return undefined;
   const [nx, ny, nz] = check3d(list[0], 'mask');
-  let sx = 0, sy = 0, sz = 0, n = 0;
+  const n = nx * ny * nz;
+  // Union of the masks as one flag per voxel (loose != also compares bigint data with 0).
+  const union = new Uint8Array(n);
+  for (const m of list) {
+    const d = m.data;
+    for (let i = 0; i < n; i++) if (d[i] != 0) union[i] = 1;
+  }
+  let sx = 0, sy = 0, sz = 0, count = 0;
   for (let k = 0, idx = 0; k < nz; k++)
     for (let j = 0; j < ny; j++)
       for (let i = 0; i < nx; i++, idx++) {
-        if (!list.some((m) => isNonzero(m.data, idx))) continue;
+        if (union[idx] === 0) continue;
         sx += i;
         sy += j;
         sz += k;
-        n++;
+        count++;
       }
-  return n === 0 ? undefined : [sx / n, sy / n, sz / n];
+  return count === 0 ? undefined : [sx / count, sy / count, sz / count];
 }
 
 /**
