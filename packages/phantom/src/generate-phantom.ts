@@ -114,6 +114,11 @@ export interface PhantomResult {
   patientScale: [number, number];
   /** The options actually used, defaults filled in (what `dataset.json` records). */
   options: ResolvedPhantomOptions;
+  /**
+   * Fractional voxel index `i` of the patient's mid-sagittal plane: lung voxels with larger `i` belong to
+   * the left lung, smaller to the right (the lungs never reach this plane).
+   */
+  midlineVoxel: number;
 }
 
 /** {@link GeneratePhantomOptions} with every default filled in (`lesions` resolved to a count). */
@@ -437,5 +442,6 @@ export function generatePhantom(options: GeneratePhantomOptions = {}): PhantomRe
     lungVolumeMl: lungCount * voxelMl,
     patientScale: [scaleXY, scaleZ],
     options: resolved,
+    midlineVoxel: frame.i(0),
   };
 }

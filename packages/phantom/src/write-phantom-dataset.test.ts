@@ -19,11 +19,12 @@ describe('writePhantomDataset', () => {
     dirs.push(dir);
     const seen: number[] = [];
     const options = { dims: [40, 36, 24] as [number, number, number], spacing: [9, 10, 12.5] as [number, number, number], lesions: 3 };
-    const cases = await writePhantomDataset(dir, { ...options, cases: 3, seed: 40, onCase: (_c, n) => seen.push(n) });
+    const cases = await writePhantomDataset(dir, { ...options, cases: 3, seed: 40, lungAndInfection: true, onCase: (_c, n) => seen.push(n) });
     expect(seen).toEqual([0, 1, 2]);
     expect(cases.map((c) => c.name)).toEqual(['phantom_000', 'phantom_001', 'phantom_002']);
     for (const folder of Object.values(PHANTOM_DATASET_FOLDERS)) {
       const files = (await readdir(join(dir, folder))).sort();
+      expect(folder).toMatch(/^(COVID-19-CT-Seg_20cases|Infection_Mask|Lung_Mask|Lung_and_Infection_Mask)$/);
       expect(files).toEqual(['phantom_000.nii.gz', 'phantom_001.nii.gz', 'phantom_002.nii.gz']);
     }
     for (const [n, c] of cases.entries()) {
@@ -44,6 +45,21 @@ describe('writePhantomDataset', () => {
       expect(Buffer.from(infection.data as Uint8Array).equals(Buffer.from(ref.infection.data))).toBe(true);
       expect(Buffer.from(lung.data as Uint8Array).equals(Buffer.from(ref.lung.data))).toBe(true);
       expect(c.lesions).toEqual(ref.lesions);
+      // Combined labels: 3 exactly on infection, 1/2 on the rest of the lung split at the midline.
+      const combined = await readNifti(join(dir, c.lungAndInfection!));
+      expect(sameGrid(combined, ct)).toBe(true);
+      const labels = combined.data as Uint8Array;
+      const counts = [0, 0, 0, 0];
+      let wrong = 0;
+      for (let p = 0; p < labels.length; p++) {
+        const label = labels[p];
+        counts[label]++;
+        if ((label === 3) !== (ref.infection.data[p] === 1) || (label > 0) !== (ref.lung.data[p] === 1)) wrong++;
+        if ((label === 1 && p % 40 <= ref.midlineVoxel) || (label === 2 && p % 40 >= ref.midlineVoxel)) wrong++;
+      }
+      expect(wrong).toBe(0);
+      expect(counts[1]).toBeGreaterThan(0);
+      expect(counts[2]).toBeGreaterThan(0);
     }
     const manifest = JSON.parse(await readFile(join(dir, 'dataset.json'), 'utf8'));
     expect(manifest.layout).toBe('COVID-19-CT-Seg');

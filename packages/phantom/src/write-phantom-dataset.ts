@@ -11,6 +11,8 @@ export const PHANTOM_DATASET_FOLDERS = {
   infection: 'Infection_Mask',
   /** Lung masks (uint8, 1 = lung). */
   lung: 'Lung_Mask',
+  /** Combined labels (uint8: 1 left lung, 2 right lung, 3 infection), only with `lungAndInfection: true`. */
+  lungAndInfection: 'Lung_and_Infection_Mask',
 } as const;
 
 /** Arguments of {@link writePhantomDataset}: every {@link GeneratePhantomOptions} field except `seed`, plus these. */
@@ -21,6 +23,11 @@ export interface WritePhantomDatasetOptions extends Omit<GeneratePhantomOptions,
   seed?: number;
   /** File name stem: case `n` is `<prefix>_<n, 3 digits>.nii.gz` in each folder. @defaultValue `'phantom'` */
   prefix?: string;
+  /**
+   * Also write `Lung_and_Infection_Mask/<name>.nii.gz` with the original dataset's labels: 1 left lung,
+   * 2 right lung, 3 infection. @defaultValue false
+   */
+  lungAndInfection?: boolean;
   /** Called after each case is written (for progress reporting). */
   onCase?: (info: PhantomDatasetCase, index: number, total: number) => void;
 }
@@ -37,6 +44,8 @@ export interface PhantomDatasetCase {
   infection: string;
   /** Lung mask path. */
   lung: string;
+  /** Combined label path (only when `lungAndInfection` was asked). */
+  lungAndInfection?: string;
   /** The case's lesions (see {@link LesionInfo}). */
   lesions: LesionInfo[];
   /** Infected fraction of the lung volume. */
@@ -63,7 +72,7 @@ export interface PhantomDatasetCase {
  * ```
  */
 export async function writePhantomDataset(dir: string, options: WritePhantomDatasetOptions = {}): Promise<PhantomDatasetCase[]> {
-  const { cases = 4, seed = 0, prefix = 'phantom', onCase, ...generation } = options;
+  const { cases = 4, seed = 0, prefix = 'phantom', onCase, lungAndInfection = false, ...generation } = options;
   if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError(`writePhantomDataset: dir must be a non-empty path, received ${JSON.stringify(dir)}`);
   if (!Number.isInteger(cases) || cases < 1 || cases > 100000) {
     throw new InvalidArgumentError(`writePhantomDataset: cases must be an integer in [1, 100000], received ${JSON.stringify(cases)}`);
@@ -77,7 +86,9 @@ export async function writePhantomDataset(dir: string, options: WritePhantomData
   const join = (...parts: string[]): string => path.join(...parts);
   // Validate the generation options once, before touching the disk.
   generatePhantom({ ...generation, dims: [2, 2, 2], spacing: [1, 1, 1], seed, lesions: 0, vessels: false });
-  for (const folder of [dir, ...Object.values(PHANTOM_DATASET_FOLDERS).map((f) => join(dir, f))]) {
+  const folders: string[] = [PHANTOM_DATASET_FOLDERS.images, PHANTOM_DATASET_FOLDERS.infection, PHANTOM_DATASET_FOLDERS.lung];
+  if (lungAndInfection) folders.push(PHANTOM_DATASET_FOLDERS.lungAndInfection);
+  for (const folder of [dir, ...folders.map((f) => join(dir, f))]) {
     try {
       await mkdir(folder, { recursive: true });
     } catch (e) {
@@ -100,10 +111,24 @@ export async function writePhantomDataset(dir: string, options: WritePhantomData
     await writeNifti(join(dir, paths.image), phantom.ct, { datatype: 'int16', description: `raunet phantom ${name} seed ${caseSeed}` });
     await writeNifti(join(dir, paths.infection), phantom.infection, { datatype: 'uint8', description: `infection mask ${name}` });
     await writeNifti(join(dir, paths.lung), phantom.lung, { datatype: 'uint8', description: `lung mask ${name}` });
+    let combinedPath: string | undefined;
+    if (lungAndInfection) {
+      combinedPath = `${PHANTOM_DATASET_FOLDERS.lungAndInfection}/${file}`;
+      const [nx] = phantom.lung.dims;
+      const labels = new Uint8Array(phantom.lung.data.length);
+      const lungData = phantom.lung.data;
+      const infectionData = phantom.infection.data;
+      for (let p = 0; p < labels.length; p++) {
+        if (infectionData[p]) labels[p] = 3;
+        else if (lungData[p]) labels[p] = p % nx > phantom.midlineVoxel ? 1 : 2;
+      }
+      await writeNifti(join(dir, combinedPath), { ...phantom.lung, data: labels }, { datatype: 'uint8', description: `lung (1 left, 2 right) and infection (3) ${name}` });
+    }
     const info: PhantomDatasetCase = {
       name,
       seed: caseSeed,
       ...paths,
+      ...(combinedPath ? { lungAndInfection: combinedPath } : {}),
       lesions: phantom.lesions,
       infectionFraction: phantom.infectionFraction,
       lungVolumeMl: phantom.lungVolumeMl,
@@ -125,6 +150,7 @@ export async function writePhantomDataset(dir: string, options: WritePhantomData
       cases,
       seed,
       prefix,
+      lungAndInfection,
       lesions: generation.lesions ?? 'random',
       healthyProbability: generation.healthyProbability ?? 0.15,
       lesionCount: generation.lesionCount ?? [2, 8],
