@@ -55,4 +55,34 @@ describe.skipIf(!have)('meshes of real masks (needs ../shared/data/nifti)', () =
     expect(meshVolume(both)).toBeLessThan(615055 * voxel);
     expect(meshVolume(both)).toBeGreaterThan(0.8 * 615055 * voxel);
   });
+
+  it('labels-256 volume stored LIA (negative determinant): outward normals, positive volume', async () => {
+    const mask = await loadNifti(path.join(DATA, 'fmt_labels256_LIA_uint8.nii.gz'));
+    const m = mask.affine;
+    const det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+    expect(det).toBeLessThan(0);
+    const mesh = marchingCubes(mask);
+    expect(checkMesh(mesh).closed).toBe(true);
+    // nibabel: 1155901 nonzero voxels of 1 mm3. (Midpoint marching cubes cuts convex corners and fills
+    // concave ones, so the mesh volume may be on either side of the voxel volume.)
+    expect(meshVolume(mesh)).toBeGreaterThan(0.85 * 1155901);
+    expect(meshVolume(mesh)).toBeLessThan(1.15 * 1155901);
+  });
+
+  it('TotalSegmentator multilabel (RAS, 3 mm): every label mesh closed with volume near its voxel volume', async () => {
+    const seg = await loadNifti(path.join(DATA, 'abd_seg_ts_3mm_30sl_multilabel.nii.gz'));
+    const counts = new Map<number, number>();
+    for (const v of seg.data as Uint8Array) if (v !== 0) counts.set(v, (counts.get(v) ?? 0) + 1);
+    expect(counts.size).toBeGreaterThan(10);
+    let total = 0;
+    for (const [label, count] of counts) {
+      const mesh = marchingCubes(seg, { label });
+      expect(checkMesh(mesh).closed, `label ${label}`).toBe(true);
+      const ratio = meshVolume(mesh) / (count * 27);
+      expect(ratio, `label ${label}`).toBeGreaterThan(count > 500 ? 0.7 : 0.1);
+      expect(ratio, `label ${label}`).toBeLessThan(1.15);
+      total += count;
+    }
+    expect(total).toBe(110225); // nibabel's nonzero count
+  });
 });
