@@ -5,10 +5,41 @@ export interface KernelProfile {
   /** ms per kernel name */
   ms: Map<string, number>;
   calls: Map<string, number>;
+  /** FLOP of convolutions and matmuls (2 x multiply-adds), by kernel name */
+  flop: Map<string, number>;
+}
+
+const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+function flopOf(name: string, args: Parameters<tf.KernelFunc>[0]): number {
+  const inputs = args.inputs as Record<string, tf.TensorInfo>;
+  const attrs = (args.attrs ?? {}) as Record<string, unknown>;
+  if (name === 'Conv3D') {
+    const f = inputs.filter.shape;
+    const y = tf.backend_util.computeConv3DInfo(inputs.x.shape as never, f as never, attrs.strides as number, 1, attrs.pad as 'same');
+    return 2 * prod(y.outShape) * f[0] * f[1] * f[2] * f[3];
+  }
+  if (name === 'Conv3DBackpropInputV2') {
+    const f = inputs.filter.shape;
+    return 2 * prod(inputs.dy.shape) * f[0] * f[1] * f[2] * f[3];
+  }
+  if (name === 'Conv3DBackpropFilterV2') {
+    const f = attrs.filterShape as number[];
+    return 2 * prod(inputs.dy.shape) * f[0] * f[1] * f[2] * f[3];
+  }
+  if (name === 'BatchMatMul') {
+    const a = inputs.a.shape;
+    const b = inputs.b.shape;
+    const k = attrs.transposeA ? a[a.length - 2] : a[a.length - 1];
+    const m = attrs.transposeA ? a[a.length - 1] : a[a.length - 2];
+    const n = attrs.transposeB ? b[b.length - 2] : b[b.length - 1];
+    return 2 * m * n * k * prod(a.slice(0, -2));
+  }
+  return 0;
 }
 
 export function startKernelProfile(): { profile: KernelProfile; stop: () => void } {
-  const profile: KernelProfile = { ms: new Map(), calls: new Map() };
+  const profile: KernelProfile = { ms: new Map(), calls: new Map(), flop: new Map() };
   const originals = tf.getKernelsForBackend('cpu');
   for (const config of originals) {
     const inner = config.kernelFunc;
@@ -21,6 +52,8 @@ export function startKernelProfile(): { profile: KernelProfile; stop: () => void
         const out = inner(args);
         profile.ms.set(name, (profile.ms.get(name) ?? 0) + performance.now() - t0);
         profile.calls.set(name, (profile.calls.get(name) ?? 0) + 1);
+        const flop = flopOf(name, args);
+        if (flop > 0) profile.flop.set(name, (profile.flop.get(name) ?? 0) + flop);
         return out;
       },
     });
@@ -37,12 +70,14 @@ export function startKernelProfile(): { profile: KernelProfile; stop: () => void
 export function profileTable(profile: KernelProfile, totalMs: number, rows = 15): string {
   const entries = [...profile.ms].sort((a, b) => b[1] - a[1]);
   const inKernels = entries.reduce((s, [, v]) => s + v, 0);
-  const lines = ['| kernel | calls | ms | share |', '|---|---:|---:|---:|'];
+  const lines = ['| kernel | calls | ms | share | GFLOP/s |', '|---|---:|---:|---:|---:|'];
   for (const [name, ms] of entries.slice(0, rows)) {
-    lines.push(`| ${name} | ${profile.calls.get(name)} | ${ms.toFixed(0)} | ${((100 * ms) / totalMs).toFixed(1)}% |`);
+    const flop = profile.flop.get(name);
+    const rate = flop === undefined ? '' : (flop / ms / 1e6).toFixed(1);
+    lines.push(`| ${name} | ${profile.calls.get(name)} | ${ms.toFixed(0)} | ${((100 * ms) / totalMs).toFixed(1)}% | ${rate} |`);
   }
   const rest = entries.slice(rows).reduce((s, [, v]) => s + v, 0);
-  lines.push(`| ${entries.length - Math.min(rows, entries.length)} other kernels | | ${rest.toFixed(0)} | ${((100 * rest) / totalMs).toFixed(1)}% |`);
-  lines.push(`| outside kernels (engine, tape, GC) | | ${(totalMs - inKernels).toFixed(0)} | ${((100 * (totalMs - inKernels)) / totalMs).toFixed(1)}% |`);
+  lines.push(`| ${entries.length - Math.min(rows, entries.length)} other kernels | | ${rest.toFixed(0)} | ${((100 * rest) / totalMs).toFixed(1)}% | |`);
+  lines.push(`| outside kernels (engine, tape, GC) | | ${(totalMs - inKernels).toFixed(0)} | ${((100 * (totalMs - inKernels)) / totalMs).toFixed(1)}% | |`);
   return lines.join('\n');
 }
