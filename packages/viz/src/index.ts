@@ -20,3 +20,4 @@ export {
   type TrainingEpoch,
   type RenderTrainingCurvesOptions,
 } from './line-chart.js';
+export { renderMesh, type RenderMeshOptions, type MeshLike, type MeshView } from './render-mesh.js';
