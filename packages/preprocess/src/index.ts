@@ -31,6 +31,7 @@ export {
   type CropOptions,
   type CropToMaskOptions,
 } from './crop.js';
+export { bodyMask, type BodyMaskOptions } from './body-mask.js';
 export { extractPatch, samplePatches, type ExtractPatchOptions, type PatchPair, type SamplePatchesOptions } from './patches.js';
 export {
   slidingWindowGrid,

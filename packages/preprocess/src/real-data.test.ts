@@ -4,7 +4,8 @@ import { createVolume, orientationCodes } from '@raunet/core';
 import type { Volume } from '@raunet/core';
 import { readNifti } from '@raunet/io';
 import { describe, expect, it } from 'vitest';
-import { cropBox, cropToMask } from './crop.js';
+import { bodyMask } from './body-mask.js';
+import { cropBox, cropToMask, maskBoundingBox } from './crop.js';
 import { detectIntensityScale, toHounsfield } from './intensity-scale.js';
 import { reorientToRAS, undoReorient } from './reorient.js';
 import { resampleLike, resampleToSpacing } from './resample.js';
@@ -75,6 +76,13 @@ describe.skipIf(!have)('real data (needs ../shared/data/nifti)', () => {
     const back = undoReorient(r.volume, r.orientation);
     expect(differences(back, ct)).toBe(0);
     expect(back.affine).toEqual(ct.affine);
+    // the lungs lie inside the body's bounding box
+    const body = maskBoundingBox(bodyMask(ct))!;
+    const lungBox = maskBoundingBox(lung)!;
+    for (let a = 0; a < 3; a++) {
+      expect(lungBox.start[a]).toBeGreaterThanOrEqual(body.start[a]);
+      expect(lungBox.start[a] + lungBox.size[a]).toBeLessThanOrEqual(body.start[a] + body.size[a]);
+    }
     // cropping to the lung mask keeps the statistic
     const c = cropToMask(ct, lung, { margin: 2 });
     const cm = cropBox(lung, c.box);
