@@ -1,0 +1,87 @@
+import { DatasetError } from '@raunet/core';
+import { readNifti } from '@raunet/io';
+import { evaluateSet, toCsv, type EvaluateSetResult, type CaseMetricName } from '@raunet/metrics';
+import type { CommandModule } from '../cli.js';
+import { numberFlag, requireFlag, stringFlag } from '../internal/args.js';
+import { caseName, listNifti, writeFileAtomic } from '../internal/fs.js';
+
+/** `raunet evaluate --pred DIR --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N]`. */
+export const command: CommandModule = {
+  summary:
+    'Score predicted masks against ground truth, matched by file name: DSC, IoU, precision, sensitivity, HD95, NSD, lesion volume.',
+  usage: 'raunet evaluate --pred DIR --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N]',
+  flags: {
+    pred: { type: 'string', value: 'DIR', description: 'folder of predicted masks (NIfTI)' },
+    gt: {
+      type: 'string',
+      value: 'DIR',
+      description: 'folder of ground-truth masks with the same file names',
+    },
+    csv: { type: 'string', value: 'FILE', description: 'also write the per-case table as CSV' },
+    json: { type: 'boolean', description: 'print the full result as JSON on stdout' },
+    tolerance: {
+      type: 'string',
+      value: 'MM',
+      description: 'NSD tolerance in mm (default 3, the benchmark value for infection)',
+    },
+    label: {
+      type: 'string',
+      value: 'N',
+      description: 'ground-truth label to score (default: any nonzero voxel)',
+    },
+  },
+  async run(args, io) {
+    const predDir = requireFlag('evaluate', args, 'pred');
+    const gtDir = requireFlag('evaluate', args, 'gt');
+    const toleranceMm = numberFlag('evaluate', args, 'tolerance', { min: 0 }) ?? 3;
+    const label = numberFlag('evaluate', args, 'label', { integer: true, min: 1 });
+    const csvPath = stringFlag(args, 'csv');
+    const preds = await listNifti(predDir);
+    const gts = new Map((await listNifti(gtDir)).map((p) => [caseName(p), p]));
+    if (preds.length === 0) throw new DatasetError('no NIfTI files found', { file: predDir });
+    const missing = preds.filter((p) => !gts.has(caseName(p)));
+    if (missing.length) {
+      throw new DatasetError(`no ground truth in ${gtDir} for ${missing.map(caseName).join(', ')}`, {
+        file: predDir,
+      });
+    }
+    const pairs = [];
+    for (const p of preds) {
+      const name = caseName(p);
+      io.stderr(`reading ${name}\n`);
+      pairs.push({ name, prediction: await readNifti(p), truth: await readNifti(gts.get(name)!) });
+    }
+    const result = evaluateSet(pairs, { toleranceMm, ...(label !== undefined ? { label } : {}) });
+    if (csvPath) await writeFileAtomic(csvPath, toCsv(result));
+    if (args.flags.json) {
+      io.stdout(JSON.stringify(result, null, 2) + '\n');
+      return 0;
+    }
+    io.stdout(formatTable(result, toleranceMm));
+    return 0;
+  },
+};
+
+/** The per-case table and summary, as aligned text. */
+export function formatTable(result: EvaluateSetResult, toleranceMm: number): string {
+  const cols: [CaseMetricName, string][] = [
+    ['dice', 'DSC'],
+    ['iou', 'IoU'],
+    ['precision', 'Prec'],
+    ['recall', 'Sens'],
+    ['hausdorff95', 'HD95mm'],
+    ['nsd', `NSD@${toleranceMm}mm`],
+    ['predictionVolumeMl', 'PredmL'],
+    ['truthVolumeMl', 'TruemL'],
+  ];
+  const fmt = (v: unknown) =>
+    typeof v === 'number' ? (Number.isFinite(v) ? v.toFixed(v >= 100 ? 1 : 4) : String(v)) : '-';
+  const rows = result.cases.map((c) => [c.name, ...cols.map(([k]) => fmt(c[k]))]);
+  for (const stat of ['mean', 'std', 'median'] as const)
+    rows.push([stat, ...cols.map(([k]) => fmt(result.summary[k][stat]))]);
+  const header = ['case', ...cols.map(([, h]) => h)];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) =>
+    r.map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join('  ');
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}

@@ -1,0 +1,198 @@
+import { basename, dirname, join } from 'node:path';
+import type { Volume } from '@raunet/core';
+import { readNifti, writeNifti } from '@raunet/io';
+import { marchingCubes, meshVolume, writeMesh } from '@raunet/mesh';
+import { loadModel, predictVolume, type PredictVolumeOptions } from '@raunet/raunet';
+import { renderOverlays, writePng } from '@raunet/viz';
+import type { CommandModule } from '../cli.js';
+import { choiceFlag, numberFlag, requireFlag, stringFlag } from '../internal/args.js';
+import { BACKENDS, startBackend } from '../internal/backend.js';
+import { CliUsageError } from '../internal/context.js';
+import { assertExists, caseName, ensureDir, listNifti } from '../internal/fs.js';
+import { bar, ProgressLine } from '../internal/progress.js';
+
+interface Job {
+  name: string;
+  input: string;
+  output: string;
+  lung?: string;
+  prob?: string;
+  mesh?: string;
+  png?: string;
+}
+
+const isNiftiPath = (p: string) => /\.nii(\.gz)?$/i.test(p);
+
+/** `raunet predict --model DIR --input CT|DIR --output FILE|DIR [...]`. */
+export const command: CommandModule = {
+  summary:
+    'Segment COVID-19 infection in one CT or a folder of CTs with a trained model; masks on the input grid.',
+  usage:
+    'raunet predict --model DIR --input CT.nii.gz|DIR --output FILE|DIR [--prob FILE|DIR] [--mesh FILE|DIR] [--png FILE|DIR] [--lungs FILE|DIR] [flags]',
+  flags: {
+    model: {
+      type: 'string',
+      value: 'DIR',
+      description: 'trained model folder (model.json + weights.bin), e.g. runs/raunet/best',
+    },
+    input: { type: 'string', value: 'CT|DIR', description: 'a CT NIfTI file, or a folder of them' },
+    output: {
+      type: 'string',
+      value: 'FILE|DIR',
+      description: 'mask file (.nii or .nii.gz), or a folder for folder input',
+    },
+    prob: { type: 'string', value: 'FILE|DIR', description: 'also write the probability map (float32)' },
+    mesh: {
+      type: 'string',
+      value: 'FILE|DIR',
+      description: 'also write a 3D model of the mask (.stl, .ply, .obj; .stl in folders)',
+    },
+    png: {
+      type: 'string',
+      value: 'FILE|DIR',
+      description: 'also write an axial/coronal/sagittal overlay picture',
+    },
+    lungs: {
+      type: 'string',
+      value: 'FILE|DIR',
+      description: 'lung mask(s) with the same names: restrict infection to the lungs',
+    },
+    overlap: { type: 'string', value: 'F', description: 'sliding-window overlap in [0, 1) (default 0.5)' },
+    threshold: { type: 'string', value: 'P', description: 'probability threshold of the mask (default 0.5)' },
+    'min-size': {
+      type: 'string',
+      value: 'N',
+      description: 'remove components smaller than N voxels (default 0)',
+    },
+    tta: { type: 'boolean', description: 'flip test-time augmentation (4x slower)' },
+    'batch-size': { type: 'string', value: 'N', description: 'patches per model call (default 2)' },
+    backend: {
+      type: 'string',
+      value: 'B',
+      description: `tfjs backend: ${BACKENDS.join(', ')} (default auto)`,
+    },
+  },
+  async run(args, io) {
+    const modelDir = requireFlag('predict', args, 'model');
+    const input = requireFlag('predict', args, 'input');
+    const output = requireFlag('predict', args, 'output');
+    const backend = choiceFlag('predict', args, 'backend', BACKENDS) ?? 'auto';
+    const options: PredictVolumeOptions = {};
+    const overlap = numberFlag('predict', args, 'overlap', { min: 0, max: 0.95 });
+    const threshold = numberFlag('predict', args, 'threshold', { min: 0, max: 1 });
+    const minComponentSize = numberFlag('predict', args, 'min-size', { min: 0, integer: true });
+    const batchSize = numberFlag('predict', args, 'batch-size', { min: 1, integer: true });
+    if (overlap !== undefined) options.overlap = overlap;
+    if (threshold !== undefined) options.threshold = threshold;
+    if (minComponentSize !== undefined) options.minComponentSize = minComponentSize;
+    if (batchSize !== undefined) options.batchSize = batchSize;
+    if (args.flags.tta) options.flipTta = true;
+    const extras = {
+      prob: stringFlag(args, 'prob'),
+      mesh: stringFlag(args, 'mesh'),
+      png: stringFlag(args, 'png'),
+      lungs: stringFlag(args, 'lungs'),
+    };
+
+    await assertExists(modelDir, 'dir');
+    const kind = await assertExists(input);
+    const jobs: Job[] = [];
+    if (kind === 'file') {
+      if (!isNiftiPath(output))
+        throw new CliUsageError(
+          `predict: --output must be a .nii or .nii.gz file for a single input, received '${output}'`,
+        );
+      if (extras.prob && !isNiftiPath(extras.prob))
+        throw new CliUsageError(`predict: --prob must be a .nii or .nii.gz file, received '${extras.prob}'`);
+      if (extras.mesh && !/\.(stl|ply|obj)$/i.test(extras.mesh))
+        throw new CliUsageError(`predict: --mesh must end in .stl, .ply or .obj, received '${extras.mesh}'`);
+      if (extras.png && !/\.png$/i.test(extras.png))
+        throw new CliUsageError(`predict: --png must end in .png, received '${extras.png}'`);
+      if (extras.lungs) await assertExists(extras.lungs, 'file');
+      jobs.push({
+        name: caseName(input),
+        input,
+        output,
+        ...(extras.lungs ? { lung: extras.lungs } : {}),
+        ...(extras.prob ? { prob: extras.prob } : {}),
+        ...(extras.mesh ? { mesh: extras.mesh } : {}),
+        ...(extras.png ? { png: extras.png } : {}),
+      });
+    } else {
+      for (const [flag, v] of Object.entries({ output, ...extras })) {
+        if (v && /\.(nii|gz|stl|ply|obj|png)$/i.test(v))
+          throw new CliUsageError(
+            `predict: with a folder as --input, --${flag} must be a folder, received '${v}'`,
+          );
+      }
+      const files = await listNifti(input);
+      if (files.length === 0) throw new CliUsageError(`predict: no NIfTI files in ${input}`);
+      const lungs = extras.lungs
+        ? new Map((await listNifti(extras.lungs)).map((p) => [caseName(p), p]))
+        : undefined;
+      for (const f of files) {
+        const name = caseName(f);
+        if (lungs && !lungs.has(name))
+          throw new CliUsageError(`predict: no lung mask for ${name} in ${extras.lungs}`);
+        jobs.push({
+          name,
+          input: f,
+          output: join(output, `${name}.nii.gz`),
+          ...(lungs ? { lung: lungs.get(name)! } : {}),
+          ...(extras.prob ? { prob: join(extras.prob, `${name}.nii.gz`) } : {}),
+          ...(extras.mesh ? { mesh: join(extras.mesh, `${name}.stl`) } : {}),
+          ...(extras.png ? { png: join(extras.png, `${name}.png`) } : {}),
+        });
+      }
+    }
+    // Create every output folder before the (long) work, so an unwritable target fails first.
+    for (const j of jobs)
+      for (const p of [j.output, j.prob, j.mesh, j.png]) if (p) await ensureDir(dirname(p));
+
+    await startBackend(backend, io);
+    const model = await loadModel(modelDir);
+    try {
+      for (let n = 0; n < jobs.length; n++) {
+        const j = jobs[n];
+        const ct = await readNifti(j.input);
+        const lungMask = j.lung ? await readNifti(j.lung) : undefined;
+        const line = new ProgressLine(io);
+        const t0 = Date.now();
+        const { probability, mask } = await predictVolume(model, ct, {
+          ...options,
+          ...(lungMask ? { lungMask } : {}),
+          onProgress: (done, total) =>
+            line.update(
+              `[${n + 1}/${jobs.length}] ${j.name} ${bar(done / total)} ${done}/${total} patches`,
+              done === total,
+            ),
+        });
+        line.done();
+        await writeNifti(j.output, mask, { datatype: 'uint8' });
+        if (j.prob) await writeNifti(j.prob, probability, { datatype: 'float32' });
+        const voxels = countNonzero(mask);
+        const mlPerVoxel = (mask.spacing[0] * mask.spacing[1] * mask.spacing[2]) / 1000;
+        let meshNote = '';
+        if (j.mesh) {
+          const mesh = marchingCubes(mask, { smoothIterations: 10 });
+          await writeMesh(j.mesh, mesh);
+          meshNote = `, mesh ${basename(j.mesh)} (${mesh.indices.length / 3} triangles, ${(meshVolume(mesh) / 1000).toFixed(2)} mL)`;
+        }
+        if (j.png) await writePng(j.png, renderOverlays({ ct, prediction: mask }).montage);
+        io.stdout(
+          `${j.name}: ${voxels} infection voxels (${(voxels * mlPerVoxel).toFixed(2)} mL) in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${j.output}${meshNote}\n`,
+        );
+      }
+    } finally {
+      model.dispose();
+    }
+    return 0;
+  },
+};
+
+function countNonzero(v: Volume): number {
+  let n = 0;
+  const d = v.data as ArrayLike<number>;
+  for (let i = 0; i < d.length; i++) if (d[i] !== 0) n++;
+  return n;
+}

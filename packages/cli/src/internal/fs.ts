@@ -1,0 +1,67 @@
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, basename } from 'node:path';
+import { FileAccessError } from '@raunet/core';
+
+/** Writes bytes or text atomically: to a temporary name in the same folder, then renamed. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = join(
+    dirname(path),
+    `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`,
+  );
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new FileAccessError(`cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      file: path,
+      cause: e,
+    });
+  }
+}
+
+/** Creates a folder (and parents) or throws a {@link FileAccessError} naming it. */
+export async function ensureDir(path: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true });
+  } catch (e) {
+    throw new FileAccessError(
+      `cannot create folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      { file: path, cause: e },
+    );
+  }
+}
+
+/** Checks that `path` exists (and is a folder when `kind` says so); a {@link FileAccessError} otherwise. */
+export async function assertExists(
+  path: string,
+  kind: 'file' | 'dir' | 'any' = 'any',
+): Promise<'file' | 'dir'> {
+  let s;
+  try {
+    s = await stat(path);
+  } catch (e) {
+    throw new FileAccessError('no such file or folder', { file: path, cause: e });
+  }
+  const is = s.isDirectory() ? 'dir' : 'file';
+  if (kind !== 'any' && kind !== is)
+    throw new FileAccessError(kind === 'dir' ? 'is not a folder' : 'is a folder, expected a file', {
+      file: path,
+    });
+  return is;
+}
+
+/** NIfTI files (`.nii`, `.nii.gz`, `.hdr`) in a folder, sorted by name. */
+export async function listNifti(dir: string): Promise<string[]> {
+  await assertExists(dir, 'dir');
+  const names = await readdir(dir);
+  return names
+    .filter((n) => /\.(nii|nii\.gz|hdr|hdr\.gz)$/i.test(n) && !n.startsWith('.'))
+    .sort()
+    .map((n) => join(dir, n));
+}
+
+/** File name without `.nii`, `.nii.gz`, `.hdr` or `.img` suffixes. */
+export function caseName(path: string): string {
+  return basename(path).replace(/\.(nii|hdr|img)(\.gz)?$/i, '');
+}
