@@ -152,6 +152,10 @@ describe('marchingCubes', () => {
           expect(report.closed).toBe(true);
           expect(Math.abs(report.eulerCharacteristic % 2)).toBe(0);
           expect(usedVertices(mesh)).toBe(mesh.positions.length / 3);
+          // Shared vertices: one per crossed grid edge, no two at the same place.
+          const keys = new Set<string>();
+          for (let v = 0; v < mesh.positions.length; v += 3) keys.add(`${mesh.positions[v]},${mesh.positions[v + 1]},${mesh.positions[v + 2]}`);
+          expect(keys.size).toBe(mesh.positions.length / 3);
           if (data.some((v) => v)) expect(meshVolume(mesh)).toBeGreaterThan(0);
         },
       ),
@@ -169,6 +173,17 @@ describe('marchingCubes', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('accepts 64-bit integer masks, 4D volumes with one frame and single slices', () => {
+    const big = createVolume({ data: BigInt64Array.from([0n, 5n, 0n, 0n, 0n, 0n, 0n, 0n]), dims: [2, 2, 2] });
+    const m = marchingCubes(big);
+    expect(checkMesh(m).closed).toBe(true);
+    expect(meshVolume(m)).toBeCloseTo(1 / 6, 6);
+    const four = createVolume({ data: Uint8Array.from([0, 1, 0, 0, 0, 0, 0, 0]), dims: [2, 2, 2, 1] });
+    expect(meshVolume(marchingCubes(four))).toBeCloseTo(1 / 6, 6);
+    const slice = createVolume({ data: Uint8Array.from([1, 1, 1, 1]), dims: [2, 2] });
+    expect(checkMesh(marchingCubes(slice)).closed).toBe(true);
   });
 
   it('does not mutate its input and rejects bad options', () => {
