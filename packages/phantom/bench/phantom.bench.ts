@@ -15,13 +15,20 @@ function median(xs: number[]): number {
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-function fillBaseline(n: number): number {
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+function fillBaseline(n: number): [number, number] {
+  const c0 = cpuMs();
   const t0 = performance.now();
   const a = new Int16Array(n);
   for (let p = 0; p < n; p++) a[p] = (p & 1023) - 1000;
   const t = performance.now() - t0;
+  const c = cpuMs() - c0;
   if (a[n - 1] === 12345) console.log('');
-  return t;
+  return [t, c];
 }
 
 const rows: string[] = [];
@@ -30,25 +37,34 @@ for (const c of cases) {
   generatePhantom({ dims: c.dims, spacing: c.spacing, seed: 999, lesions: 6 }); // warm-up
   const gen: number[] = [];
   const fill: number[] = [];
+  const genCpu: number[] = [];
+  const fillCpu: number[] = [];
   let lesions = 0;
   let peak = 0;
   for (let r = 0; r < c.repeats; r++) {
     gc?.();
-    fill.push(fillBaseline(n));
+    const [ft, fc] = fillBaseline(n);
+    fill.push(ft);
+    fillCpu.push(fc);
     gc?.();
     const before = process.memoryUsage().rss;
+    const c0 = cpuMs();
     const t0 = performance.now();
     const p = generatePhantom({ dims: c.dims, spacing: c.spacing, seed: r, lesions: 6 });
     gen.push(performance.now() - t0);
+    genCpu.push(cpuMs() - c0);
     peak = Math.max(peak, process.memoryUsage().rss - before);
     lesions += p.lesions.length;
   }
   const g = median(gen);
   const f = median(fill);
+  const gc2 = median(genCpu);
+  const fc2 = median(fillCpu);
   rows.push(
-    `| ${c.label} | ${(n / 1e6).toFixed(2)} M | ${g.toFixed(0)} | ${f.toFixed(1)} | ${(g / f).toFixed(0)}x | ${((g * 1e6) / n).toFixed(0)} | ${(peak / 2 ** 20).toFixed(0)} | ${(lesions / c.repeats).toFixed(1)} |`,
+    `| ${c.label} | ${(n / 1e6).toFixed(2)} M | ${g.toFixed(0)} | ${f.toFixed(1)} | ${(g / f).toFixed(0)}x | ${gc2.toFixed(0)} | ${fc2.toFixed(1)} | ${(gc2 / Math.max(fc2, 0.1)).toFixed(0)}x | ${((gc2 * 1e6) / n).toFixed(0)} | ${(peak / 2 ** 20).toFixed(0)} | ${(lesions / c.repeats).toFixed(1)} |`,
   );
 }
-console.log('| case | voxels | generatePhantom ms (median) | Int16Array fill ms (median) | ratio | ns / voxel | RSS growth MiB | lesions drawn |');
-console.log('|---|---|---|---|---|---|---|---|');
+// Wall time suffers on a shared machine; CPU time (process.cpuUsage, user + system) much less.
+console.log('| case | voxels | generate wall ms | fill wall ms | wall ratio | generate CPU ms | fill CPU ms | CPU ratio | CPU ns / voxel | RSS growth MiB | lesions drawn |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);

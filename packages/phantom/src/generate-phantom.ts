@@ -56,7 +56,7 @@ export interface GeneratePhantomOptions {
   maxInfectionFraction?: number;
   /** Standard deviation of the white Gaussian scanner noise, HU; 0 for none. @defaultValue 15 */
   noiseStd?: number;
-  /** Apply the partial-volume blur (separable `[1, 2, 1] / 4` along each axis) before the noise. @defaultValue true */
+  /** Apply the partial-volume blur (separable `[1, 4, 1] / 6` along each axis, 0.58 voxel standard deviation) before the noise. @defaultValue true */
   blur?: boolean;
   /** Mean HU of normal lung parenchyma before vessels (a gravity gradient of ±27 HU is added). @defaultValue -890 */
   lungHu?: number;
