@@ -73,7 +73,10 @@ async function encode(named: NamedTensor[]): Promise<{ data: Uint8Array; specs: 
  */
 export async function writeCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer, state: TrainingState): Promise<void> {
   const weights = await encode(model.weights.map((w, i) => ({ name: `${i}:${w.originalName}`, tensor: w.read() })));
-  const opt = await encode(await optimizer.getWeights());
+  const named = await optimizer.getWeights();
+  const opt = await encode(named);
+  // getWeights() creates a fresh scalar for the iteration count; the moments are the optimizer's own variables.
+  tf.dispose(named.filter((n) => !(n.tensor instanceof tf.Variable)).map((n) => n.tensor));
   await writeDirAtomic(dir, async (tmp) => {
     await writeFile(join(tmp, WEIGHTS), weights.data);
     await writeFile(join(tmp, WEIGHTS_JSON), JSON.stringify(weights.specs));

@@ -1,0 +1,133 @@
+import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createVolume, InvalidArgumentError, type Volume } from '@raunet/core';
+import { readNifti } from '@raunet/io';
+import { normalizeIntensity } from '@raunet/preprocess';
+import { buildUNet3D } from './model.js';
+import { predictVolume } from './predict.js';
+
+let model: tf.LayersModel;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  model = buildUNet3D({ patchSize: [16, 16, 8], levels: 2, baseFilters: 2, seed: 11 });
+});
+afterAll(() => model.dispose());
+
+function ctVolume(dims: [number, number, number], affine?: number[][]): Volume<Int16Array> {
+  const n = dims[0] * dims[1] * dims[2];
+  const data = new Int16Array(n);
+  for (let i = 0; i < n; i++) data[i] = -1000 + ((i * 7919) % 1600);
+  return createVolume({ data, dims, spacing: [1.5, 0.8, 3], ...(affine ? { affine } : {}) });
+}
+
+const oblique = [
+  [-0.7, 0.1, 0, 12.5],
+  [0.05, 0.8, 0.2, -30],
+  [0, -0.1, 2.9, 7],
+  [0, 0, 0, 1],
+];
+
+describe('predictVolume geometry', () => {
+  it.each([
+    [[21, 13, 7]],
+    [[37, 29, 11]],
+    [[5, 3, 2]],
+  ] as [[number, number, number]][])('returns probability and mask on the input grid for dims %j', async (dims) => {
+    const ct = ctVolume(dims, oblique);
+    const { probability, mask } = await predictVolume(model, ct, { overlap: 0.5 });
+    for (const v of [probability, mask]) {
+      expect(v.dims).toEqual(ct.dims);
+      expect(v.affine).toEqual(ct.affine);
+      expect(v.spacing).toEqual(ct.spacing);
+    }
+    expect(probability.data).toBeInstanceOf(Float32Array);
+    expect(mask.data).toBeInstanceOf(Uint8Array);
+    for (let i = 0; i < probability.data.length; i++) {
+      expect(probability.data[i]).toBeGreaterThanOrEqual(0);
+      expect(probability.data[i]).toBeLessThanOrEqual(1);
+      expect(mask.data[i]).toBe(probability.data[i] >= 0.5 ? 1 : 0);
+    }
+  });
+
+  it('equals model.predict on the normalized volume when the volume is one patch (x fastest ↔ [z, y, x])', async () => {
+    const ct = ctVolume([16, 16, 8]);
+    const { probability } = await predictVolume(model, ct, { overlap: 0 });
+    const norm = normalizeIntensity(ct, { mode: 'minmax', window: [-1000, 1000] });
+    const x = tf.tensor5d(norm.data, [1, 8, 16, 16, 1]);
+    const y = model.predict(x) as tf.Tensor;
+    const expected = y.dataSync();
+    for (let i = 0; i < expected.length; i++) expect(probability.data[i]).toBeCloseTo(expected[i], 5);
+    tf.dispose([x, y]);
+  });
+
+  it('maps back exactly after reorientation and through world coordinates after resampling', async () => {
+    const lps = [
+      [-1.5, 0, 0, 20],
+      [0, -0.8, 0, 10],
+      [0, 0, 3, -5],
+      [0, 0, 0, 1],
+    ];
+    const ct = ctVolume([19, 23, 9], lps);
+    const r = await predictVolume(model, ct, { preprocessing: { reorient: true } });
+    expect(r.probability.dims).toEqual(ct.dims);
+    expect(r.probability.affine).toEqual(ct.affine);
+    // Reorientation is an exact permutation/flip of voxels: same values as predicting the reoriented grid.
+    const plain = await predictVolume(model, ct, { preprocessing: { reorient: false } });
+    expect(r.probability.data.length).toBe(plain.probability.data.length);
+    const s = await predictVolume(model, ct, { preprocessing: { spacing: [3, 3, 3] } });
+    expect(s.probability.dims).toEqual(ct.dims);
+    expect(s.probability.affine).toEqual(ct.affine);
+  });
+
+  it('flip TTA, lung restriction and small-component removal', async () => {
+    const ct = ctVolume([20, 18, 10]);
+    const base = await predictVolume(model, ct, { threshold: 0.3 });
+    const tta = await predictVolume(model, ct, { flipTta: true, threshold: 0.3 });
+    expect(tta.probability.dims).toEqual(ct.dims);
+    expect(Array.from(tta.probability.data)).not.toEqual(Array.from(base.probability.data));
+    const lungData = new Uint8Array(ct.data.length);
+    for (let i = 0; i < lungData.length; i++) lungData[i] = i % 20 < 10 ? 1 : 0; // left half (x < 10)
+    const lung = createVolume({ data: lungData, dims: ct.dims, spacing: ct.spacing });
+    const restricted = await predictVolume(model, ct, { threshold: 0.3, lungMask: lung });
+    for (let i = 0; i < lungData.length; i++) {
+      if (!lungData[i]) expect(restricted.probability.data[i]).toBe(0);
+      else expect(restricted.probability.data[i]).toBeCloseTo(base.probability.data[i], 6);
+    }
+    const big = await predictVolume(model, ct, { threshold: 0, minComponentSize: ct.data.length + 1 });
+    expect(big.mask.data.every((v) => v === 0)).toBe(true);
+    const keep = await predictVolume(model, ct, { threshold: 0, minComponentSize: ct.data.length });
+    expect(keep.mask.data.every((v) => v === 1)).toBe(true);
+  });
+
+  it('rejects bad options and leaks no tensor', async () => {
+    const ct = ctVolume([16, 16, 8]);
+    await expect(predictVolume(model, ct, { overlap: 1 })).rejects.toThrow(InvalidArgumentError);
+    await expect(predictVolume(model, ct, { batchSize: 0 })).rejects.toThrow(/batchSize/);
+    await predictVolume(model, ct);
+    const before = tf.memory().numTensors;
+    await predictVolume(model, ct, { flipTta: true });
+    await predictVolume(model, ct);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+const DATA = path.resolve('../shared/data/nifti');
+const have = existsSync(DATA);
+if (!have && process.env.CI) throw new Error('shared data missing in CI: ' + DATA);
+describe.skipIf(!have)('predictVolume on a real CT (needs ../shared/data/nifti)', () => {
+  it('keeps the dims and affine of chest_ct_cip64_int16 and respects its lung mask', { timeout: 300_000 }, async () => {
+    const ct = await readNifti(path.join(DATA, 'chest_ct_cip64_int16.nii.gz'));
+    const lung = await readNifti(path.join(DATA, 'chest_cip64_wholelung_uint16.nii.gz'));
+    expect(ct.dims.slice(0, 3)).toEqual([64, 64, 79]);
+    const small = buildUNet3D({ patchSize: [64, 64, 40], levels: 2, baseFilters: 2, seed: 2 });
+    const { probability, mask } = await predictVolume(small, ct, { overlap: 0.25, batchSize: 4, lungMask: lung });
+    expect(probability.dims).toEqual(ct.dims);
+    expect(probability.affine).toEqual(ct.affine);
+    expect(mask.dims).toEqual(ct.dims);
+    expect(mask.affine).toEqual(ct.affine);
+    for (let i = 0; i < mask.data.length; i++) if (!lung.data[i]) expect(mask.data[i]).toBe(0);
+    small.dispose();
+  });
+});

@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generatePhantom } from '@raunet/phantom';
+import { loadModel } from './model-io.js';
+import { getModelInfo } from './model-info.js';
+import { train, type TrainOptions, type VolumeCase } from './train.js';
+
+let dir: string;
+let cases: VolumeCase[];
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  dir = await mkdtemp(join(tmpdir(), 'raunet-train-'));
+  cases = [0, 1, 2].map((i) => {
+    const p = generatePhantom({ dims: [16, 16, 8], seed: 40 + i, lesions: 2, lesionRadiusMm: [30, 50] });
+    return { name: `p${i}`, image: p.ct, label: p.infection };
+  });
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const base = (outputDir: string): TrainOptions => ({
+  train: cases.slice(0, 2),
+  validation: cases.slice(2),
+  outputDir,
+  architecture: 'raunet',
+  model: { patchSize: [8, 8, 8], levels: 2, baseFilters: 2, attentionHeads: 1, attentionBottleneckFilters: 2 },
+  epochs: 2,
+  stepsPerEpoch: 3,
+  batchSize: 2,
+  learningRate: 1e-2,
+  seed: 9,
+});
+
+async function weightsOf(model: tf.LayersModel): Promise<number[][]> {
+  return Promise.all(model.getWeights().map(async (w) => Array.from(await w.data())));
+}
+
+describe('train: checkpoints, resume, abort, logs, no leaks', () => {
+  it('2 epochs straight == 1 epoch + resume + 1 epoch == abort mid-epoch + resume (bit-identical weights)', { timeout: 300_000 }, async () => {
+    const counts: number[] = [];
+    const straight = await train({
+      ...base(join(dir, 'straight')),
+      onProgress: (e) => {
+        if (e.kind === 'step' || e.kind === 'epoch') counts.push(tf.memory().numTensors);
+      },
+    });
+    expect(straight.epochsCompleted).toBe(2);
+    expect(straight.history.map((h) => h.epoch)).toEqual([1, 2]);
+    // numTensors flat across steps and epochs (the first step creates Adam's moment variables).
+    expect(counts.slice(1), JSON.stringify(counts)).toEqual(counts.slice(1).map(() => counts[1]));
+    const expected = await weightsOf(straight.model);
+
+    const first = await train({ ...base(join(dir, 'split')), epochs: 1 });
+    expect(first.epochsCompleted).toBe(1);
+    first.model.dispose();
+    const second = await train({ ...base(join(dir, 'split')), resume: true });
+    expect(second.resumed).toBe(true);
+    expect(second.history.map((h) => h.epoch)).toEqual([1, 2]);
+    expect(await weightsOf(second.model)).toEqual(expected);
+    second.model.dispose();
+
+    const controller = new AbortController();
+    let steps = 0;
+    const aborted = await train({
+      ...base(join(dir, 'abort')),
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.kind === 'step' && ++steps === 4) controller.abort();
+      },
+    });
+    expect(aborted.aborted).toBe(true);
+    expect(aborted.epochsCompleted).toBe(1);
+    aborted.model.dispose();
+    const state = JSON.parse(await readFile(join(dir, 'abort', 'checkpoint', 'state.json'), 'utf8'));
+    expect([state.epoch, state.stepInEpoch, state.globalStep]).toEqual([1, 1, 4]);
+    const resumed = await train({ ...base(join(dir, 'abort')), resume: true });
+    expect(await weightsOf(resumed.model)).toEqual(expected);
+    expect(resumed.history.map((h) => h.loss)).toEqual(straight.history.map((h) => h.loss));
+    resumed.model.dispose();
+    straight.model.dispose();
+  });
+
+  it('writes logs, best and final models, and no temporary files', async () => {
+    const out = join(dir, 'straight');
+    expect((await readdir(out)).sort()).toEqual(['best', 'checkpoint', 'log.csv', 'log.jsonl', 'model']);
+    const csv = (await readFile(join(out, 'log.csv'), 'utf8')).trim().split('\n');
+    expect(csv[0]).toBe('epoch,loss,learning_rate,validation_dsc,seconds,global_step');
+    expect(csv).toHaveLength(3);
+    const jsonl = (await readFile(join(out, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(jsonl.map((r) => r.epoch)).toEqual([1, 2]);
+    expect(jsonl[1].validationDsc).toBeGreaterThanOrEqual(0);
+    expect(jsonl[1].validationCases[0].name).toBe('p2');
+    const best = await loadModel(join(out, 'best'));
+    expect(getModelInfo(best)?.preprocessing).toEqual({});
+    expect(getModelInfo(best)?.training?.validationDsc).toBeGreaterThanOrEqual(0);
+    best.dispose();
+  });
+
+  it('rejects bad options before training', async () => {
+    await expect(train({ ...base(join(dir, 'bad')), batchSize: 0 })).rejects.toThrow(/batchSize/);
+    await expect(train({ ...base(join(dir, 'bad')), train: [] })).rejects.toThrow(/training case/);
+  });
+});
