@@ -1,5 +1,5 @@
 import { InvalidArgumentError, multiplyAffine, type Volume } from '@raunet/core';
-import { maskField } from './internal/field.js';
+import { maskField, type FieldSource } from './internal/field.js';
 import { march } from './internal/march.js';
 import type { Mesh } from './mesh.js';
 import { smoothMesh } from './smooth-mesh.js';
@@ -38,11 +38,30 @@ export interface LabelComponentsResult {
  * ```
  */
 export function labelComponents(mask: Volume, options: LabelComponentsOptions = {}): LabelComponentsResult {
-  const connectivity = options.connectivity ?? 6;
-  if (connectivity !== 6 && connectivity !== 26) {
-    throw new InvalidArgumentError(`labelComponents: connectivity must be 6 or 26, received ${String(connectivity)}`);
+  const { raw, sizes } = labelRaw(mask, options, 'labelComponents');
+  const order = sizes.map((s, i) => ({ s, i })).sort((p, q) => q.s - p.s || p.i - q.i);
+  const remap = new Int32Array(sizes.length + 1);
+  order.forEach(({ i }, rank) => (remap[i + 1] = rank + 1));
+  renumber(raw, remap);
+  return { labels: raw, count: sizes.length, sizes: order.map(({ s }) => s) };
+}
+
+function renumber(labels: Int32Array, remap: Int32Array): void {
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (l !== 0) labels[i] = remap[l];
   }
-  const field = maskField(mask, options, 'labelComponents');
+}
+
+/** Component labels in discovery order, sizes and bounding boxes (inclusive voxel ranges). */
+interface RawLabels {
+  raw: Int32Array;
+  sizes: number[];
+  lo: number[][];
+  hi: number[][];
+}
+
+function insideFlags(field: FieldSource): Uint8Array {
   const [nx, ny, nz] = field.dims;
   const plane = nx * ny;
   const inside = new Uint8Array(plane * nz);
@@ -56,6 +75,22 @@ export function labelComponents(mask: Volume, options: LabelComponentsOptions = 
       for (let i = 0; i < plane; i++) if (buf[i] > field.level) inside[z * plane + i] = 1;
     }
   }
+  return inside;
+}
+
+function labelRaw(mask: Volume, options: LabelComponentsOptions, where: string): RawLabels & { field: FieldSource } {
+  const connectivity = options.connectivity ?? 6;
+  if (connectivity !== 6 && connectivity !== 26) {
+    throw new InvalidArgumentError(`${where}: connectivity must be 6 or 26, received ${String(connectivity)}`);
+  }
+  const field = maskField(mask, options, where);
+  const inside = insideFlags(field);
+  return { field, ...flood(inside, field.dims, connectivity) };
+}
+
+function flood(inside: Uint8Array, dims: readonly [number, number, number], connectivity: 6 | 26): RawLabels {
+  const [nx, ny, nz] = dims;
+  const plane = nx * ny;
   const offsets: [number, number, number][] = [];
   for (let dz = -1; dz <= 1; dz++)
     for (let dy = -1; dy <= 1; dy++)
@@ -71,12 +106,15 @@ export function labelComponents(mask: Volume, options: LabelComponentsOptions = 
   const k = offsets.length;
   const raw = new Int32Array(plane * nz);
   const sizes: number[] = [];
+  const lo: number[][] = [];
+  const hi: number[][] = [];
   let stack = new Int32Array(1024);
   for (let seed = 0; seed < raw.length; seed++) {
     if (inside[seed] === 0 || raw[seed] !== 0) continue;
     const id = sizes.length + 1;
     let size = 0;
     let top = 0;
+    let x0 = nx, y0 = ny, z0 = nz, x1 = -1, y1 = -1, z1 = -1;
     stack[top++] = seed;
     raw[seed] = id;
     while (top > 0) {
@@ -86,6 +124,12 @@ export function labelComponents(mask: Volume, options: LabelComponentsOptions = 
       const r = v - z * plane;
       const y = (r / nx) | 0;
       const x = r - y * nx;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+      if (z < z0) z0 = z;
+      if (z > z1) z1 = z;
       const interior = x > 0 && y > 0 && z > 0 && x < nx - 1 && y < ny - 1 && z < nz - 1;
       if (top + k > stack.length) {
         const grown = new Int32Array(stack.length * 2);
@@ -104,13 +148,10 @@ export function labelComponents(mask: Volume, options: LabelComponentsOptions = 
       }
     }
     sizes.push(size);
+    lo.push([x0, y0, z0]);
+    hi.push([x1, y1, z1]);
   }
-  // Renumber by decreasing size (stable).
-  const order = sizes.map((s, i) => ({ s, i })).sort((p, q) => q.s - p.s || p.i - q.i);
-  const remap = new Int32Array(sizes.length + 1);
-  order.forEach(({ i }, rank) => (remap[i + 1] = rank + 1));
-  for (let i = 0; i < raw.length; i++) if (raw[i] !== 0) raw[i] = remap[raw[i]];
-  return { labels: raw, count: sizes.length, sizes: order.map(({ s }) => s) };
+  return { raw, sizes, lo, hi };
 }
 
 /** Options of {@link meshComponents}. */
@@ -142,31 +183,15 @@ export function meshComponents(mask: Volume, options: MeshComponentsOptions = {}
     throw new InvalidArgumentError(`meshComponents: smoothIterations must be a non-negative integer, received ${iterations}`);
   }
   if (!Number.isFinite(minVoxels)) throw new InvalidArgumentError(`meshComponents: minVoxels must be finite, received ${minVoxels}`);
-  const { labels, count, sizes } = labelComponents(mask, options);
-  const field = maskField(mask, options, 'meshComponents');
+  const { raw: labels, sizes, lo, hi, field } = labelRaw(mask, options, 'meshComponents');
   const [nx, ny, nz] = field.dims;
   const plane = nx * ny;
-  // Bounding boxes.
-  const lo = Array.from({ length: count }, () => [Infinity, Infinity, Infinity]);
-  const hi = Array.from({ length: count }, () => [-1, -1, -1]);
-  for (let z = 0, v = 0; z < nz; z++)
-    for (let y = 0; y < ny; y++)
-      for (let x = 0; x < nx; x++, v++) {
-        const c = labels[v];
-        if (c === 0) continue;
-        const l = lo[c - 1];
-        const h = hi[c - 1];
-        if (x < l[0]) l[0] = x;
-        if (y < l[1]) l[1] = y;
-        if (z < l[2]) l[2] = z;
-        if (x > h[0]) h[0] = x;
-        if (y > h[1]) h[1] = y;
-        if (z > h[2]) h[2] = z;
-      }
+  const order = sizes.map((s, i) => ({ s, i })).sort((p, q) => q.s - p.s || p.i - q.i);
   const meshes: Mesh[] = [];
   const full = new Float32Array(plane);
-  for (let c = 1; c <= count; c++) {
-    if (sizes[c - 1] < minVoxels) continue;
+  for (const { s: size, i } of order) {
+    if (size < minVoxels) continue;
+    const c = i + 1;
     const [x0, y0, z0] = lo[c - 1];
     const [x1, y1, z1] = hi[c - 1];
     // One voxel of margin so the interpolated field outside the component is kept.
