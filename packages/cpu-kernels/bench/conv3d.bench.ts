@@ -1,7 +1,8 @@
 // `pnpm bench cpu-kernels`: conv3d GFLOP/s native (oneDNN) vs tfjs's JS cpu kernels, and, when
 // @raunet/raunet's buildRAUnet exists, an RA-Unet training step with a per-kernel profile and a
 // prediction-time estimate. Environment: BENCH_PARTS=conv,train (default both), RAUNET_BENCH_PATCH=x,y,z
-// (default 192,192,32), BENCH_REPEATS (native repeats, default 5), ONEDNN_MAX_CPU_ISA=AVX2 to check dispatch.
+// (default 192,192,32), BENCH_REPEATS (native repeats, default 5), BENCH_STEP_REPEATS (default 2), BENCH_JS=0
+// (skip the slow JS runs), ONEDNN_MAX_CPU_ISA=AVX2 to check the run-time dispatch.
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -57,17 +58,18 @@ if (parts.includes('conv')) {
     }
     unregisterNativeKernels();
     gc();
-    // JS: one repeat (about 1 GFLOP/s: several seconds per kernel)
-    const jf = time(fwd);
-    const jfb = jf + time(bwdIn) + time(bwdF);
+    // JS: one repeat (about 1 GFLOP/s: several seconds per kernel); BENCH_JS=0 skips it
+    const withJs = process.env.BENCH_JS !== '0';
+    const jf = withJs ? time(fwd) : NaN;
+    const jfb = withJs ? jf + time(bwdIn) + time(bwdF) : NaN;
     const rate = (ms: number, n: number) => (n * flop) / ms / 1e6;
-    jsRates.push(rate(jfb, 3));
+    if (withJs) jsRates.push(rate(jfb, 3));
     rows.push(
       `| [${xs.join(',')}] | 3x3x3x${xs[4]}x${cout} | ${rate(median(nf), 1).toFixed(1)} | ${rate(jf, 1).toFixed(2)} | ${(jf / median(nf)).toFixed(0)}x | ${rate(median(nfb), 3).toFixed(1)} | ${rate(jfb, 3).toFixed(2)} | ${(jfb / median(nfb)).toFixed(0)}x |`,
     );
     tf.dispose([x, f, dy]);
   }
-  jsFwdBwdRate = jsRates.reduce((a, b) => a + b, 0) / jsRates.length;
+  jsFwdBwdRate = jsRates.length ? jsRates.reduce((a, b) => a + b, 0) / jsRates.length : 0;
   console.log(`conv3d GFLOP/s (FLOP = 2 x MACs; fwd+bwd = 3 x fwd), native median of ${repeats} after warm-up, JS one run:\n`);
   console.log(rows.join('\n') + '\n');
 }

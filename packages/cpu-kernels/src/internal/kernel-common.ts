@@ -9,8 +9,11 @@ export interface CpuBackendLike {
 
 /** Per-kernel call counters, for `nativeKernelsStatus()`. */
 export interface KernelCounters {
+  /** Calls that ran in the native addon. */
   native: number;
+  /** Calls that ran the original JS kernel (an uncovered case or a native error). */
   fallback: number;
+  /** Why the last fallback happened. */
   lastFallbackReason?: string;
 }
 
