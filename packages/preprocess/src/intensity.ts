@@ -56,7 +56,7 @@ export interface NormalizeIntensityOptions {
    * @defaultValue [-1000, 1000]
    */
   window?: readonly [number, number];
-  /** For `'zscore'`: statistics are computed over the voxels where this mask is nonzero (same grid). */
+  /** For `'zscore'`: statistics are computed over the voxels where this mask is nonzero (same dims, affine equal within 0.01 mm). */
   mask?: Volume;
 }
 
@@ -101,7 +101,7 @@ export function normalizeIntensity(v: Volume, options: NormalizeIntensityOptions
   }
   let mask: ArrayLike<number> | undefined;
   if (options.mask) {
-    assertSameGrid(v, options.mask, 'normalizeIntensity: volume and mask');
+    assertSameGrid(v, options.mask, 'normalizeIntensity: volume and mask', 1e-2);
     mask = numericData(options.mask);
   }
   // Two-pass mean and variance in float64.
