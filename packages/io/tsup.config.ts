@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // Keep 'node:' in the lazy imports so browser bundlers recognise them as Node built-ins.
+  removeNodeProtocol: false,
 });
