@@ -134,6 +134,15 @@ describe('resampleLike / resampleToGrid', () => {
     const v = fromFunction([5, 4, 3], (i, j, k) => i + 10 * j + 100 * k, (n) => new Int16Array(n), affine);
     const ras = reorientToRAS(v).volume;
     expect(values(resampleLike(v, ras, { interpolation: 'nearest' }))).toEqual(values(ras));
+    // flipped axes through the separable trilinear path (slices visited backwards)
+    expect(values(resampleLike(v, ras, { interpolation: 'linear', dtype: 'input' }))).toEqual(values(ras));
+    const half = { dims: [5, 4, 5], affine: [[-1, 0, 0, 0], [0, -2, 0, 0], [0, 0, -1.5, 6], [0, 0, 0, 1]] };
+    const h = resampleToGrid(v, half); // z runs downwards in half-voxel steps: source z = 2 - k/2
+    for (let k = 0; k < 5; k++) {
+      const z = 2 - k / 2;
+      const expected = 100 * z + 10 * 0 + 0; // voxel (0, 0, z) of v holds 100·z
+      expect(at(h, 0, 0, k)).toBeCloseTo(expected, 4);
+    }
 
     const f = fromFunction([9, 9, 9], (i, j, k) => linear(voxelToWorld(affine, [i, j, k])), (n) => new Float32Array(n), affine);
     const c = Math.cos(0.3);
