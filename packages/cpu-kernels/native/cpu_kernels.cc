@@ -554,6 +554,58 @@ napi_value RetainFreedMemory(napi_env env, napi_callback_info info) {
   });
 }
 
+
+// ---------- batched matmul (oneDNN matmul) ----------
+struct MatmulEntry {
+  dnnl::matmul prim;
+  memory a, b, c;
+};
+std::map<std::string, std::unique_ptr<MatmulEntry>> matmulCache;
+
+// matmul(a, b, c, [batchA, batchB, M, K, N, transposeA, transposeB]): c[batch, M, N] = op(a) op(b),
+// batchB (or batchA) may be 1 to broadcast.
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  return guarded(env, info, 4, [&](napi_value *argv) {
+    auto q = dimsArg(env, argv[3], "params");
+    if (q.size() != 7) throw JsError{"matmul: expected 7 params"};
+    int64_t ba = q[0], bb = q[1], m = q[2], k = q[3], n = q[4];
+    bool ta = q[5] != 0, tb = q[6] != 0;
+    int64_t bc = std::max(ba, bb);
+    if (ba < 1 || bb < 1 || m < 1 || k < 1 || n < 1 || (ba != bb && ba != 1 && bb != 1))
+      throw JsError{"matmul: bad sizes"};
+    F32 a = f32Any(env, argv[0], "a");
+    F32 b = f32Any(env, argv[1], "b");
+    F32 c = f32Any(env, argv[2], "c");
+    if (a.length != static_cast<size_t>(ba * m * k) || b.length != static_cast<size_t>(bb * k * n) ||
+        c.length != static_cast<size_t>(bc * m * n))
+      throw JsError{"matmul: array sizes do not match"};
+    std::string key;
+    for (auto v : q) key += std::to_string(v) + ",";
+    auto it = matmulCache.find(key);
+    auto &cx = ctx();
+    if (it == matmulCache.end()) {
+      memory::desc amd({ba, m, k}, dt::f32, ta ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
+      memory::desc bmd({bb, k, n}, dt::f32, tb ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
+      memory::desc cmd({bc, m, n}, dt::f32, memory::dims{m * n, n, 1});
+      auto e = std::make_unique<MatmulEntry>();
+      dnnl::matmul::desc d(amd, bmd, cmd);
+      dnnl::matmul::primitive_desc pd(d, cx.eng);
+      e->prim = dnnl::matmul(pd);
+      e->a = memory(amd, cx.eng, nullptr);
+      e->b = memory(bmd, cx.eng, nullptr);
+      e->c = memory(cmd, cx.eng, nullptr);
+      it = matmulCache.emplace(key, std::move(e)).first;
+    }
+    auto &e = *it->second;
+    e.a.set_data_handle(a.data);
+    e.b.set_data_handle(b.data);
+    e.c.set_data_handle(c.data);
+    e.prim.execute(cx.strm, {{DNNL_ARG_SRC, e.a}, {DNNL_ARG_WEIGHTS, e.b}, {DNNL_ARG_DST, e.c}});
+    cx.strm.wait();
+    return undefinedValue(env);
+  });
+}
+
 const char *isaName(dnnl::cpu_isa isa) {
   switch (static_cast<dnnl_cpu_isa_t>(isa)) {
     case dnnl_cpu_isa_sse41: return "sse41";
@@ -610,6 +662,7 @@ napi_value ClearCache(napi_env env, napi_callback_info info) {
     fwdCache.clear();
     bwdDataCache.clear();
     bwdWeiCache.clear();
+    matmulCache.clear();
     return undefinedValue(env);
   });
 }
@@ -627,6 +680,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"fill", nullptr, Fill, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduceSum", nullptr, ReduceSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"retainFreedMemory", nullptr, RetainFreedMemory, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"clearCache", nullptr, ClearCache, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(desc) / sizeof(desc[0]), desc);

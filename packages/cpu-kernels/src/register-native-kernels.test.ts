@@ -14,6 +14,7 @@ const probe = registerNativeKernels();
 unregisterNativeKernels();
 if (!probe.loaded && process.env.CI) throw new Error(`native kernels must load in CI: ${probe.reason}`);
 const skipReason = probe.loaded ? '' : ` (SKIPPED: ${probe.reason})`;
+if (!probe.loaded) console.warn(`@raunet/cpu-kernels native tests skipped: ${probe.reason}`);
 const CONV = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'];
 
 /** Small deterministic PRNG (mulberry32) so failing cases can be replayed. */

@@ -8,7 +8,8 @@ import { makeElementwiseKernel } from './internal/elementwise-kernels.js';
 
 /**
  * Names of the tfjs `cpu` kernels this package can replace with native ones: 3D convolution and its two
- * gradients (oneDNN), then, by their measured share of an RA-Unet training step, broadcasting binary ops,
+ * gradients (oneDNN), then, by their measured share of an RA-Unet training step, batched matmul (oneDNN;
+ * layers-3d runs 1x1x1 convolutions as matmuls), relu and its gradient, broadcasting binary ops,
  * axis reductions and the strided copies behind slice / concat / stack gradients (OpenMP C++ loops).
  * Float32 only; other dtypes, small tensors and uncovered cases run the original JS kernel.
  */
@@ -16,6 +17,7 @@ export const NATIVE_KERNEL_NAMES = [
   'Conv3D',
   'Conv3DBackpropInputV2',
   'Conv3DBackpropFilterV2',
+  'BatchMatMul',
   'Relu',
   'Step',
   'Add',

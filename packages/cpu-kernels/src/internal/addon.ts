@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -22,6 +22,7 @@ export interface NativeAddon {
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
   retainFreedMemory(trimThresholdBytes: number): boolean;
   reduceSum(src: Float32Array, k1: number, r: number, k2: number, dst: Float32Array, scale: number): void;
+  matmul(a: Float32Array, b: Float32Array, c: Float32Array, params: Float64Array): void;
   info(): AddonInfo;
   setThreads(n: number): void;
   clearCache(): void;
@@ -43,6 +44,21 @@ export function addonCandidates(): string[] {
 /** Result of trying to load the addon. */
 export type AddonLoad = { addon: NativeAddon; file: string } | { addon: undefined; reason: string };
 
+/** What scripts/build-native.mjs recorded about its last attempt, if anything. */
+function lastBuildNote(candidates: string[]): string {
+  for (const c of candidates) {
+    const file = path.join(path.dirname(path.dirname(c)), 'native-build.json');
+    if (!existsSync(file)) continue;
+    try {
+      const record = JSON.parse(readFileSync(file, 'utf8')) as { ok?: boolean; reason?: string };
+      if (record.ok === false && record.reason) return `; the last build was skipped: ${record.reason}`;
+    } catch {
+      // unreadable record: no note
+    }
+  }
+  return '';
+}
+
 /** Loads the addon from `file` or the first existing candidate; never throws. */
 export function loadAddon(file?: string): AddonLoad {
   const candidates = file === undefined ? addonCandidates() : [path.resolve(file)];
@@ -51,8 +67,8 @@ export function loadAddon(file?: string): AddonLoad {
     return {
       addon: undefined,
       reason:
-        `native addon not built: none of ${candidates.join(', ')} exists ` +
-        '(install libdnnl-dev, then run `pnpm --filter @raunet/cpu-kernels build:native`)',
+        `native addon not built: none of ${candidates.join(', ')} exists${lastBuildNote(candidates)} ` +
+        '(install libdnnl-dev, then run `npm run build:native` in @raunet/cpu-kernels)',
     };
   }
   try {

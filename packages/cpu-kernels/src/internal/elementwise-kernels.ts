@@ -8,7 +8,7 @@ export const MIN_NATIVE_ELEMENTS = 1 << 14;
 const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 };
 
 /** Kernel names served by this module. */
-export const ELEMENTWISE_KERNELS = ['Relu', 'Step', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Slice', 'SplitV', 'Unpack', 'PadV2'] as const;
+export const ELEMENTWISE_KERNELS = ['BatchMatMul', 'Relu', 'Step', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Slice', 'SplitV', 'Unpack', 'PadV2'] as const;
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -74,6 +74,29 @@ export function makeElementwiseKernel(name: string, ctx: KernelContext, js: tf.K
   const run = (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] | undefined => {
     const backend = args.backend as CpuBackendLike;
     const attrs = (args.attrs ?? {}) as Record<string, unknown>;
+    if (name === 'BatchMatMul') {
+      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const av = values(backend, a);
+      const bv = values(backend, b);
+      if (av === undefined || bv === undefined || a.shape.length < 2 || b.shape.length < 2) return undefined;
+      const ta = attrs.transposeA === true;
+      const tb = attrs.transposeB === true;
+      const ra = a.shape.length;
+      const rb = b.shape.length;
+      const m = ta ? a.shape[ra - 1] : a.shape[ra - 2];
+      const k = ta ? a.shape[ra - 2] : a.shape[ra - 1];
+      const n = tb ? b.shape[rb - 2] : b.shape[rb - 1];
+      const outer = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+      const batchA = size(a.shape.slice(0, -2));
+      const batchB = size(b.shape.slice(0, -2));
+      const batch = size(outer);
+      // same batch on both sides, or one side without batch (broadcast); other broadcasts go to JS
+      if (!(batchA === batchB || batchA === 1 || batchB === 1) || m * n * batch < MIN_NATIVE_ELEMENTS / 4) return undefined;
+      if (batchA !== batchB && batch !== Math.max(batchA, batchB)) return undefined;
+      const out = ctx.allocate(batch * m * n);
+      ctx.addon.matmul(av, bv, out, Float64Array.from([batchA, batchB, m, k, n, ta ? 1 : 0, tb ? 1 : 0]));
+      return backend.makeTensorInfo([...outer, m, n], 'float32', out);
+    }
     if (name in BINARY_OPS) {
       const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
       const av = values(backend, a);
