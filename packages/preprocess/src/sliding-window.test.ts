@@ -54,12 +54,13 @@ describe('PatchStitcher', () => {
         fc.tuple(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 6 })),
         fc.constantFrom(0, 0.25, 0.5, 0.75),
         fc.constantFrom<'gaussian' | 'constant'>('gaussian', 'constant'),
+        fc.constantFrom(1 / 8, 1 / 32),
         fc.integer({ min: 0, max: 1000 }),
-        (dims, patch, overlap, mode, seed) => {
+        (dims, patch, overlap, mode, sigmaScale, seed) => {
           const r = lcg(seed);
           const v = fromFunction(dims, () => r() * 100 - 50, (n) => new Float32Array(n));
           const { origins } = slidingWindowGrid(dims, patch, { overlap });
-          const s = new PatchStitcher(dims, patch, { mode });
+          const s = new PatchStitcher(dims, patch, { mode, sigmaScale });
           for (const o of origins) s.add(o, extractPatch(v, o, patch, { padValue: 1e6 }));
           const out = s.result();
           expect(s.coverage().every((w) => w > 0)).toBe(true);
@@ -80,6 +81,30 @@ describe('PatchStitcher', () => {
     g.add([0, 0, 0], Float32Array.from([1, 3]));
     g.add([1, 0, 0], Float32Array.from([5, 7]));
     expect(g.result()[1]).toBeCloseTo((3 * 1 + 5 * w[0]) / (1 + w[0]), 5);
+  });
+
+  it('separable and full-map Gaussian weighting agree', () => {
+    const dims: [number, number, number] = [20, 18, 9];
+    const patch: [number, number, number] = [12, 10, 6];
+    const r = lcg(5);
+    const a = new PatchStitcher(dims, patch); // separable (no truncation at sigma = size/8)
+    const map = gaussianImportanceMap(patch);
+    const sum = new Float64Array(20 * 18 * 9);
+    const ws = new Float64Array(20 * 18 * 9);
+    for (const o of slidingWindowGrid(dims, patch, { overlap: 0.5 }).origins) {
+      const values = Float32Array.from({ length: 12 * 10 * 6 }, () => r());
+      a.add(o, values);
+      let q = 0;
+      for (let k = 0; k < 6; k++)
+        for (let j = 0; j < 10; j++)
+          for (let i = 0; i < 12; i++, q++) {
+            const p = o[0] + i + 20 * (o[1] + j + 18 * (o[2] + k));
+            sum[p] += map[q] * values[q];
+            ws[p] += map[q];
+          }
+    }
+    const out = a.result();
+    for (let p = 0; p < out.length; p++) expect(out[p]).toBeCloseTo(sum[p] / ws[p], 5);
   });
 
   it('rejects patches of the wrong length', () => {

@@ -62,6 +62,19 @@ export interface GaussianImportanceMapOptions {
   sigmaScale?: number;
 }
 
+/** One axis of the importance map: exp(-x²/2σ²) around floor(n/2), 0 beyond the 4σ truncation radius. */
+function gaussian1d(n: number, scale: number): Float64Array {
+  const sigma = n * scale;
+  const radius = Math.floor(4 * sigma + 0.5);
+  const c = Math.floor(n / 2);
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = i - c;
+    v[i] = Math.abs(x) <= radius ? Math.exp((-x * x) / (2 * sigma * sigma)) : 0;
+  }
+  return v;
+}
+
 /**
  * nnU-Net's Gaussian importance map for a patch of `patchSize` (x, y, z), x fastest: a Gaussian centred
  * on voxel `floor(size / 2)` with sigma `size · sigmaScale` per axis, truncated at 4 sigma like
@@ -77,17 +90,7 @@ export function gaussianImportanceMap(patchSize: readonly number[], options: Gau
   const p = checkSize(patchSize, 'gaussianImportanceMap', 'patchSize');
   const scale = options.sigmaScale ?? 1 / 8;
   if (!(scale > 0 && Number.isFinite(scale))) throw new InvalidArgumentError(`gaussianImportanceMap: sigmaScale must be a positive number, received ${scale}`);
-  const g = p.map((n) => {
-    const sigma = n * scale;
-    const radius = Math.floor(4 * sigma + 0.5);
-    const c = Math.floor(n / 2);
-    const v = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const x = i - c;
-      v[i] = Math.abs(x) <= radius ? Math.exp((-x * x) / (2 * sigma * sigma)) : 0;
-    }
-    return v;
-  });
+  const g = p.map((n) => gaussian1d(n, scale));
   const out = new Float32Array(p[0] * p[1] * p[2]);
   let o = 0;
   let minPositive = Infinity;
@@ -133,6 +136,8 @@ export class PatchStitcher {
   /** Patch size (x, y, z). */
   readonly patchSize: [number, number, number];
   private readonly weights: Float32Array | undefined;
+  /** Per-axis factors when the map is separable (no truncation zeros): weight = gx[i]·gy[j]·gz[k]. */
+  private readonly separable: [Float64Array, Float64Array, Float64Array] | undefined;
   private readonly sum: Float32Array;
   private readonly weightSum: Float32Array;
 
@@ -146,7 +151,17 @@ export class PatchStitcher {
     this.patchSize = checkSize(patchSize, 'PatchStitcher', 'patchSize');
     const mode = options.mode ?? 'gaussian';
     if (mode !== 'gaussian' && mode !== 'constant') throw new InvalidArgumentError(`PatchStitcher: mode must be 'gaussian' or 'constant', received '${String(mode)}'`);
-    this.weights = mode === 'gaussian' ? gaussianImportanceMap(this.patchSize, options.sigmaScale === undefined ? {} : { sigmaScale: options.sigmaScale }) : undefined;
+    const sigmaOptions = options.sigmaScale === undefined ? {} : { sigmaScale: options.sigmaScale };
+    let separable: [Float64Array, Float64Array, Float64Array] | undefined;
+    if (mode === 'gaussian') {
+      const scale = options.sigmaScale ?? 1 / 8;
+      if (!(scale > 0 && Number.isFinite(scale))) throw new InvalidArgumentError(`PatchStitcher: sigmaScale must be a positive number, received ${scale}`);
+      const g = this.patchSize.map((n) => gaussian1d(n, scale)) as [Float64Array, Float64Array, Float64Array];
+      // Without truncation zeros the map is exactly the product of the axes (its maximum is 1 at the centre).
+      if (g.every((axis) => axis.every((x) => x > 0))) separable = g;
+    }
+    this.separable = separable;
+    this.weights = mode === 'gaussian' && !separable ? gaussianImportanceMap(this.patchSize, sigmaOptions) : undefined;
     const n = this.dims[0] * this.dims[1] * this.dims[2];
     this.sum = new Float32Array(n);
     this.weightSum = new Float32Array(n);
@@ -167,6 +182,7 @@ export class PatchStitcher {
     const x1 = Math.min(bx, nx - o[0]);
     if (x1 <= x0) return;
     const w = this.weights;
+    const sep = this.separable;
     const sum = this.sum;
     const ws = this.weightSum;
     for (let k = 0; k < bz; k++) {
@@ -177,7 +193,16 @@ export class PatchStitcher {
         if (y < 0 || y >= ny) continue;
         const q = bx * (j + by * k);
         const p = o[0] + nx * (y + ny * z);
-        if (w) {
+        if (sep) {
+          // Separable weights: a row factor times the x profile (no full-map read).
+          const gx = sep[0];
+          const gyz = sep[1][j] * sep[2][k];
+          for (let i = x0; i < x1; i++) {
+            const wi = gx[i] * gyz;
+            sum[p + i] += wi * values[q + i];
+            ws[p + i] += wi;
+          }
+        } else if (w) {
           for (let i = x0; i < x1; i++) {
             const wi = w[q + i];
             sum[p + i] += wi * values[q + i];
