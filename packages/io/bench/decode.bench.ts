@@ -3,6 +3,7 @@
 // operation (peak RSS over the RSS before the operation, with the compressed bytes already loaded).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +69,7 @@ async function time(fn: () => unknown): Promise<number> {
 const OPS: Record<string, (gzFile: string, gz: Uint8Array) => unknown> = {
   'zlib.gunzipSync (baseline, native)': (_f, gz) => zlibGunzipSync(gz),
   'fflate.gunzipSync (baseline, pure JS)': (_f, gz) => fflateGunzipSync(gz),
+  'readFile + zlib.gunzipSync (file baseline)': async (f) => zlibGunzipSync(await readFile(f)),
   'readNifti(file) (node:zlib)': (f) => readNifti(f),
   'decodeNifti(bytes) (fflate)': (_f, gz) => decodeNifti(gz),
 };
@@ -139,6 +141,8 @@ try {
       `| ${name} | ${m.toFixed(0)} | ${(m / base.native).toFixed(2)}x | ${(m / base.js).toFixed(2)}x | ${(mem[name].rss / decodedBytes).toFixed(2)} | ${(mem[name].arrayBuffers / decodedBytes).toFixed(2)} |`,
     );
   }
+  const fileBase = median(times['readFile + zlib.gunzipSync (file baseline)']);
+  console.log(`\nreadNifti(file) / (readFile + zlib.gunzipSync): ${(median(times['readNifti(file) (node:zlib)']) / fileBase).toFixed(2)}x`);
   console.log(`\nall runs (ms): ${JSON.stringify(Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.map((x) => Math.round(x))])))}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

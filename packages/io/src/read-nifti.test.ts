@@ -197,3 +197,21 @@ describe.skipIf(!have)('readNifti agrees with nibabel on every file of manifest.
     });
   }
 });
+
+describe.skipIf(!have)('.hdr/.img pairs (needs ../shared/data/nifti)', () => {
+  it.each([
+    ['fmt_pair_ras_nifti1.hdr', 'fmt_pair_ras_nifti1.img'],
+    ['fmt_pair_air_nifti1.hdr.gz', 'fmt_pair_air_nifti1.img.gz'],
+    ['fmt_analyze75_be_avg152T1.hdr.gz', 'fmt_analyze75_be_avg152T1.img.gz'],
+  ])('%s: readNifti from either half, decodeNifti with options.image', async (hdr, img) => {
+    const a = await readNifti(path.join(DATA, hdr));
+    const b = await readNifti(path.join(DATA, img));
+    expect(b.dims).toEqual(a.dims);
+    expect(b.affine).toEqual(a.affine);
+    expect(sameValues(a.data, b.data)).toBe(true);
+    const c = decodeNifti(readFileSync(path.join(DATA, hdr)), { image: readFileSync(path.join(DATA, img)), name: hdr });
+    expect(c.affine).toEqual(a.affine);
+    expect(sameValues(a.data, c.data)).toBe(true);
+    expect((await readNiftiHeader(path.join(DATA, img))).dims).toEqual(a.dims);
+  });
+});
