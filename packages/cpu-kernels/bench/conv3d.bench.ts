@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { registerNativeKernels, unregisterNativeKernels } from '../src/index.js';
+import { nativeKernelsStatus, registerNativeKernels, unregisterNativeKernels } from '../src/index.js';
 import { profileTable, startKernelProfile } from './kernel-profiler.js';
 
 await tf.setBackend('cpu');
@@ -103,12 +103,18 @@ if (parts.includes('train') && existsSync(raunetSrc)) {
   const predict = () => tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
   predict();
   const preds = [time(predict), time(predict)];
+  const fallbacks = Object.entries(nativeKernelsStatus().calls)
+    .map(([k, c]) => `${k} ${c.native}/${c.native + c.fallback}`)
+    .join(', ');
   unregisterNativeKernels();
   const stepMs = median(steps);
   const convFlop = [...profile.flop].filter(([k]) => k.startsWith('Conv3D')).reduce((s, [, v]) => s + v, 0);
   const allFlop = [...profile.flop.values()].reduce((s, v) => s + v, 0);
   const grid = (n: number, p: number, overlap: number) => (n <= p ? 1 : Math.ceil((n - p) / Math.max(1, Math.round(p * (1 - overlap)))) + 1);
-  const patches = (o: number) => grid(512, px, o) * grid(512, py, o) * grid(301, pz, o);
+  // prediction with the paper's 192x192x32 patches; a smaller measured patch is scaled by voxel count
+  const patches = (o: number) => grid(512, 192, o) * grid(512, 192, o) * grid(301, 32, o);
+  const scale = (192 * 192 * 32) / (px * py * pz);
+  const perPatch = median(preds) * scale;
   console.log(`RA-Unet (${model.countParams()} parameters) training step, patch ${px}x${py}x${pz} (x,y,z), batch 1, native kernels (${report.kernels.length} kernels):\n`);
   console.log('| | value |\n|---|---:|');
   console.log(`| first step (primitive creation, warm-up) | ${(first / 1000).toFixed(1)} s |`);
@@ -118,7 +124,10 @@ if (parts.includes('train') && existsSync(raunetSrc)) {
     console.log(`| JS step, extrapolated: conv FLOP / JS conv rate ${jsFwdBwdRate.toFixed(2)} GFLOP/s (lower bound, not measured) | ${(convFlop / jsFwdBwdRate / 1e9 / 60).toFixed(0)} min |`);
   }
   console.log(`| predict one patch (forward, median of 2) | ${(median(preds) / 1000).toFixed(2)} s |`);
-  console.log(`| predict 512x512x301: ${patches(0.5)} patches at overlap 0.5 / ${patches(0.25)} at 0.25 (estimate) | ${((patches(0.5) * median(preds)) / 60000).toFixed(1)} / ${((patches(0.25) * median(preds)) / 60000).toFixed(1)} min |`);
+  console.log(
+    `| predict 512x512x301: ${patches(0.5)} patches 192x192x32 at overlap 0.5 / ${patches(0.25)} at 0.25 (estimate${scale === 1 ? '' : `, patch time x${scale} by voxels`}) | ${((patches(0.5) * perPatch) / 60000).toFixed(1)} / ${((patches(0.25) * perPatch) / 60000).toFixed(1)} min |`,
+  );
+  console.log(`| calls native / all, per kernel | ${fallbacks} |`);
   console.log(`\nprofile of one training step (${(profiled / 1000).toFixed(1)} s with profiling):\n`);
   console.log(profileTable(profile, profiled, 22));
   tf.dispose([x, y]);
