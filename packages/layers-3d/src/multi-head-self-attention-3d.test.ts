@@ -49,6 +49,15 @@ describe('MultiHeadSelfAttention3D', () => {
     }
   });
 
+  it('stays finite and exact with large logits (softmax shifted by the row maximum)', () => {
+    const xa = randomArray(SHAPE, 12, -30, 30);
+    const layer = multiHeadSelfAttention3D({ heads: 2, ...seeded(13) });
+    layer.apply(tensor(xa));
+    const y = (layer.apply(tensor(xa)) as tf.Tensor).dataSync();
+    expect(y.every(Number.isFinite)).toBe(true);
+    expectClose(y, reference(layer, xa, 2, true), 1e-3, 1e-3);
+  });
+
   it('with P = 0 equals plain multi-head attention (no position term) by the plain-loop reference', () => {
     const xa = randomArray(SHAPE, 2);
     const layer = multiHeadSelfAttention3D({ heads: 2, filters: 3, ...seeded(5) });

@@ -9,7 +9,7 @@ import { bool, ndhwcChannels, numberIn, oneShape, positiveInt } from './internal
  * Normalization used inside {@link ResidualBlock3D} and {@link RABlock3D}: `'batch'` ({@link BatchNorm3D}),
  * `'instance'` ({@link InstanceNorm3D}), `'group'` ({@link GroupNorm3D}) or `'none'`.
  */
-export type Normalization3D = NormKind;
+export type Normalization3D = 'batch' | 'instance' | 'group' | 'none';
 
 /** Arguments shared by the three 3D normalization layers. */
 export interface Norm3DArgs extends LayerArgs {

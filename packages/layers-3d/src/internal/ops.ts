@@ -128,16 +128,30 @@ export function multiHeadAttention(x: tf.Tensor, t: AttentionTensors, heads: num
     const p = tf.reshape(tf.add(tf.add(t.relD, t.relH), t.relW), [1, heads, l, c]);
     k = tf.add(k, p);
   }
-  const logits = tf.matMul(
-    tf.reshape<tf.Rank.R3>(q, [b * heads, l, c]),
-    tf.reshape<tf.Rank.R3>(k, [b * heads, l, c]),
-    false,
-    true,
-  );
-  const z = tf.matMul(tf.softmax(logits), tf.reshape<tf.Rank.R3>(v, [b * heads, l, c]));
+  const qf = tf.reshape<tf.Rank.R3>(q, [b * heads, l, c]);
+  const kf = tf.reshape<tf.Rank.R3>(k, [b * heads, l, c]);
+  // Softmax without broadcasting over the [B, L, L] logits (tfjs cpu's Softmax and broadcasting
+  // sub/div are 5-10x slower than plain elementwise ops there): the row maximum m is folded into the
+  // matMul as an extra column, exp(Q K'^T - m) = exp([Q, m] [K', -1]^T), and the normalization by the
+  // row sums is applied after multiplying with V, on the small [B, L, c] result. m gets no gradient
+  // (the result does not depend on it).
+  const m = rowMaxOfProduct(qf, kf);
+  const minusOnes = tf.fill([b * heads, l, 1], -1);
+  const e = tf.exp(tf.matMul(tf.concat([qf, m], 2), tf.concat([kf, minusOnes], 2), false, true));
+  const z = tf.div(tf.matMul(e, tf.reshape<tf.Rank.R3>(v, [b * heads, l, c])), tf.sum(e, -1, true));
   const merged = tf.reshape<tf.Rank.R2>(tf.transpose(tf.reshape(z, [b, heads, l, c]), [0, 2, 1, 3]), [b * l, inner]);
   const cout = (t.wo.shape as number[])[4];
   let out: tf.Tensor = tf.matMul(merged, tf.reshape<tf.Rank.R2>(t.wo, [inner, cout]));
   if (t.bo) out = tf.add(out, t.bo);
   return tf.reshape(out, [b, d, h, w, cout]);
 }
+
+/** max_j (q_i . k_j) per row, [B, L, 1], as a constant for autodiff (zero gradient). */
+const rowMaxOfProduct = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const q = args[0] as tf.Tensor3D;
+  const k = args[1] as tf.Tensor3D;
+  return {
+    value: tf.tidy(() => tf.max(tf.matMul(q, k, false, true), -1, true)),
+    gradFunc: () => [tf.zerosLike(q), tf.zerosLike(k)],
+  };
+}) as (q: tf.Tensor3D, k: tf.Tensor3D) => tf.Tensor3D;
