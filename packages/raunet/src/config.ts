@@ -63,7 +63,7 @@ export const defaultRAUnetConfig: Readonly<RAUnetConfig> = Object.freeze({
   baseFilters: 16,
   encoderBlocks: 2,
   decoderBlocks: 1,
-  normalization: 'batch' as Normalization3D,
+  normalization: 'batch',
   groups: 8,
   normMomentum: 0.9,
   downsampleKernel: 3,

@@ -126,7 +126,7 @@ async function fromList(list: string): Promise<DatasetCase[]> {
 async function checkCase(c: DatasetCase, tolerance: number): Promise<void> {
   const header = async (file: string): Promise<{ dims: readonly number[]; affine: number[][] }> => {
     try {
-      return (await readNiftiHeader(file)) as unknown as { dims: readonly number[]; affine: number[][] };
+      return await readNiftiHeader(file);
     } catch (error) {
       throw new DatasetError(`case '${c.name}': cannot read the NIfTI header: ${(error as Error).message}`, { file, cause: error });
     }

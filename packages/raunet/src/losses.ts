@@ -35,7 +35,7 @@ export function diceLoss(yTrue: tf.Tensor, yPred: tf.Tensor, options: DiceLossOp
   return tf.tidy(() => {
     const [inter, total] = sumsOf(yTrue, yPred, options.reduction === 'sample');
     const dice = tf.div(tf.add(tf.mul(inter, 2), eps), tf.add(total, eps));
-    return tf.sub(1, tf.mean(dice)) as tf.Scalar;
+    return tf.sub<tf.Scalar>(1, tf.mean(dice));
   });
 }
 
@@ -62,7 +62,7 @@ export function diceBceLoss(yTrue: tf.Tensor, yPred: tf.Tensor, options: DiceBce
     const t = yTrue.toFloat();
     const p = tf.clipByValue(yPred, 1e-7, 1 - 1e-7);
     const bce = tf.neg(tf.mean(tf.add(tf.mul(t, tf.log(p)), tf.mul(tf.sub(1, t), tf.log(tf.sub(1, p))))));
-    return tf.add(tf.mul(d, options.diceWeight ?? 1), tf.mul(bce, options.bceWeight ?? 1)) as tf.Scalar;
+    return tf.add<tf.Scalar>(tf.mul(d, options.diceWeight ?? 1), tf.mul(bce, options.bceWeight ?? 1));
   });
 }
 

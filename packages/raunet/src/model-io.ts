@@ -29,7 +29,7 @@ export interface SaveModelOptions {
  */
 export async function saveModel(model: tf.LayersModel, dir: string, options: SaveModelOptions = {}): Promise<void> {
   if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('saveModel: dir must be a non-empty path');
-  const metadata = options.metadata ?? (model.getUserDefinedMetadata() as Record<string, unknown> | undefined);
+  const metadata = options.metadata ?? (model.getUserDefinedMetadata());
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weightData = artifacts.weightData

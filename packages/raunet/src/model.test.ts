@@ -108,7 +108,7 @@ describe('buildRAUnet (small)', () => {
     expect(wc).not.toEqual(wa);
     // kernels are He-normal: std close to sqrt(2 / fan_in)
     const k = a.getLayer('enc1_block1').getWeights()[0];
-    const data = k.dataSync();
+    const data = Array.from(k.dataSync());
     const std = Math.sqrt(data.reduce((s, x) => s + x * x, 0) / data.length);
     expect(std).toBeCloseTo(Math.sqrt(2 / (27 * 8)), 1);
     [a, b, c].forEach((m) => m.dispose());

@@ -215,7 +215,7 @@ const count = (ws: tf.LayerVariable[]): number => ws.reduce((n, w) => n + (w.sha
  */
 export function summarizeModel(model: tf.LayersModel): ModelSummary {
   const layers = model.layers.map((l) => {
-    const shape = l.outputShape as (number | null)[] | (number | null)[][];
+    const shape = l.outputShape;
     return {
       name: l.name,
       className: l.getClassName(),

@@ -115,7 +115,7 @@ export function prepareCase(ct: Volume, extra: { label?: Volume; lung?: Volume; 
       transform.crop = { box: c.box, dims };
     }
   }
-  const normalized = normalizeIntensity(image, { mode: o.normalization, window: o.window }) as Volume<Float32Array>;
+  const normalized = normalizeIntensity(image, { mode: o.normalization, window: o.window });
   return { image: normalized, ...(label ? { label } : {}), ...(lung ? { lung } : {}), transform };
 }
 
