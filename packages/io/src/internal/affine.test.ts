@@ -47,7 +47,8 @@ describe('quaternion <-> rotation', () => {
         const affine = [0, 1, 2].map((r) => [R[r][0] * zooms[0] * (flip ? -1 : 1), R[r][1] * zooms[1], R[r][2] * zooms[2], r * 7 - 3]);
         affine.push([0, 0, 0, 1]);
         const back = rebuild(affineToQuaternion(affine));
-        for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) expect(Math.abs(back[r][c] - affine[r][c])).toBeLessThan(1e-7);
+        // 1e-6: near 180° rotations (a ~ 0) lose a few digits; the file stores the quaternion as float32 anyway.
+        for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) expect(Math.abs(back[r][c] - affine[r][c])).toBeLessThan(1e-6);
       }),
       { numRuns: 200 },
     );
