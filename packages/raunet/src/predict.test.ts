@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVolume, InvalidArgumentError, type Volume } from '@raunet/core';
 import { readNifti } from '@raunet/io';
-import { normalizeIntensity } from '@raunet/preprocess';
+import { normalizeIntensity, reorientToRAS } from '@raunet/preprocess';
 import { buildUNet3D } from './model.js';
 import { predictVolume } from './predict.js';
 
@@ -73,9 +73,18 @@ describe('predictVolume geometry', () => {
     const r = await predictVolume(model, ct, { preprocessing: { reorient: true } });
     expect(r.probability.dims).toEqual(ct.dims);
     expect(r.probability.affine).toEqual(ct.affine);
-    // Reorientation is an exact permutation/flip of voxels: same values as predicting the reoriented grid.
-    const plain = await predictVolume(model, ct, { preprocessing: { reorient: false } });
-    expect(r.probability.data.length).toBe(plain.probability.data.length);
+    // Reorientation is an exact permutation/flip of voxels: the result equals predicting the RAS volume
+    // and flipping the probabilities back by hand (LPS → RAS flips x and y).
+    const ras = reorientToRAS(ct);
+    const onRas = await predictVolume(model, ras.volume, { preprocessing: { reorient: false } });
+    const [nx, ny, nz] = ct.dims;
+    for (let k = 0; k < nz; k++)
+      for (let j = 0; j < ny; j++)
+        for (let i = 0; i < nx; i++) {
+          const a = r.probability.data[i + nx * (j + ny * k)];
+          const b = onRas.probability.data[nx - 1 - i + nx * (ny - 1 - j + ny * k)];
+          expect(a).toBe(b);
+        }
     const s = await predictVolume(model, ct, { preprocessing: { spacing: [3, 3, 3] } });
     expect(s.probability.dims).toEqual(ct.dims);
     expect(s.probability.affine).toEqual(ct.affine);

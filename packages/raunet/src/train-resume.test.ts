@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeNifti } from '@raunet/io';
 import { generatePhantom } from '@raunet/phantom';
+import { loadDataset, splitDataset } from './dataset.js';
 import { loadModel } from './model-io.js';
 import { getModelInfo } from './model-info.js';
 import { train, type TrainOptions, type VolumeCase } from './train.js';
@@ -98,6 +100,21 @@ describe('train: checkpoints, resume, abort, logs, no leaks', () => {
     expect(getModelInfo(best)?.preprocessing).toEqual({});
     expect(getModelInfo(best)?.training?.validationDsc).toBeGreaterThanOrEqual(0);
     best.dispose();
+  });
+
+  it('trains from NIfTI files found by loadDataset (paths, not volumes)', { timeout: 300_000 }, async () => {
+    const root = join(dir, 'files');
+    for (const sub of ['COVID-19-CT-Seg_20cases', 'Infection_Mask']) await mkdir(join(root, sub), { recursive: true });
+    for (const c of cases) {
+      await writeNifti(join(root, 'COVID-19-CT-Seg_20cases', `${c.name}.nii.gz`), c.image);
+      await writeNifti(join(root, 'Infection_Mask', `${c.name}.nii.gz`), c.label);
+    }
+    const ds = await loadDataset({ root });
+    const split = splitDataset(ds.cases, { testCount: 0, validationCount: 1, seed: 1 });
+    const run = await train({ ...base(join(dir, 'files-run')), train: split.train, validation: split.validation, epochs: 1, stepsPerEpoch: 1 });
+    expect(run.epochsCompleted).toBe(1);
+    expect(run.history[0].validationCases?.[0].name).toBe(split.validation[0].name);
+    run.model.dispose();
   });
 
   it('rejects bad options before training', async () => {
