@@ -65,7 +65,7 @@ if (parts.includes('conv')) {
     const rate = (ms: number, n: number) => (n * flop) / ms / 1e6;
     if (withJs) jsRates.push(rate(jfb, 3));
     rows.push(
-      `| [${xs.join(',')}] | 3x3x3x${xs[4]}x${cout} | ${rate(median(nf), 1).toFixed(1)} | ${rate(jf, 1).toFixed(2)} | ${(jf / median(nf)).toFixed(0)}x | ${rate(median(nfb), 3).toFixed(1)} | ${rate(jfb, 3).toFixed(2)} | ${(jfb / median(nfb)).toFixed(0)}x |`,
+      `| [${xs.join(',')}] | 3x3x3x${xs[4]}x${cout} | ${rate(median(nf), 1).toFixed(1)} | ${withJs ? rate(jf, 1).toFixed(2) : '-'} | ${withJs ? (jf / median(nf)).toFixed(0) + 'x' : '-'} | ${rate(median(nfb), 3).toFixed(1)} | ${withJs ? rate(jfb, 3).toFixed(2) : '-'} | ${withJs ? (jfb / median(nfb)).toFixed(0) + 'x' : '-'} |`,
     );
     tf.dispose([x, f, dy]);
   }
