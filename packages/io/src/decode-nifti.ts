@@ -27,7 +27,7 @@ export interface DecodeNiftiOptions {
    */
   int64?: 'bigint' | 'float64';
   /**
-   * Refuse (with a {@link NiftiFormatError}, before allocating) a header whose voxel data would need
+   * Refuse (with a {@link @raunet/core!NiftiFormatError | NiftiFormatError}, before allocating) a header whose voxel data would need
    * more bytes than this.
    * @defaultValue 2^31 (2 GiB)
    */
@@ -119,8 +119,8 @@ export function inflateSizedHeader(bytes: Uint8Array, maxBytes: number, file: st
  *   the centred, x-flipped fallback); `meta` keeps the form codes and the stored datatype.
  *
  * @param bytes - the file (a single `.nii`, or the `.hdr` of a pair with `options.image`).
- * @throws {@link NiftiFormatError} for truncated/corrupt input, bad magic, header-only files, data shorter
- * than the header claims, absurd dims; {@link UnsupportedError} for unsupported datatypes.
+ * @throws {@link @raunet/core!NiftiFormatError | NiftiFormatError} for truncated/corrupt input, bad magic, header-only files, data shorter
+ * than the header claims, absurd dims; {@link @raunet/core!UnsupportedError | UnsupportedError} for unsupported datatypes.
  * @example
  * ```ts
  * const ct = decodeNifti(new Uint8Array(await (await fetch('ct.nii.gz')).arrayBuffer()), { name: 'ct.nii.gz' });

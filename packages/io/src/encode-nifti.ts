@@ -8,7 +8,7 @@ export interface EncodeNiftiOptions {
   /**
    * Stored datatype. Values are converted (`stored = (value - sclInter) / sclSlope`, rounded to the
    * nearest integer for integer types); a value that does not fit the type, or NaN for an integer type,
-   * is an {@link InvalidArgumentError}. Complex and RGB types need matching `components`.
+   * is an {@link @raunet/core!InvalidArgumentError | InvalidArgumentError}. Complex and RGB types need matching `components`.
    * @defaultValue the datatype of the volume's typed array (Uint8Array with 3/4 components: rgb24/rgba32;
    * Float32Array/Float64Array with 2 components: complex64/complex128)
    */
@@ -102,8 +102,8 @@ function formCodes(volume: Volume, options: EncodeNiftiOptions): [number, number
  * see the exact affine). `pixdim[1..3]` are the affine's column norms, further pixdims `volume.spacing`.
  * Pure: no Node APIs.
  *
- * @throws {@link InvalidArgumentError} / {@link ShapeMismatchError} for an invalid volume or values that
- * do not fit the datatype; {@link UnsupportedError} for more than 7 dims or a dim over 32767.
+ * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} / {@link @raunet/core!ShapeMismatchError | ShapeMismatchError} for an invalid volume or values that
+ * do not fit the datatype; {@link @raunet/core!UnsupportedError | UnsupportedError} for more than 7 dims or a dim over 32767.
  * @example
  * ```ts
  * const bytes = encodeNifti(mask, { datatype: 'uint8' });

@@ -158,7 +158,7 @@ export function interpretHeader(h: RawHeader, file: string | undefined): NiftiHe
   };
 }
 
-/** Throws an {@link UnsupportedError} for a datatype this package cannot decode. */
+/** Throws an {@link @raunet/core!UnsupportedError | UnsupportedError} for a datatype this package cannot decode. */
 export function assertSupportedDatatype(info: NiftiHeaderInfo, file: string | undefined): void {
   if (info.datatype === 'unsupported') {
     const known = UNSUPPORTED_DATATYPES[info.datatypeCode];
@@ -169,7 +169,7 @@ export function assertSupportedDatatype(info: NiftiHeaderInfo, file: string | un
   }
 }
 
-/** Throws a {@link NiftiFormatError} when the voxel data would exceed `maxBytes`, before anything is allocated. */
+/** Throws a {@link @raunet/core!NiftiFormatError | NiftiFormatError} when the voxel data would exceed `maxBytes`, before anything is allocated. */
 export function assertSizeLimit(info: NiftiHeaderInfo, maxBytes: number, file: string | undefined): void {
   if (!Number.isSafeInteger(info.dataBytes) || info.dataBytes > maxBytes) {
     throw new NiftiFormatError(
@@ -184,7 +184,7 @@ export function assertSizeLimit(info: NiftiHeaderInfo, maxBytes: number, file: s
  * the stream is inflated). Pure: no Node APIs.
  *
  * @param bytes - the file's bytes, or at least its first bytes (up to vox_offset to also get extensions).
- * @throws {@link NiftiFormatError} when the bytes are not a valid header (truncated, bad magic, bad dims).
+ * @throws {@link @raunet/core!NiftiFormatError | NiftiFormatError} when the bytes are not a valid header (truncated, bad magic, bad dims).
  * @example
  * ```ts
  * const info = decodeNiftiHeader(bytes, { name: 'ct.nii.gz' });

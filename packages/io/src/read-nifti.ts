@@ -34,8 +34,8 @@ async function inflateFile(bytes: Uint8Array, file: string, size: number): Promi
  * (gzipped or not). Node only (node:fs is loaded on first call).
  *
  * @param path - a `.nii`, `.nii.gz`, `.hdr`, `.hdr.gz`, `.img` or `.img.gz` file.
- * @throws {@link FileAccessError} when a file is missing or unreadable; {@link NiftiFormatError} /
- * {@link UnsupportedError} as `decodeNifti`.
+ * @throws {@link @raunet/core!FileAccessError | FileAccessError} when a file is missing or unreadable; {@link @raunet/core!NiftiFormatError | NiftiFormatError} /
+ * {@link @raunet/core!UnsupportedError | UnsupportedError} as `decodeNifti`.
  * @example
  * ```ts
  * const ct = await readNifti('data/ct.nii.gz');
@@ -82,7 +82,7 @@ export interface ReadNiftiHeaderOptions {
  * the start of the stream is inflated. For dataset scans (dims, spacing, affine, datatype…).
  *
  * @param path - a `.nii`, `.nii.gz`, `.hdr` (or `.img`, whose `.hdr` is used), gzipped or not.
- * @throws {@link FileAccessError} when the file is missing; {@link NiftiFormatError} when it is not a valid header.
+ * @throws {@link @raunet/core!FileAccessError | FileAccessError} when the file is missing; {@link @raunet/core!NiftiFormatError | NiftiFormatError} when it is not a valid header.
  * @example
  * ```ts
  * const { dims, spacing, datatype } = await readNiftiHeader('ct.nii.gz');

@@ -14,9 +14,9 @@ export interface WriteNiftiOptions extends Omit<EncodeNiftiOptions, 'gzip'> {
  * a failure (invalid volume, missing folder, full disk) never leaves a half-written file at `path`, and
  * the temporary file is removed. Node only (node:fs is loaded on first call).
  *
- * @throws {@link InvalidArgumentError} / {@link ShapeMismatchError} for an invalid volume (before any
- * file is touched); {@link FileAccessError} naming the file when it cannot be written;
- * {@link UnsupportedError} for a `.hdr`/`.img` path (pairs are not written).
+ * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} / {@link @raunet/core!ShapeMismatchError | ShapeMismatchError} for an invalid volume (before any
+ * file is touched); {@link @raunet/core!FileAccessError | FileAccessError} naming the file when it cannot be written;
+ * {@link @raunet/core!UnsupportedError | UnsupportedError} for a `.hdr`/`.img` path (pairs are not written).
  * @example
  * ```ts
  * await writeNifti('out/mask.nii.gz', mask, { datatype: 'uint8' });

@@ -10,7 +10,7 @@ export type MeshFormat = 'stl' | 'ply' | 'obj';
 
 /**
  * The format a path's suffix names (`.stl`, `.ply`, `.obj`, any case).
- * @throws {@link InvalidArgumentError} for any other suffix.
+ * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} for any other suffix.
  */
 export function meshFormatFromPath(path: string): MeshFormat {
   const m = /\.(stl|ply|obj)$/i.exec(path);
@@ -30,7 +30,7 @@ export function encodeMesh(mesh: Mesh, format: MeshFormat): Uint8Array {
  * Writes a mesh as binary STL, binary PLY or OBJ chosen by the path's suffix. Atomic: the bytes go
  * to a temporary file in the same folder which is then renamed, so `path` is never half-written.
  *
- * @throws {@link InvalidArgumentError} for an unknown suffix; {@link FileAccessError} (naming the file) when it cannot be written.
+ * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} for an unknown suffix; {@link @raunet/core!FileAccessError | FileAccessError} (naming the file) when it cannot be written.
  * @example
  * ```ts
  * await writeMesh('out/lesion.ply', marchingCubes(mask, { smoothIterations: 10 }));

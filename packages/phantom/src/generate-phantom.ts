@@ -349,7 +349,7 @@ function drawTubularAnatomy(a: Anatomy, f: Frame, rng: Rng, base: BaseVolumes, m
  * adult chest, in which case the patient is shrunk to fit (`patientScale`). Deterministic: the same
  * options give byte-identical outputs.
  *
- * @throws {@link InvalidArgumentError} for bad dims, spacing, counts, ranges or probabilities.
+ * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} for bad dims, spacing, counts, ranges or probabilities.
  * @example
  * ```ts
  * const { ct, infection, lung, lesions } = generatePhantom({ dims: [96, 96, 48], seed: 7, lesions: 4 });

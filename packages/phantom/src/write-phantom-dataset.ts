@@ -63,8 +63,8 @@ export interface PhantomDatasetCase {
  * names are replaced. Folders are created as needed. Cases are generated one at a time (memory of one case).
  *
  * @returns the cases, in order.
- * @throws {@link InvalidArgumentError} for a bad `cases`, `prefix` or generation option;
- * {@link FileAccessError} naming the file or folder that cannot be written.
+ * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} for a bad `cases`, `prefix` or generation option;
+ * {@link @raunet/core!FileAccessError | FileAccessError} naming the file or folder that cannot be written.
  * @example
  * ```ts
  * const cases = await writePhantomDataset('data/phantoms', { cases: 10, seed: 1, dims: [96, 96, 48] });

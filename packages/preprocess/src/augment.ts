@@ -82,7 +82,7 @@ function range(r: readonly [number, number] | undefined, fallback: [number, numb
  * ```ts
  * const { image, label } = augmentPair(patch.image, patch.label, { rotateProbability: 0.5 }, rng);
  * ```
- * @throws {@link ShapeMismatchError} when image and label dims differ.
+ * @throws {@link @raunet/core!ShapeMismatchError | ShapeMismatchError} when image and label dims differ.
  */
 export function augmentPair(image: Volume, label: Volume, options: AugmentOptions, rng: Rng): AugmentResult {
   const dims = dims3(image, 'augmentPair');

@@ -18,7 +18,7 @@ export interface BodyMaskOptions {
  * ```ts
  * const { volume, box } = cropToMask(ct, bodyMask(ct), { margin: 4 });
  * ```
- * @throws {@link InvalidArgumentError} when no voxel is above the threshold.
+ * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} when no voxel is above the threshold.
  */
 export function bodyMask(ct: Volume, options: BodyMaskOptions = {}): Volume<Uint8Array> {
   const [nx, ny, nz] = dims3(ct, 'bodyMask');

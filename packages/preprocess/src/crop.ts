@@ -121,7 +121,7 @@ export function maskBoundingBox(mask: Volume, options: CropToMaskOptions = {}): 
  * const { volume, box } = cropToMask(ct, lungMask, { margin: 8 });
  * const full = uncrop(prediction, box, ct.dims);
  * ```
- * @throws {@link ShapeMismatchError} when `mask` has other dims than `v`; {@link InvalidArgumentError} when it is empty.
+ * @throws {@link @raunet/core!ShapeMismatchError | ShapeMismatchError} when `mask` has other dims than `v`; {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} when it is empty.
  */
 export function cropToMask(v: Volume, mask: Volume, options: CropToMaskOptions = {}): { volume: Volume; box: CropBox } {
   const dims = dims3(v, 'cropToMask');
@@ -139,7 +139,7 @@ export function cropToMask(v: Volume, mask: Volume, options: CropToMaskOptions =
  * {@link cropOrPad} and {@link cropToMask}. Voxels outside the box get `value`; parts of the box that
  * were padding are dropped. The affine is shifted back so world positions are kept.
  *
- * @throws {@link ShapeMismatchError} when `v`'s dims are not `box.size`.
+ * @throws {@link @raunet/core!ShapeMismatchError | ShapeMismatchError} when `v`'s dims are not `box.size`.
  */
 export function uncrop(v: Volume, box: CropBox, originalDims: readonly number[], options: CropOptions = {}): Volume {
   const dims = dims3(v, 'uncrop');

@@ -121,13 +121,13 @@ const pct = (f: number): string => `${(100 * f).toFixed(2)} %`;
  *   nothing in a CT but saturated padding at 0, whereas MR backgrounds and label maps live there).
  * Integer-ness is reported but not required (HU may be float after rescaling or resampling).
  * Anything else (e.g. [0, 1] normalized data, raw scanner values 0..4095 without the -1024 intercept,
- * a label mask, an MR image) is neither, and an {@link InvalidArgumentError} explains which test failed.
+ * a label mask, an MR image) is neither, and an {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} explains which test failed.
  *
  * @example
  * ```ts
  * detectIntensityScale(ct).kind; // 'hu' or 'windowed-0-255'
  * ```
- * @throws {@link InvalidArgumentError} when the volume is neither, with the statistics in the message.
+ * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} when the volume is neither, with the statistics in the message.
  */
 export function detectIntensityScale(v: Volume, options: DetectIntensityScaleOptions = {}): IntensityScaleDetection {
   dims3(v, 'detectIntensityScale');
@@ -180,7 +180,7 @@ export function detectIntensityScale(v: Volume, options: DetectIntensityScaleOpt
  * const { volume, scale } = toHounsfield(ct);
  * if (scale.converted) console.log(scale.reason);
  * ```
- * @throws {@link InvalidArgumentError} when the volume is neither (see {@link detectIntensityScale}).
+ * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} when the volume is neither (see {@link detectIntensityScale}).
  */
 export function toHounsfield(v: Volume, options: ToHounsfieldOptions = {}): { volume: Volume; scale: IntensityScaleReport } {
   const dims = dims3(v, 'toHounsfield');

@@ -24,7 +24,7 @@ function checkWindow(min: number, max: number, where: string): void {
  * ```ts
  * const clipped = clipIntensity(ct, { min: -1000, max: 1000 }); // Volume<Float32Array>
  * ```
- * @throws {@link InvalidArgumentError} when `min >= max`.
+ * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} when `min >= max`.
  */
 export function clipIntensity(v: Volume, options: ClipIntensityOptions = {}): Volume<Float32Array> {
   const min = options.min ?? -1000;
@@ -70,8 +70,8 @@ export interface NormalizeIntensityOptions {
  * const x = normalizeIntensity(ct); // clip to [-1000, 1000] HU, then to [0, 1]
  * const z = normalizeIntensity(ct, { mode: 'zscore', mask: lungMask });
  * ```
- * @throws {@link InvalidArgumentError} for a bad window, an empty mask or a constant volume (z-score).
- * @throws {@link ShapeMismatchError} when `mask` is not on the grid of `v`.
+ * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} for a bad window, an empty mask or a constant volume (z-score).
+ * @throws {@link @raunet/core!ShapeMismatchError | ShapeMismatchError} when `mask` is not on the grid of `v`.
  */
 export function normalizeIntensity(v: Volume, options: NormalizeIntensityOptions = {}): Volume<Float32Array> {
   const mode = options.mode ?? 'minmax';

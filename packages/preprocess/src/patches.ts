@@ -74,7 +74,7 @@ export interface SamplePatchesOptions {
  * ```ts
  * const pairs = samplePatches(image, label, { count: 4, size: [96, 96, 32], foregroundFraction: 0.5, rng: new Rng(7) });
  * ```
- * @throws {@link ShapeMismatchError} when image and label dims differ.
+ * @throws {@link @raunet/core!ShapeMismatchError | ShapeMismatchError} when image and label dims differ.
  */
 export function samplePatches(image: Volume, label: Volume, options: SamplePatchesOptions): PatchPair[] {
   const dims = dims3(image, 'samplePatches');

@@ -57,7 +57,7 @@ export function reorientToRAS(v: Volume): { volume: Volume; orientation: Reorien
  * Undoes {@link reorientToRAS}: brings a volume on the RAS grid (e.g. a prediction) back to the axis
  * layout and the exact affine of the original volume.
  *
- * @throws {@link ShapeMismatchError} when `v`'s dims are not the reoriented dims of the original.
+ * @throws {@link @raunet/core!ShapeMismatchError | ShapeMismatchError} when `v`'s dims are not the reoriented dims of the original.
  */
 export function undoReorient(v: Volume, orientation: ReorientTransform): Volume {
   const dims = dims3(v, 'undoReorient');

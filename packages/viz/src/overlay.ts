@@ -150,7 +150,7 @@ export function maskCentroid(masks: readonly (Volume | undefined)[]): [number, n
  * the left, superior at the top). The slice is resampled to square pixels of `pixelSize` mm so the
  * physical aspect ratio is right (CT bilinear, masks nearest-neighbour).
  *
- * @throws {@link ShapeMismatchError} when a mask is not on the CT's grid; {@link InvalidArgumentError} for a bad plane, index, window or pixel size.
+ * @throws {@link @raunet/core!ShapeMismatchError | ShapeMismatchError} when a mask is not on the CT's grid; {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} for a bad plane, index, window or pixel size.
  * @example
  * ```ts
  * const img = renderOverlay({ ct, prediction, truth, plane: 'coronal' });

@@ -41,7 +41,7 @@ export interface EncodePngOptions {
  * fflate's zlib, IEND, each chunk with its CRC-32. Rows use the adaptive filter choice of libpng
  * (None/Sub/Up/Average/Paeth, smallest sum of absolute values). Pure: no native code, works in browsers.
  *
- * @throws {@link InvalidArgumentError} when `rgba` does not hold `width * height * 4` bytes.
+ * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} when `rgba` does not hold `width * height * 4` bytes.
  * @example
  * ```ts
  * const png = encodePng({ width: 2, height: 1, rgba: new Uint8Array([255, 0, 0, 255, 0, 0, 255, 255]) });
@@ -137,7 +137,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string, 
 /**
  * Encodes an image as PNG ({@link encodePng}) and writes it atomically (temporary file, then rename). Node only.
  *
- * @throws {@link FileAccessError} naming the file when it cannot be written.
+ * @throws {@link @raunet/core!FileAccessError | FileAccessError} naming the file when it cannot be written.
  * @example
  * ```ts
  * await writePng('overlay.png', renderOverlay({ ct, truth, plane: 'axial' }));
@@ -150,7 +150,7 @@ export async function writePng(path: string, image: RgbaImage): Promise<void> {
 /**
  * Writes an SVG document (a string from {@link renderLineChart}) atomically as UTF-8. Node only.
  *
- * @throws {@link FileAccessError} naming the file when it cannot be written.
+ * @throws {@link @raunet/core!FileAccessError | FileAccessError} naming the file when it cannot be written.
  */
 export async function writeSvg(path: string, svg: string): Promise<void> {
   await writeFileAtomic(path, svg, 'SVG');

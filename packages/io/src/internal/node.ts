@@ -12,7 +12,7 @@ export async function loadZlib(): Promise<typeof Zlib> {
   return import('node:zlib');
 }
 
-/** Reads a whole file; a missing/unreadable file becomes a {@link FileAccessError} naming it. */
+/** Reads a whole file; a missing/unreadable file becomes a {@link @raunet/core!FileAccessError | FileAccessError} naming it. */
 export async function readWhole(path: string): Promise<Uint8Array> {
   const fs = await loadFs();
   try {
