@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console */
 // Builds the optional oneDNN addon with node-gyp. NEVER fails the install or the build: when oneDNN
 // (Debian: libdnnl-dev) or a compiler is missing, it prints why, records it in build/native-build.json
 // and exits 0; registerNativeKernels() then reports loaded:false with that reason.
