@@ -11,8 +11,6 @@ const backend = await initBackend((process.env.BACKEND ?? 'cpu') as 'cpu');
 const repeats = Number(process.env.REPEATS ?? 3);
 const reducedPatch = (process.env.PATCH ?? '64,64,16').split(',').map(Number) as [number, number, number];
 
-let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function stepTimes(config: Partial<RAUnetConfig>, n: number): Promise<{ step: number[]; forward: number[]; params: number; peakTensorBytes: number }> {
@@ -73,9 +71,9 @@ rows.push([
 ]);
 const grid = slidingWindowGrid([512, 512, 301], full, { overlap: 0.5 });
 const ctSeconds = grid.origins.length * fullForward;
-clearInterval(sampler);
+const peakRss = process.resourceUsage().maxRSS * 1024; // kernel's high-water mark (tfjs cpu blocks timers)
 
-console.log(`backend: ${backend.backend} (${backend.tried.map((t) => `${t.name}: ${t.ok ? 'ok' : 'no'}`).join('; ')}); default trainable parameters ${reduced.params}`);
+console.log(`backend: ${backend.backend} (${backend.tried.map((t) => `${t.name}: ${t.ok ? 'ok' : 'no'}`).join('; ')}); reduced-config trainable parameters ${reduced.params}`);
 console.log('');
 console.log('| config | train step s (batch 1) | patch forward s | step ratio to reduced |');
 console.log('|---|---|---|---|');
