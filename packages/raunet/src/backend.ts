@@ -108,7 +108,7 @@ async function tryNativeKernels(load: (n: string) => Promise<unknown>): Promise<
  * `@tensorflow/tfjs-backend-wasm`, then the pure-JS `cpu` backend. On `cpu` it always tries
  * `@raunet/cpu-kernels` unless `nativeKernels` is false. Every attempt is reported with its reason.
  *
- * @throws {@link BackendError} when the requested backend (not `'auto'`) cannot be loaded; for
+ * @throws {@link @raunet/core!BackendError | BackendError} when the requested backend (not `'auto'`) cannot be loaded; for
  * `'tensorflow-gpu'` the message says what to install.
  * @example
  * ```ts

@@ -155,7 +155,7 @@ async function checkCase(c: DatasetCase, tolerance: number): Promise<void> {
  * folders (or a COVID-19-CT-Seg root, or a JSON list), every pair checked from its NIfTI header for
  * equal dims and affines.
  *
- * @throws {@link DatasetError} naming the files: unmatched names, unreadable headers, differing dims or affines.
+ * @throws {@link @raunet/core!DatasetError | DatasetError} naming the files: unmatched names, unreadable headers, differing dims or affines.
  * @example
  * ```ts
  * const data = await loadDataset({ root: 'data/COVID-19-CT-Seg' });
@@ -212,7 +212,7 @@ export interface DatasetSplit<T> {
  * Splits cases into train / validation / test by a seeded shuffle (same seed, same split). The
  * defaults give the paper's 16 training and 3 test cases of 20, plus 1 validation case.
  *
- * @throws {@link InvalidArgumentError} when the counts exceed the cases or leave no training case.
+ * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} when the counts exceed the cases or leave no training case.
  * @example
  * ```ts
  * const { train, validation, test } = splitDataset(data.cases, { seed: 42 });

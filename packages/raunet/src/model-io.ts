@@ -103,7 +103,7 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
  * Loads a model saved by {@link saveModel} (or any tfjs layers-model directory) from disk, without
  * tfjs-node. Importing this package registers the custom layers of `@raunet/layers-3d`.
  *
- * @throws {@link FileAccessError} naming the missing or unreadable file.
+ * @throws {@link @raunet/core!FileAccessError | FileAccessError} naming the missing or unreadable file.
  * @example
  * ```ts
  * const model = await loadModel('runs/exp1/best');

@@ -152,7 +152,7 @@ function build(config: Partial<RAUnetConfig>, attention: boolean): tf.LayersMode
  * The default has 10,748,817 trainable parameters (plus 7,744 batch-norm moving statistics); see the
  * package README for how this compares to the SPEC's PyTorch reference.
  *
- * @throws {@link InvalidArgumentError} when a size is not a multiple of `2^(levels-1)` or a field is out of range.
+ * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} when a size is not a multiple of `2^(levels-1)` or a field is out of range.
  * @example
  * ```ts
  * const model = buildRAUnet(); // 192x192x32 patches

@@ -243,7 +243,7 @@ type AdamInternals = { accBeta1: tf.Variable; accBeta2: tf.Variable; learningRat
  * Files in `outputDir`: `checkpoint/` (resume), `best/` (best validation DSC), `model/` (final), both
  * loadable with {@link loadModel}; `log.jsonl`, `log.csv`. `tf.memory().numTensors` stays flat.
  *
- * @throws {@link InvalidArgumentError} for bad options; {@link DatasetError}/{@link FileAccessError} for unreadable data.
+ * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} for bad options; {@link @raunet/core!DatasetError | DatasetError}/{@link @raunet/core!FileAccessError | FileAccessError} for unreadable data.
  * @example
  * ```ts
  * const data = await loadDataset({ root: 'data/COVID-19-CT-Seg' });
