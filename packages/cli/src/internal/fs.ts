@@ -20,7 +20,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   }
 }
 
-/** Creates a folder (and parents) or throws a {@link FileAccessError} naming it. */
+/** Creates a folder (and parents) or throws a {@link @raunet/core!FileAccessError | FileAccessError} naming it. */
 export async function ensureDir(path: string): Promise<void> {
   try {
     await mkdir(path, { recursive: true });
@@ -32,7 +32,7 @@ export async function ensureDir(path: string): Promise<void> {
   }
 }
 
-/** Checks that `path` exists (and is a folder when `kind` says so); a {@link FileAccessError} otherwise. */
+/** Checks that `path` exists (and is a folder when `kind` says so); a {@link @raunet/core!FileAccessError | FileAccessError} otherwise. */
 export async function assertExists(
   path: string,
   kind: 'file' | 'dir' | 'any' = 'any',
