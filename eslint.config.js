@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/build/**', 'docs/api/**', '**/node_modules/**', '**/*.cjs', '.turbo/**', 'out/**', 'tmp/**'],
+    ignores: ['**/dist/**', '**/build/**', 'docs/api/**', '**/node_modules/**', '**/*.cjs', '.turbo/**', 'out/**', '**/tmp/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

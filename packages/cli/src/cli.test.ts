@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -49,15 +57,24 @@ describe('raunet (usage)', () => {
 });
 
 describe('raunet info', () => {
-  it.skipIf(!haveData)('summarizes a real CT written by other software (needs ../shared/data/nifti)', async () => {
-    const r = await cli('info', join(DATA, 'chest_ct_cip64_int16.nii.gz'), '--json');
-    expect(r.code).toBe(0);
-    const s = JSON.parse(r.stdout) as { dims: number[]; orientation: string; datatype: string; intensityScale: string; intensity: { min: number } };
-    expect(s.dims).toEqual([64, 64, 79]);
-    expect(s.orientation).toBe('LPS');
-    expect(s.datatype).toBe('int16');
-    expect(s.intensityScale).toBe('hu');
-  });
+  it.skipIf(!haveData)(
+    'summarizes a real CT written by other software (needs ../shared/data/nifti)',
+    async () => {
+      const r = await cli('info', join(DATA, 'chest_ct_cip64_int16.nii.gz'), '--json');
+      expect(r.code).toBe(0);
+      const s = JSON.parse(r.stdout) as {
+        dims: number[];
+        orientation: string;
+        datatype: string;
+        intensityScale: string;
+        intensity: { min: number };
+      };
+      expect(s.dims).toEqual([64, 64, 79]);
+      expect(s.orientation).toBe('LPS');
+      expect(s.datatype).toBe('int16');
+      expect(s.intensityScale).toBe('hu');
+    },
+  );
   it('names the file when it is missing or not NIfTI', async () => {
     const missing = await cli('info', join(dir, 'nope.nii.gz'));
     expect(missing.code).toBe(1);
@@ -81,7 +98,9 @@ describe('raunet evaluate', () => {
       const truth = p.infection;
       // The prediction: the truth shifted by one voxel along x (a known, imperfect prediction).
       const shifted = new Uint8Array(truth.data.length);
-      for (let k = 0; k < 16; k++) for (let j = 0; j < 32; j++) for (let x = 1; x < 32; x++) shifted[x + 32 * (j + 32 * k)] = truth.data[x - 1 + 32 * (j + 32 * k)];
+      for (let k = 0; k < 16; k++)
+        for (let j = 0; j < 32; j++)
+          for (let x = 1; x < 32; x++) shifted[x + 32 * (j + 32 * k)] = truth.data[x - 1 + 32 * (j + 32 * k)];
       let inter = 0;
       let sum = 0;
       for (let v = 0; v < shifted.length; v++) {
@@ -94,12 +113,18 @@ describe('raunet evaluate', () => {
         await writeNifti(join(gt, `${name}.nii.gz`), truth);
       });
       execFileSync('mkdir', ['-p', pred]);
-      await writeNifti(join(pred, `${name}.nii.gz`), createVolume({ data: shifted, dims: truth.dims, spacing: truth.spacing, affine: truth.affine }));
+      await writeNifti(
+        join(pred, `${name}.nii.gz`),
+        createVolume({ data: shifted, dims: truth.dims, spacing: truth.spacing, affine: truth.affine }),
+      );
     }
     const csv = join(dir, 'metrics.csv');
     const r = await cli('evaluate', '--pred', pred, '--gt', gt, '--csv', csv, '--json');
     expect(r.code).toBe(0);
-    const result = JSON.parse(r.stdout) as { cases: { name: string; dice: number }[]; summary: { dice: { mean: number } } };
+    const result = JSON.parse(r.stdout) as {
+      cases: { name: string; dice: number }[];
+      summary: { dice: { mean: number } };
+    };
     expect(result.cases.map((c) => c.name)).toEqual(['a', 'b']);
     expect(result.summary.dice.mean).toBeCloseTo(expectedDice, 10);
     expect(readFileSync(csv, 'utf8').split('\n')[0]).toContain('dice');
@@ -124,7 +149,10 @@ describe('raunet mesh', () => {
   it('writes a binary STL of a voxelized sphere whose triangle count matches its header', async () => {
     const n = 20;
     const data = new Uint8Array(n * n * n);
-    for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) if ((i - 9.5) ** 2 + (j - 9.5) ** 2 + (k - 9.5) ** 2 <= 36) data[i + n * (j + n * k)] = 1;
+    for (let k = 0; k < n; k++)
+      for (let j = 0; j < n; j++)
+        for (let i = 0; i < n; i++)
+          if ((i - 9.5) ** 2 + (j - 9.5) ** 2 + (k - 9.5) ** 2 <= 36) data[i + n * (j + n * k)] = 1;
     const mask = join(dir, 'sphere.nii.gz');
     await writeNifti(mask, createVolume({ data, dims: [n, n, n], spacing: [1, 1, 2] }));
     const out = join(dir, 'sphere.stl');
@@ -147,30 +175,73 @@ describe('raunet train, predict, demo (tiny phantoms)', { timeout: 900_000 }, ()
     data = join(dir, 'data');
     await writePhantomDataset(data, { cases: 4, dims: [32, 32, 16], seed: 3, healthyProbability: 0 });
   });
-  const tiny = ['--patch', '16,16,8', '--epochs', '1', '--steps', '2', '--batch-size', '2', '--backend', 'cpu', '--test', '1', '--validation', '1'];
+  const tiny = [
+    '--patch',
+    '16,16,8',
+    '--epochs',
+    '1',
+    '--steps',
+    '2',
+    '--batch-size',
+    '2',
+    '--backend',
+    'cpu',
+    '--test',
+    '1',
+    '--validation',
+    '1',
+  ];
 
   it('trains from folders with a config file, writes models, logs, curves, and predicts on the input grid', async () => {
     const config = join(dir, 'train.json');
-    writeFileSync(config, JSON.stringify({ model: { levels: 2, baseFilters: 4, attentionHeads: 1 }, validationOverlap: 0 }));
+    writeFileSync(
+      config,
+      JSON.stringify({ model: { levels: 2, baseFilters: 4, attentionHeads: 1 }, validationOverlap: 0 }),
+    );
     const out = join(dir, 'run');
     const r = await cli('train', '--root', data, '--config', config, '--out', out, '--json', ...tiny);
     expect(r.stderr).not.toContain('unexpected');
     expect(r.code).toBe(0);
-    const summary = JSON.parse(r.stdout) as { epochsCompleted: number; finalModelDir: string; test: string[] };
+    const summary = JSON.parse(r.stdout) as {
+      epochsCompleted: number;
+      finalModelDir: string;
+      test: string[];
+    };
     expect(summary.epochsCompleted).toBe(1);
-    for (const f of ['log.jsonl', 'log.csv', 'curves.svg', 'curves.png', 'split.json']) expect(existsSync(join(out, f))).toBe(true);
+    for (const f of ['log.jsonl', 'log.csv', 'curves.svg', 'curves.png', 'split.json'])
+      expect(existsSync(join(out, f))).toBe(true);
     expect(r.stderr).toContain('epoch 1/1');
 
     const input = join(data, 'COVID-19-CT-Seg_20cases', `${summary.test[0]}.nii.gz`);
     const outMask = join(dir, 'pred', 'mask.nii.gz');
-    const p = await cli('predict', '--model', summary.finalModelDir, '--input', input, '--output', outMask, '--prob', join(dir, 'pred', 'prob.nii.gz'), '--png', join(dir, 'pred', 'o.png'), '--backend', 'cpu', '--overlap', '0');
+    const p = await cli(
+      'predict',
+      '--model',
+      summary.finalModelDir,
+      '--input',
+      input,
+      '--output',
+      outMask,
+      '--prob',
+      join(dir, 'pred', 'prob.nii.gz'),
+      '--png',
+      join(dir, 'pred', 'o.png'),
+      '--backend',
+      'cpu',
+      '--overlap',
+      '0',
+    );
     expect(p.stderr).not.toContain('unexpected');
     expect(p.code).toBe(0);
     const ct = await readNifti(input);
     const mask = await readNifti(outMask);
     expect(mask.dims).toEqual(ct.dims);
     expect(mask.affine).toEqual(ct.affine.map((row) => row.map((x) => expect.closeTo(x, 4))));
-    expect(readFileSync(join(dir, 'pred', 'o.png')).subarray(1, 4).toString()).toBe('PNG');
+    expect(
+      readFileSync(join(dir, 'pred', 'o.png'))
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
   });
 
   it('rejects a config file with unknown options, naming the file and the keys', async () => {
@@ -188,7 +259,17 @@ describe('raunet train, predict, demo (tiny phantoms)', { timeout: 900_000 }, ()
     execFileSync('mkdir', ['-p', locked]);
     chmodSync(locked, 0o500);
     const input = join(data, 'COVID-19-CT-Seg_20cases', 'phantom_000.nii.gz');
-    const r = await cli('predict', '--model', join(dir, 'run', 'model'), '--input', input, '--output', join(locked, 'sub', 'm.nii.gz'), '--backend', 'cpu');
+    const r = await cli(
+      'predict',
+      '--model',
+      join(dir, 'run', 'model'),
+      '--input',
+      input,
+      '--output',
+      join(locked, 'sub', 'm.nii.gz'),
+      '--backend',
+      'cpu',
+    );
     chmodSync(locked, 0o700);
     // root ignores permission bits: then the prediction succeeds, which is also not a partial file.
     if (r.code !== 0) {
@@ -200,7 +281,22 @@ describe('raunet train, predict, demo (tiny phantoms)', { timeout: 900_000 }, ()
 
   it('runs the demo end to end on a tiny budget and writes its report', async () => {
     const out = join(dir, 'demo');
-    const r = await cli('demo', '--out', out, '--cases', '4', '--epochs', '1', '--steps', '1', '--size', '32,32,16', '--backend', 'cpu', '--json');
+    const r = await cli(
+      'demo',
+      '--out',
+      out,
+      '--cases',
+      '4',
+      '--epochs',
+      '1',
+      '--steps',
+      '1',
+      '--size',
+      '32,32,16',
+      '--backend',
+      'cpu',
+      '--json',
+    );
     expect(r.stderr).not.toContain('unexpected');
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout) as { testDsc: number; files: { report: string; pictures: string[] } };
@@ -215,7 +311,11 @@ describe('the built bin', () => {
   const built = existsSync(bin);
   if (!built && process.env.CI) throw new Error('packages/cli is not built in CI');
   it.skipIf(!built || !haveData)(`runs as a process${built ? '' : ' (skipped: run pnpm build)'}`, () => {
-    const out = execFileSync(process.execPath, [bin, 'info', join(DATA, 'chest_ct_cip64_int16.nii.gz'), '--json'], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      [bin, 'info', join(DATA, 'chest_ct_cip64_int16.nii.gz'), '--json'],
+      { encoding: 'utf8' },
+    );
     expect((JSON.parse(out) as { dims: number[] }).dims).toEqual([64, 64, 79]);
     let code = 0;
     try {

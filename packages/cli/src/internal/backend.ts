@@ -8,7 +8,9 @@ export const BACKENDS: readonly BackendKind[] = ['auto', 'tensorflow-gpu', 'tens
 export async function startBackend(kind: BackendKind, io: CliIO): Promise<InitBackendResult> {
   process.env.TF_FORCE_GPU_ALLOW_GROWTH ??= 'true';
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
-  const result = await initBackend(kind);
+  // Resolve optional backends from the CLI's own dependencies (it depends on @raunet/cpu-kernels, whose
+  // native addon is used on the cpu backend when it built); tfjs-node(-gpu) only when the user installed it.
+  const result = await initBackend(kind, { importModule: (name: string) => import(name) });
   const skipped = result.tried.filter((t) => !t.ok).map((t) => `${t.name}: ${t.reason}`);
   io.stderr(`backend: ${result.backend}${result.nativeKernels ? ' + native kernels' : ''}\n`);
   for (const s of skipped) io.stderr(`  not used: ${s}\n`);
