@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadNifti, readNiftiLite } from './__fixtures__/nifti-lite.js';
+import { readNifti } from '@raunet/io';
+import { readNiftiLite } from './__fixtures__/nifti-lite.js';
 import { marchingCubes } from './marching-cubes.js';
 import { checkMesh, meshVolume } from './mesh.js';
 import { meshComponents } from './mesh-components.js';
@@ -19,7 +20,7 @@ function voxelMm3(affine: number[][]): number {
 
 describe.skipIf(!have)('meshes of real masks (needs ../shared/data/nifti)', () => {
   it('CIP whole-lung mask (64x64x79, LPS): closed, outward, volume close to the voxel volume', async () => {
-    const mask = await loadNifti(path.join(DATA, 'chest_cip64_wholelung_uint16.nii.gz'));
+    const mask = await readNifti(path.join(DATA, 'chest_cip64_wholelung_uint16.nii.gz'));
     const lite = readNiftiLite(path.join(DATA, 'chest_cip64_wholelung_uint16.nii.gz'));
     expect(mask.affine[0][0]).toBeCloseTo(lite.affine[0][0], 4);
     const mesh = marchingCubes(mask);
@@ -47,7 +48,7 @@ describe.skipIf(!have)('meshes of real masks (needs ../shared/data/nifti)', () =
   });
 
   it('COVID-19 lung pseudo-label (512x512x103, labels 1/2, qform only): closed, volume close to the voxel volume', async () => {
-    const mask = await loadNifti(path.join(DATA, 'covid19_A0004_lung_pseudolabel.nii.gz'));
+    const mask = await readNifti(path.join(DATA, 'covid19_A0004_lung_pseudolabel.nii.gz'));
     const voxel = voxelMm3(mask.affine);
     const both = marchingCubes(mask);
     expect(checkMesh(both).closed).toBe(true);
@@ -57,7 +58,7 @@ describe.skipIf(!have)('meshes of real masks (needs ../shared/data/nifti)', () =
   });
 
   it('labels-256 volume stored LIA (negative determinant): outward normals, positive volume', async () => {
-    const mask = await loadNifti(path.join(DATA, 'fmt_labels256_LIA_uint8.nii.gz'));
+    const mask = await readNifti(path.join(DATA, 'fmt_labels256_LIA_uint8.nii.gz'));
     const m = mask.affine;
     const det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
     expect(det).toBeLessThan(0);
@@ -70,7 +71,7 @@ describe.skipIf(!have)('meshes of real masks (needs ../shared/data/nifti)', () =
   });
 
   it('TotalSegmentator multilabel (RAS, 3 mm): every label mesh closed with volume near its voxel volume', async () => {
-    const seg = await loadNifti(path.join(DATA, 'abd_seg_ts_3mm_30sl_multilabel.nii.gz'));
+    const seg = await readNifti(path.join(DATA, 'abd_seg_ts_3mm_30sl_multilabel.nii.gz'));
     const counts = new Map<number, number>();
     for (const v of seg.data as Uint8Array) if (v !== 0) counts.set(v, (counts.get(v) ?? 0) + 1);
     expect(counts.size).toBeGreaterThan(10);

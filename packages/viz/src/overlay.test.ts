@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createVolume, ShapeMismatchError, withData, type Affine } from '@raunet/core';
 import { describe, expect, it } from 'vitest';
-import { loadNifti } from './__fixtures__/nifti-lite.js';
+import { readNifti } from '@raunet/io';
 import type { RgbaImage } from './image.js';
 import { renderOverlay, renderOverlays } from './overlay.js';
 
@@ -142,8 +142,8 @@ if (!have && process.env.CI) throw new Error('shared data missing in CI: ' + DAT
 
 describe.skipIf(!have)('overlays of a real chest CT (needs ../shared/data/nifti)', () => {
   it('CIP chest CT (LPS) with the whole-lung mask: anatomy where the convention says', async () => {
-    const ct = await loadNifti(path.join(DATA, 'chest_ct_cip64_int16.nii.gz'));
-    const truth = await loadNifti(path.join(DATA, 'chest_cip64_wholelung_uint16.nii.gz'));
+    const ct = await readNifti(path.join(DATA, 'chest_ct_cip64_int16.nii.gz'));
+    const truth = await readNifti(path.join(DATA, 'chest_cip64_wholelung_uint16.nii.gz'));
     const v = renderOverlays({ ct, truth, pixelSize: 2 });
     // Physical aspect: 64 x 4.17 mm wide, 79 x 3.99 mm tall.
     expect(v.coronal.width).toBe(Math.round((64 * 4.171872) / 2));

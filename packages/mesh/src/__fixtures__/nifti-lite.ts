@@ -43,10 +43,3 @@ export function readNiftiLite(path: string): Volume {
   if (slope !== 0 && (slope !== 1 || inter !== 0)) throw new Error(`${path}: scaled data not supported by the test reader`);
   return createVolume({ data, dims, spacing: pix.slice(1, 4).map(Math.abs), affine });
 }
-
-/** readNifti from @raunet/io when that package exports it, else the lite reader. */
-export async function loadNifti(path: string): Promise<Volume> {
-  const io = (await import('@raunet/io')) as Record<string, unknown>;
-  if (typeof io.readNifti === 'function') return (io.readNifti as (p: string) => Promise<Volume>)(path);
-  return readNiftiLite(path);
-}
