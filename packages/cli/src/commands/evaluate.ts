@@ -1,6 +1,13 @@
 import { DatasetError } from '@raunet/core';
 import { readNifti } from '@raunet/io';
-import { evaluateSet, toCsv, type EvaluateSetResult, type CaseMetricName } from '@raunet/metrics';
+import {
+  evaluateCase,
+  summarizeCases,
+  toCsv,
+  type CaseMetrics,
+  type EvaluateSetResult,
+  type CaseMetricName,
+} from '@raunet/metrics';
 import type { CommandModule } from '../cli.js';
 import { numberFlag, requireFlag, stringFlag } from '../internal/args.js';
 import { caseName, listNifti, writeFileAtomic } from '../internal/fs.js';
@@ -45,13 +52,15 @@ export const command: CommandModule = {
         file: predDir,
       });
     }
-    const pairs = [];
+    // One case in memory at a time: a CT-sized pair of masks is ~160 MB.
+    const options = { toleranceMm, ...(label !== undefined ? { label } : {}) };
+    const cases: CaseMetrics[] = [];
     for (const p of preds) {
       const name = caseName(p);
-      io.stderr(`reading ${name}\n`);
-      pairs.push({ name, prediction: await readNifti(p), truth: await readNifti(gts.get(name)!) });
+      io.stderr(`scoring ${name}\n`);
+      cases.push(evaluateCase(await readNifti(p), await readNifti(gts.get(name)!), { ...options, name }));
     }
-    const result = evaluateSet(pairs, { toleranceMm, ...(label !== undefined ? { label } : {}) });
+    const result: EvaluateSetResult = { cases, summary: summarizeCases(cases), toleranceMm, percentile: 95 };
     if (csvPath) await writeFileAtomic(csvPath, toCsv(result));
     if (args.flags.json) {
       io.stdout(JSON.stringify(result, null, 2) + '\n');
