@@ -3,7 +3,7 @@ import { withDefaultName } from './internal/names.js';
 import type { InitializerSpec, LayerArgs } from './layer-args.js';
 import type { Initializer } from './internal/initializers.js';
 import { checkInitializer, resolveInitializer, serializeInitializer } from './internal/initializers.js';
-import { multiHeadAttention } from './internal/ops.js';
+import { multiHeadAttention, readAttentionTensors } from './internal/ops.js';
 import { checkSpatialMatch, checkSpatialShape, resolveSpatialShape } from './internal/spatial.js';
 import { bool, ndhwcChannels, oneShape, positiveInt } from './internal/validate.js';
 import { InvalidArgumentError } from '@raunet/core';
@@ -147,19 +147,7 @@ export class MultiHeadSelfAttention3D extends tf.layers.Layer {
       const r = (name: string): tf.Tensor | null => this.vars[name]?.read() ?? null;
       return multiHeadAttention(
         x,
-        {
-          wq: r('wq')!,
-          wk: r('wk')!,
-          wv: r('wv')!,
-          wo: r('wo')!,
-          bq: r('bq'),
-          bk: r('bk'),
-          bv: r('bv'),
-          bo: r('bo'),
-          relD: r('relD'),
-          relH: r('relH'),
-          relW: r('relW'),
-        },
+        readAttentionTensors(r),
         this.heads,
       );
     });

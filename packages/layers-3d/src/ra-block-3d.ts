@@ -7,7 +7,7 @@ import type { Initializer } from './internal/initializers.js';
 import { checkInitializer, resolveInitializer, serializeInitializer } from './internal/initializers.js';
 import type { NormWeights } from './internal/norm.js';
 import { NORM_KINDS, addNormWeights, applyNorm, checkGroups } from './internal/norm.js';
-import { multiHeadAttention, pointwise } from './internal/ops.js';
+import { multiHeadAttention, readAttentionTensors, pointwise } from './internal/ops.js';
 import { checkSpatialMatch, checkSpatialShape, resolveSpatialShape } from './internal/spatial.js';
 import { bool, ndhwcChannels, numberIn, oneOf, oneShape, positiveInt } from './internal/validate.js';
 
@@ -201,19 +201,7 @@ export class RABlock3D extends tf.layers.Layer {
       let y = tf.relu(applyNorm(pointwise(x, r('wr')!, r('br')), n1, this, training));
       y = multiHeadAttention(
         y,
-        {
-          wq: r('wq')!,
-          wk: r('wk')!,
-          wv: r('wv')!,
-          wo: r('wo')!,
-          bq: r('bq'),
-          bk: r('bk'),
-          bv: r('bv'),
-          bo: r('bo'),
-          relD: r('relD'),
-          relH: r('relH'),
-          relW: r('relW'),
-        },
+        readAttentionTensors(r),
         this.heads,
       );
       y = tf.relu(applyNorm(y, n2, this, training));

@@ -105,6 +105,31 @@ export interface AttentionTensors {
 }
 
 /**
+ * The attention tensors of a layer, read by weight name (`wq`, `bq`, `relD`, ...); absent optional
+ * weights (biases, position code) read as null. Shared by the attention layer and the RA block.
+ */
+export function readAttentionTensors(read: (name: string) => tf.Tensor | null): AttentionTensors {
+  const required = (name: string): tf.Tensor => {
+    const t = read(name);
+    if (!t) throw new Error(`attention weight '${name}' is not built`);
+    return t;
+  };
+  return {
+    wq: required('wq'),
+    wk: required('wk'),
+    wv: required('wv'),
+    wo: required('wo'),
+    bq: read('bq'),
+    bk: read('bk'),
+    bv: read('bv'),
+    bo: read('bo'),
+    relD: read('relD'),
+    relH: read('relH'),
+    relW: read('relW'),
+  };
+}
+
+/**
  * Multi-head self-attention over the D*H*W tokens of an NDHWC tensor:
  * logits = Q K^T / sqrt(c) + Q P^T = Q (K / sqrt(c) + P)^T per head (c = width of one head), softmax over
  * keys, Z = softmax(logits) V, heads concatenated, then the output projection. Batched tf.matMul only.
