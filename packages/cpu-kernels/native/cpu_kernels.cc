@@ -497,7 +497,7 @@ napi_value Unary(napi_env env, napi_callback_info info) {
     int64_t op = intArg(env, argv[0]);
     F32 x = f32Any(env, argv[1], "x");
     F32 out = f32Any(env, argv[2], "out");
-    if (op < 0 || op > 1 || x.length != out.length) throw JsError{"unary: bad op or sizes"};
+    if (op < 0 || op > 9 || x.length != out.length) throw JsError{"unary: bad op or sizes"};
     raunet::unary(static_cast<int>(op), x.data, out.data, static_cast<int64_t>(x.length),
                   static_cast<float>(numArg(env, argv[3])));
     return undefinedValue(env);

@@ -6,6 +6,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -52,6 +53,33 @@ inline float apply(float a, float b) {
   return a / b;
 }
 
+// Splits the flat range [0, rows * inner) over threads (or runs it serially when small) and calls
+// seg(row, col_begin, col_end) for every piece of a row, so a single long row is threaded too.
+template <typename F>
+void parallelSegments(int64_t rows, int64_t inner, F seg) {
+  const int64_t total = rows * inner;
+  auto run = [&](int64_t b, int64_t e) {
+    while (b < e) {
+      const int64_t row = b / inner, col = b % inner;
+      const int64_t end = std::min<int64_t>(inner, col + (e - b));
+      seg(row, col, end);
+      b += end - col;
+    }
+  };
+  if (total < kParallelMin) {
+    run(0, total);
+    return;
+  }
+#pragma omp parallel
+  {
+    const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+    // chunk boundaries on 16-element multiples keep each thread's stores on its own cache lines
+    const int64_t chunk = ((total + nt - 1) / nt + 15) / 16 * 16;
+    const int64_t b = std::min<int64_t>(total, chunk * t), e = std::min<int64_t>(total, b + chunk);
+    if (b < e) run(b, e);
+  }
+}
+
 template <int OP>
 void binaryT(const float *a, const std::vector<int64_t> &sa, const float *b, const std::vector<int64_t> &sb,
              float *out, const std::vector<int64_t> &shape) {
@@ -60,22 +88,20 @@ void binaryT(const float *a, const std::vector<int64_t> &sa, const float *b, con
   int64_t rows = 1;
   for (int d = 0; d < r - 1; d++) rows *= shape[d];
   const int64_t ia = sa[r - 1], ib = sb[r - 1];
-  parallelRows(rows, rows * inner, [&](int64_t r0, int64_t r1) {
-    for (int64_t row = r0; row < r1; row++) {
-      const float *pa = a + rowOffset(row, shape, sa);
-      const float *pb = b + rowOffset(row, shape, sb);
-      float *po = out + row * inner;
-      if (ia == 1 && ib == 1) {
-        for (int64_t i = 0; i < inner; i++) po[i] = apply<OP>(pa[i], pb[i]);
-      } else if (ia == 1 && ib == 0) {
-        const float vb = pb[0];
-        for (int64_t i = 0; i < inner; i++) po[i] = apply<OP>(pa[i], vb);
-      } else if (ia == 0 && ib == 1) {
-        const float va = pa[0];
-        for (int64_t i = 0; i < inner; i++) po[i] = apply<OP>(va, pb[i]);
-      } else {
-        for (int64_t i = 0; i < inner; i++) po[i] = apply<OP>(pa[i * ia], pb[i * ib]);
-      }
+  parallelSegments(rows, inner, [&](int64_t row, int64_t c0, int64_t c1) {
+    const float *pa = a + rowOffset(row, shape, sa);
+    const float *pb = b + rowOffset(row, shape, sb);
+    float *__restrict po = out + row * inner;
+    if (ia == 1 && ib == 1) {
+      for (int64_t i = c0; i < c1; i++) po[i] = apply<OP>(pa[i], pb[i]);
+    } else if (ia == 1 && ib == 0) {
+      const float vb = pb[0];
+      for (int64_t i = c0; i < c1; i++) po[i] = apply<OP>(pa[i], vb);
+    } else if (ia == 0 && ib == 1) {
+      const float va = pa[0];
+      for (int64_t i = c0; i < c1; i++) po[i] = apply<OP>(va, pb[i]);
+    } else {
+      for (int64_t i = c0; i < c1; i++) po[i] = apply<OP>(pa[i * ia], pb[i * ib]);
     }
   });
 }
@@ -99,25 +125,40 @@ void stridedCopy(const float *src, const std::vector<int64_t> &ss, float *dst, c
   int64_t rows = 1;
   for (int d = 0; d < r - 1; d++) rows *= shape[d];
   const int64_t is = ss[r - 1], id = ds[r - 1];
-  parallelRows(rows, rows * inner, [&](int64_t r0, int64_t r1) {
-    for (int64_t row = r0; row < r1; row++) {
-      const float *ps = src + rowOffset(row, shape, ss);
-      float *pd = dst + rowOffset(row, shape, ds);
-      if (is == 1 && id == 1) std::memcpy(pd, ps, inner * sizeof(float));
-      else
-        for (int64_t i = 0; i < inner; i++) pd[i * id] = ps[i * is];
-    }
+  parallelSegments(rows, inner, [&](int64_t row, int64_t c0, int64_t c1) {
+    const float *ps = src + rowOffset(row, shape, ss);
+    float *pd = dst + rowOffset(row, shape, ds);
+    if (is == 1 && id == 1) std::memcpy(pd + c0, ps + c0, (c1 - c0) * sizeof(float));
+    else
+      for (int64_t i = c0; i < c1; i++) pd[i * id] = ps[i * is];
   });
 }
 
-void unary(int op, const float *x, float *out, int64_t n, float alpha) {
+namespace {
+template <typename F>
+void map(const float *x, float *out, int64_t n, F f) {
   parallelRows(n, n, [&](int64_t b, int64_t e) {
-    if (op == 0) {
-      for (int64_t i = b; i < e; i++) out[i] = x[i] != x[i] ? x[i] : (x[i] > 0.f ? x[i] : 0.f);
-    } else {
-      for (int64_t i = b; i < e; i++) out[i] = x[i] != x[i] ? x[i] : (x[i] > 0.f ? 1.f : alpha);
-    }
+    for (int64_t i = b; i < e; i++) out[i] = f(x[i]);
   });
+}
+}  // namespace
+
+void unary(int op, const float *x, float *out, int64_t n, float alpha) {
+  switch (op) {
+    case 0: map(x, out, n, [](float v) { return v != v ? v : (v > 0.f ? v : 0.f); }); break;
+    case 1: map(x, out, n, [alpha](float v) { return v != v ? v : (v > 0.f ? 1.f : alpha); }); break;
+    case 2: map(x, out, n, [](float v) { return v * v; }); break;
+    case 3: map(x, out, n, [](float v) { return std::sqrt(v); }); break;
+    // the JS kernels compute in double and round once to float32; so do these
+    case 4: map(x, out, n, [](float v) { return static_cast<float>(1.0 / std::sqrt(static_cast<double>(v))); }); break;
+    case 5: map(x, out, n, [](float v) { return static_cast<float>(std::exp(static_cast<double>(v))); }); break;
+    case 6: map(x, out, n, [](float v) { return static_cast<float>(std::log(static_cast<double>(v))); }); break;
+    case 7: map(x, out, n, [](float v) { return -v; }); break;
+    case 8: map(x, out, n, [](float v) { return std::fabs(v); }); break;
+    default:
+      map(x, out, n, [](float v) { return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(v)))); });
+      break;
+  }
 }
 
 void fill(float *dst, int64_t n, float value) {

@@ -10,3 +10,4 @@ export type {
   RegisterNativeKernelsOptions,
 } from './register-native-kernels.js';
 export type { KernelCounters } from './internal/kernel-common.js';
+export type { BufferPoolStats } from './internal/buffer-pool.js';

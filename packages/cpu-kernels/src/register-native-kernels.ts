@@ -1,15 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '@raunet/core';
+import { totalmem } from 'node:os';
 import { loadAddon } from './internal/addon.js';
+import { BufferPool } from './internal/buffer-pool.js';
+import type { BufferPoolStats } from './internal/buffer-pool.js';
 import type { NativeAddon } from './internal/addon.js';
 import { makeConv3DKernel } from './internal/conv3d-kernels.js';
-import type { KernelCounters } from './internal/kernel-common.js';
+import type { CpuBackendLike, KernelCounters } from './internal/kernel-common.js';
 import { makeElementwiseKernel } from './internal/elementwise-kernels.js';
 
 /**
  * Names of the tfjs `cpu` kernels this package can replace with native ones: 3D convolution and its two
  * gradients (oneDNN), then, by their measured share of an RA-Unet training step, batched matmul (oneDNN;
- * layers-3d runs 1x1x1 convolutions as matmuls), relu and its gradient, broadcasting binary ops,
+ * layers-3d runs 1x1x1 convolutions as matmuls), relu and its gradient, unary math ops, concat and stack,
+ * broadcasting binary ops,
  * axis reductions and the strided copies behind slice / concat / stack gradients (OpenMP C++ loops).
  * Float32 only; other dtypes, small tensors and uncovered cases run the original JS kernel.
  */
@@ -20,6 +24,14 @@ export const NATIVE_KERNEL_NAMES = [
   'BatchMatMul',
   'Relu',
   'Step',
+  'Square',
+  'Sqrt',
+  'Rsqrt',
+  'Exp',
+  'Log',
+  'Neg',
+  'Abs',
+  'Sigmoid',
   'Add',
   'Sub',
   'Multiply',
@@ -30,7 +42,12 @@ export const NATIVE_KERNEL_NAMES = [
   'SplitV',
   'Unpack',
   'PadV2',
+  'Concat',
+  'Pack',
 ] as const;
+
+/** Outputs of at least this many elements come from the buffer pool (256 KiB). */
+const POOL_MIN_ELEMENTS = 1 << 16;
 
 const CONV_KERNELS: readonly string[] = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'];
 
@@ -64,6 +81,15 @@ export interface RegisterNativeKernelsOptions {
    * @defaultValue true
    */
   retainFreedMemory?: boolean;
+  /**
+   * Most bytes of recycled output buffers kept for reuse. Outputs of the native kernels (64 Ki elements
+   * and more) come from a pool: when tfjs disposes a tensor (its last data entry), the buffer goes back to
+   * the pool and the next output of the same size reuses its memory at once, instead of waiting for V8's
+   * GC and paying a calloc memset or fresh page faults (the dominant cost of elementwise ops on large
+   * activations). Buffers read out through `dataSync()` / `data()` are never reused. 0 turns the pool off.
+   * @defaultValue half of the machine's memory (`os.totalmem() / 2`)
+   */
+  bufferPoolBytes?: number;
 }
 
 /** What {@link registerNativeKernels} and {@link nativeKernelsStatus} report. */
@@ -87,6 +113,8 @@ export interface NativeKernelsReport {
   threads: number;
   /** Whether glibc malloc was tuned to keep freed memory (see {@link RegisterNativeKernelsOptions.retainFreedMemory}). */
   retainFreedMemory: boolean;
+  /** Output-buffer pool counters (see {@link RegisterNativeKernelsOptions.bufferPoolBytes}), when loaded. */
+  bufferPool?: BufferPoolStats;
   /** Path of the loaded addon file. */
   addonFile?: string;
   /**
@@ -102,6 +130,7 @@ interface Registered {
   originals: Map<string, tf.KernelConfig>;
   counters: Map<string, KernelCounters>;
   retainFreedMemory: boolean;
+  pool: BufferPool;
 }
 
 let registered: Registered | undefined;
@@ -128,6 +157,7 @@ function report(): NativeKernelsReport {
     isa: info.isa,
     threads: info.threads,
     retainFreedMemory: registered.retainFreedMemory,
+    bufferPool: registered.pool.getStats(),
     addonFile: registered.file,
     calls: Object.fromEntries([...registered.counters].map(([k, v]) => [k, { ...v }])),
   };
@@ -153,7 +183,12 @@ function report(): NativeKernelsReport {
  * ```
  */
 export function registerNativeKernels(options: RegisterNativeKernelsOptions = {}): NativeKernelsReport {
-  const { threads, kernels = NATIVE_KERNEL_NAMES, addonPath, retainFreedMemory = true } = options;
+  const { threads, kernels = NATIVE_KERNEL_NAMES, addonPath, retainFreedMemory = true, bufferPoolBytes = totalmem() / 2 } = options;
+  if (!(bufferPoolBytes >= 0)) {
+    throw new InvalidArgumentError(
+      `registerNativeKernels: options.bufferPoolBytes must be a number >= 0 (bytes), received ${String(bufferPoolBytes)}`,
+    );
+  }
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
     throw new InvalidArgumentError(
       `registerNativeKernels: options.threads must be an integer >= 1, received ${String(threads)}`,
@@ -186,14 +221,20 @@ export function registerNativeKernels(options: RegisterNativeKernelsOptions = {}
   }
   if (threads !== undefined) load.addon.setThreads(threads);
   const counters = new Map<string, KernelCounters>();
-  const ctx = { addon: load.addon, counters, allocate: (n: number) => new Float32Array(n) };
+  const pool = new BufferPool(bufferPoolBytes, POOL_MIN_ELEMENTS);
+  const ctx = {
+    addon: load.addon,
+    counters,
+    allocate: (n: number) => pool.allocate(n),
+    useBackend: (backend: CpuBackendLike) => pool.hook(backend),
+  };
   for (const [name, original] of originals) {
     tf.unregisterKernel(name, 'cpu');
     const make = CONV_KERNELS.includes(name) ? makeConv3DKernel : makeElementwiseKernel;
     tf.registerKernel({ ...original, kernelFunc: make(name, ctx, original.kernelFunc) });
   }
   const retained = retainFreedMemory ? load.addon.retainFreedMemory(2 ** 31 - 1) : false;
-  registered = { addon: load.addon, file: load.file, originals, counters, retainFreedMemory: retained };
+  registered = { addon: load.addon, file: load.file, originals, counters, retainFreedMemory: retained, pool };
   lastFailure = undefined;
   return report();
 }
@@ -215,6 +256,7 @@ export function unregisterNativeKernels(): void {
     tf.registerKernel(original);
   }
   if (registered.retainFreedMemory) registered.addon.retainFreedMemory(0);
+  registered.pool.unhook();
   registered = undefined;
   lastFailure = 'unregistered by unregisterNativeKernels()';
 }

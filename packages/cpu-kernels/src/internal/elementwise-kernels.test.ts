@@ -75,6 +75,62 @@ describe.skipIf(!probe.loaded)(`native elementwise, reduction and copy kernels${
     expect(calls.Step.native).toBe(2);
   });
 
+  it('unary Square, Sqrt, Rsqrt, Exp, Log, Neg, Abs and Sigmoid equal the JS kernels (NaN, 0, negatives)', () => {
+    const n = MIN_NATIVE_ELEMENTS + 7;
+    const v = new Float32Array(n);
+    const next = rng(16);
+    for (let i = 0; i < n; i++) v[i] = i % 101 === 0 ? NaN : i % 103 === 0 ? 0 : i % 107 === 0 ? -0 : (next() * 2 - 1) * (i % 3 === 0 ? 40 : 3);
+    const ops = {
+      Square: tf.square,
+      Sqrt: tf.sqrt,
+      Rsqrt: tf.rsqrt,
+      Exp: tf.exp,
+      Log: tf.log,
+      Neg: tf.neg,
+      Abs: tf.abs,
+      Sigmoid: tf.sigmoid,
+    } as const;
+    const { js, native, calls } = both(() => {
+      const x = tf.tensor(v, [n]);
+      return Object.values(ops).map((f) => f(x));
+    });
+    Object.keys(ops).forEach((name, k) => {
+      expect(calls[name]?.native, name).toBe(1);
+      const a = native[k].data;
+      const b = js[k].data;
+      expect(native[k].shape).toEqual(js[k].shape);
+      for (let i = 0; i < n; i++) {
+        if (Number.isNaN(b[i]) || !Number.isFinite(b[i])) expect(Object.is(a[i], b[i]) || (Number.isNaN(a[i]) && Number.isNaN(b[i])), `${name} ${v[i]}`).toBe(true);
+        // exp/log: libm and V8 may differ in the last double bit, so at most 1 float32 ulp
+        else expect(Math.abs(a[i] - b[i]), `${name}(${v[i]})`).toBeLessThanOrEqual(Math.abs(b[i]) * 2 ** -23);
+      }
+    });
+  });
+
+  it('Concat and Pack (any axis, 2-3 inputs) copy exactly what the JS kernels copy', () => {
+    const next = rng(17);
+    for (let k = 0; k < 5; k++) {
+      const shape = bigShape(next);
+      const axis = int(next, 0, shape.length - 1);
+      const count = int(next, 2, 3);
+      const parts = Array.from({ length: count }, () => shape.map((d, i) => (i === axis ? Math.max(1, d - int(next, 0, 2)) : d)));
+      const packAxis = int(next, -shape.length - 1, shape.length);
+      const seed = int(next, 0, 1e9);
+      const { js, native, calls } = both(() => {
+        const n2 = rng(seed);
+        const xs = parts.map((p) => rand(p, n2));
+        const same = Array.from({ length: count }, () => rand(shape, n2));
+        return [tf.concat(xs, axis), tf.concat(xs, axis - shape.length), tf.stack(same, packAxis)];
+      });
+      native.forEach((t, i) => {
+        expect(t.shape).toEqual(js[i].shape);
+        expect(t.data, `${String(shape)} axis ${axis} pack axis ${packAxis} output ${i}`).toEqual(js[i].data);
+      });
+      expect(calls.Concat?.native, calls.Concat?.lastFallbackReason).toBeGreaterThanOrEqual(2);
+      expect(calls.Pack?.native, calls.Pack?.lastFallbackReason).toBe(1);
+    }
+  });
+
   it('binary ops with broadcasting equal the JS kernels exactly (16 random cases)', () => {
     const next = rng(11);
     for (let k = 0; k < 16; k++) {
@@ -107,6 +163,8 @@ describe.skipIf(!probe.loaded)(`native elementwise, reduction and copy kernels${
       [[3, 33, 70], [3, 90, 33], true, true],
       [[2, 3, 64, 40], [40, 96], false, false],
       [[40, 300], [64, 40], true, true],
+      // the 1x1x1-convolution filter gradient: tiny output, long reduction
+      [[20000, 8], [20000, 4], true, false],
     ];
     for (const [sa, sb, ta, tb] of cases) {
       const seed = int(next, 0, 1e9);

@@ -8,7 +8,37 @@ export const MIN_NATIVE_ELEMENTS = 1 << 14;
 const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 };
 
 /** Kernel names served by this module. */
-export const ELEMENTWISE_KERNELS = ['BatchMatMul', 'Relu', 'Step', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Slice', 'SplitV', 'Unpack', 'PadV2'] as const;
+export const ELEMENTWISE_KERNELS = [
+  'BatchMatMul',
+  'Relu',
+  'Step',
+  'Square',
+  'Sqrt',
+  'Rsqrt',
+  'Exp',
+  'Log',
+  'Neg',
+  'Abs',
+  'Sigmoid',
+  'Add',
+  'Sub',
+  'Multiply',
+  'RealDiv',
+  'Sum',
+  'Mean',
+  'Slice',
+  'SplitV',
+  'Unpack',
+  'PadV2',
+  'Concat',
+  'Pack',
+] as const;
+
+/** Op codes of the addon's `unary` (native/elementwise.h). */
+const UNARY_OPS: Record<string, number> = { Relu: 0, Step: 1, Square: 2, Sqrt: 3, Rsqrt: 4, Exp: 5, Log: 6, Neg: 7, Abs: 8, Sigmoid: 9 };
+
+/** BatchMatMul runs natively from this many multiply-adds on. */
+const MIN_NATIVE_MACS = 1 << 16;
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -91,7 +121,7 @@ export function makeElementwiseKernel(name: string, ctx: KernelContext, js: tf.K
       const batchB = size(b.shape.slice(0, -2));
       const batch = size(outer);
       // same batch on both sides, or one side without batch (broadcast); other broadcasts go to JS
-      if (!(batchA === batchB || batchA === 1 || batchB === 1) || m * n * batch < MIN_NATIVE_ELEMENTS / 4) return undefined;
+      if (!(batchA === batchB || batchA === 1 || batchB === 1) || m * n * k * batch < MIN_NATIVE_MACS) return undefined;
       if (batchA !== batchB && batch !== Math.max(batchA, batchB)) return undefined;
       const out = ctx.allocate(batch * m * n);
       ctx.addon.matmul(av, bv, out, Float64Array.from([batchA, batchB, m, k, n, ta ? 1 : 0, tb ? 1 : 0]));
@@ -110,14 +140,37 @@ export function makeElementwiseKernel(name: string, ctx: KernelContext, js: tf.K
       ctx.addon.binary(BINARY_OPS[name], av, c.strides[0], bv, c.strides[1], out, c.shape);
       return backend.makeTensorInfo(outShape, 'float32', out);
     }
+    if (name === 'Concat' || name === 'Pack') {
+      const inputs = (Array.isArray(args.inputs) ? args.inputs : Object.values(args.inputs)) as tf.TensorInfo[];
+      const vals = inputs.map((t) => values(backend, t));
+      if (inputs.length < 2 || vals.some((v) => v === undefined)) return undefined;
+      const rank0 = inputs[0].shape.length;
+      const axis = tf.util.parseAxisParam(attrs.axis as number, name === 'Pack' ? [...inputs[0].shape, 1] : inputs[0].shape)[0];
+      // Pack = concat of inputs with a size-1 dim inserted at `axis`
+      const shapes = inputs.map((t) => (name === 'Pack' ? [...t.shape.slice(0, axis), 1, ...t.shape.slice(axis)] : [...t.shape]));
+      if (shapes.some((sh) => sh.length !== shapes[0].length || sh.some((d, i) => i !== axis && d !== shapes[0][i]))) return undefined;
+      if (name === 'Pack' && inputs.some((t) => t.shape.length !== rank0)) return undefined;
+      const outShape = shapes[0].slice();
+      outShape[axis] = shapes.reduce((acc, sh) => acc + sh[axis], 0);
+      const n = size(outShape);
+      if (n < MIN_NATIVE_ELEMENTS) return undefined;
+      const out = ctx.allocate(n);
+      const outStrides = denseStrides(outShape);
+      let start = 0;
+      shapes.forEach((sh, i) => {
+        copyRegion(ctx, vals[i]!, 0, denseStrides(sh), out, start * outStrides[axis], outStrides, sh);
+        start += sh[axis];
+      });
+      return backend.makeTensorInfo(outShape, 'float32', out);
+    }
     // Unpack names its input `value`, the others `x`
     const x = (name === 'Unpack' ? args.inputs.value : args.inputs.x) as tf.TensorInfo;
     const xv = values(backend, x);
     if (xv === undefined || size(x.shape) < MIN_NATIVE_ELEMENTS) return undefined;
     const xStrides = denseStrides(x.shape);
-    if (name === 'Relu' || name === 'Step') {
+    if (name in UNARY_OPS) {
       const out = ctx.allocate(xv.length);
-      ctx.addon.unary(name === 'Relu' ? 0 : 1, xv, out, (attrs.alpha as number | undefined) ?? 0);
+      ctx.addon.unary(UNARY_OPS[name], xv, out, (attrs.alpha as number | undefined) ?? 0);
       return backend.makeTensorInfo([...x.shape], 'float32', out);
     }
     if (name === 'Sum' || name === 'Mean') {
@@ -177,7 +230,7 @@ export function makeElementwiseKernel(name: string, ctx: KernelContext, js: tf.K
     const constantValue = (attrs.constantValue as number | undefined) ?? 0;
     const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
     const out = ctx.allocate(size(outShape));
-    if (constantValue !== 0) ctx.addon.fill(out, constantValue);
+    ctx.addon.fill(out, constantValue);
     const outStrides = denseStrides(outShape);
     const offset = paddings.reduce((s, p, i) => s + p[0] * outStrides[i], 0);
     copyRegion(ctx, xv, 0, xStrides, out, offset, outStrides, x.shape);

@@ -23,7 +23,10 @@ export type KernelArgs = Parameters<tf.KernelFunc>[0];
 export interface KernelContext {
   addon: NativeAddon;
   counters: Map<string, KernelCounters>;
+  /** A Float32Array for an output the kernel overwrites completely (contents undefined). */
   allocate(size: number): Float32Array;
+  /** Called with the backend of every call (the buffer pool hooks its data entries once). */
+  useBackend(backend: CpuBackendLike): void;
 }
 
 export function values(backend: CpuBackendLike, t: tf.TensorInfo): Float32Array | undefined {
@@ -59,6 +62,7 @@ export function withFallback(
     let out: tf.TensorInfo | tf.TensorInfo[] | undefined;
     let reason = 'unsupported case (dtype, size, dilations or shape)';
     try {
+      ctx.useBackend(args.backend as CpuBackendLike);
       out = run(args);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

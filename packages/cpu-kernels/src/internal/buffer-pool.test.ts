@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nativeKernelsStatus, registerNativeKernels, unregisterNativeKernels } from '../index.js';
+import type { CpuBackendLike } from './kernel-common.js';
+
+await tf.setBackend('cpu');
+const probe = registerNativeKernels();
+unregisterNativeKernels();
+if (!probe.loaded && process.env.CI) throw new Error(`native kernels must load in CI: ${probe.reason}`);
+const skipReason = probe.loaded ? '' : ` (SKIPPED: ${probe.reason})`;
+
+const N = 1 << 17; // above the pool's 64 Ki-element threshold
+const bufferOf = (t: tf.Tensor): ArrayBufferLike => ((tf.backend() as unknown as CpuBackendLike).data.get(t.dataId).values as Float32Array).buffer;
+const ramp = () => tf.tensor1d(Float32Array.from({ length: N }, (_, i) => i));
+
+describe.skipIf(!probe.loaded)(`output buffer pool${skipReason}`, () => {
+  afterEach(() => unregisterNativeKernels());
+
+  it('reuses the buffer of a disposed native output for the next output of the same size', () => {
+    registerNativeKernels();
+    const x = ramp();
+    const a = tf.add(x, x);
+    const buffer = bufferOf(a);
+    a.dispose();
+    const b = tf.mul(x, 3);
+    expect(bufferOf(b)).toBe(buffer);
+    expect(b.dataSync()[5]).toBe(15);
+    expect(nativeKernelsStatus().bufferPool?.reused).toBe(1);
+    tf.dispose([x, b]);
+  });
+
+  it('never reuses a buffer read out through dataSync() or data()', async () => {
+    registerNativeKernels();
+    const x = ramp();
+    const a = tf.add(x, x);
+    const d = a.dataSync();
+    const a2 = tf.sub(x, 1);
+    const d2 = await a2.data();
+    tf.dispose([a, a2]);
+    const b = tf.mul(x, 3);
+    const c = tf.mul(x, 4);
+    expect(d[7]).toBe(14);
+    expect(d2[7]).toBe(6);
+    expect(bufferOf(b)).not.toBe(d.buffer);
+    expect(bufferOf(c)).not.toBe(d2.buffer);
+    expect(nativeKernelsStatus().bufferPool?.escaped).toBe(2);
+    tf.dispose([x, b, c]);
+  });
+
+  it('keeps a buffer while a view (JS slice) or a reshape of its tensor is alive', () => {
+    registerNativeKernels();
+    const x = ramp();
+    const a = tf.add(x, x);
+    const buffer = bufferOf(a);
+    const view = tf.slice(a, [0], [N / 2]); // contiguous: the JS kernel returns a subarray of a's buffer
+    const r = tf.reshape(a, [2, N / 2]); // same data entry, one more reference
+    expect(bufferOf(view)).toBe(buffer);
+    a.dispose();
+    const b = tf.mul(x, 3);
+    expect(bufferOf(b)).not.toBe(buffer);
+    r.dispose();
+    const c = tf.mul(x, 4);
+    expect(bufferOf(c)).not.toBe(buffer);
+    view.dispose();
+    const e = tf.mul(x, 5);
+    expect(bufferOf(e)).toBe(buffer);
+    expect(Array.from(e.dataSync().subarray(0, 3))).toEqual([0, 5, 10]);
+    tf.dispose([x, b, c, e]);
+  });
+
+  it('is off with bufferPoolBytes: 0 and rejects a negative size', () => {
+    expect(() => registerNativeKernels({ bufferPoolBytes: -1 })).toThrow(/bufferPoolBytes must be a number >= 0/);
+    registerNativeKernels({ bufferPoolBytes: 0 });
+    const x = ramp();
+    const a = tf.add(x, x);
+    const buffer = bufferOf(a);
+    a.dispose();
+    const b = tf.mul(x, 3);
+    expect(bufferOf(b)).not.toBe(buffer);
+    expect(nativeKernelsStatus().bufferPool?.reused).toBe(0);
+    tf.dispose([x, b]);
+  });
+});
