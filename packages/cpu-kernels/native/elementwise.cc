@@ -1,37 +1,142 @@
 // Memory-bound kernels for the tfjs cpu backend: broadcasting binary ops, strided copies (slice, split,
-// unstack, pad) and axis reductions. Plain C++ loops the compiler vectorizes, threaded with OpenMP; the
+// unstack, pad) and axis reductions. Plain C++ loops the compiler vectorizes, threaded by a small
+// work-claiming pool (below) with as many threads as oneDNN's OpenMP; the
 // JS side collapses shapes so that the innermost loop is long and contiguous where possible.
 #include "elementwise.h"
 
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 namespace raunet {
 
 namespace {
 
-constexpr int64_t kParallelMin = 1 << 15;
+// ---------- a work-claiming thread pool for the memory-bound loops ----------
+// OpenMP's fork/join waits at the end of every parallel region for all its threads. On a loaded machine
+// (2 cores shared with other processes) a thread that is not scheduled stalls every op by a scheduler
+// slice: measured 8 ms per op whatever its size, against 0.04-4 ms on one thread. Here a parallel call
+// cuts the work into chunks that threads claim from an atomic counter; the calling thread claims chunks
+// too and waits only for chunks another thread has actually started, so a worker that wakes up late
+// finds nothing left and costs nothing. Results never depend on which thread ran a chunk.
+struct Job {
+  const std::function<void(int64_t)> *f;
+  int64_t chunks;
+  std::atomic<int64_t> next{0};
+  std::atomic<int64_t> done{0};
+};
+
+class WorkPool {
+ public:
+  ~WorkPool() { resize(0); }
+
+  // Runs f(0..chunks-1), each exactly once, over the calling thread and the workers.
+  void run(int64_t chunks, const std::function<void(int64_t)> &f) {
+    std::lock_guard<std::mutex> serial(run_);  // one job at a time (addon loaded in several JS threads)
+    const int want = std::max(1, omp_get_max_threads()) - 1;  // same thread count as oneDNN
+    if (static_cast<int>(workers_.size()) != want) resize(want);
+    if (chunks <= 1 || workers_.empty()) {
+      for (int64_t c = 0; c < chunks; c++) f(c);
+      return;
+    }
+    auto job = std::make_shared<Job>();
+    job->f = &f;
+    job->chunks = chunks;
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      job_ = job;
+      epoch_++;
+    }
+    cv_.notify_all();
+    work(*job);
+    while (job->done.load(std::memory_order_acquire) < chunks) std::this_thread::yield();
+    std::lock_guard<std::mutex> lock(m_);
+    if (job_ == job) job_.reset();
+  }
+
+ private:
+  static void work(Job &job) {
+    for (int64_t c; (c = job.next.fetch_add(1, std::memory_order_relaxed)) < job.chunks;) {
+      (*job.f)(c);
+      job.done.fetch_add(1, std::memory_order_release);
+    }
+  }
+
+  void resize(int n) {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto &t : workers_) t.join();
+    workers_.clear();
+    stop_ = false;
+    for (int i = 0; i < n; i++) workers_.emplace_back([this] { loop(); });
+  }
+
+  void loop() {
+    uint64_t seen = 0;
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      seen = epoch_;
+    }
+    for (;;) {
+      std::shared_ptr<Job> job;
+      {
+        std::unique_lock<std::mutex> lock(m_);
+        cv_.wait(lock, [&] { return stop_ || epoch_ != seen; });
+        if (stop_) return;
+        seen = epoch_;
+        job = job_;
+      }
+      if (job) work(*job);  // a stale job has no chunks left: nothing happens
+    }
+  }
+
+  std::mutex run_, m_;
+  std::condition_variable cv_;
+  std::vector<std::thread> workers_;
+  std::shared_ptr<Job> job_;
+  uint64_t epoch_ = 0;
+  bool stop_ = false;
+};
+
+WorkPool &workPool() {
+  static WorkPool pool;
+  return pool;
+}
+
+// Work below this many elements runs on the calling thread; above, in chunks of about kChunk elements.
+constexpr int64_t kParallelMin = 1 << 17;
+constexpr int64_t kChunk = 1 << 16;
+
+// Calls f(begin, end) over [0, n) in chunks (rounded to multiples of `align`), in parallel when large.
+template <typename F>
+void parallelRange(int64_t n, int64_t work, int64_t align, F f) {
+  if (work < kParallelMin || n < 2) {
+    f(0, n);
+    return;
+  }
+  int64_t per = std::max<int64_t>(1, n * kChunk / work);
+  per = (per + align - 1) / align * align;
+  const int64_t chunks = (n + per - 1) / per;
+  const std::function<void(int64_t)> g = [&](int64_t c) { f(c * per, std::min(n, (c + 1) * per)); };
+  workPool().run(chunks, g);
+}
 
 // Calls f(outer_index_range_begin, end) split over threads when the work is large.
 template <typename F>
 void parallelRows(int64_t rows, int64_t work, F f) {
-  if (work < kParallelMin || rows < 2) {
-    f(0, rows);
-    return;
-  }
-#pragma omp parallel
-  {
-    int nt = omp_get_num_threads();
-    int t = omp_get_thread_num();
-    int64_t chunk = (rows + nt - 1) / nt;
-    int64_t b = std::min<int64_t>(rows, chunk * t);
-    int64_t e = std::min<int64_t>(rows, b + chunk);
-    if (b < e) f(b, e);
-  }
+  parallelRange(rows, work, 1, f);
 }
 
 // Offset of row `row` (an index over all dims but the last) for strides `s`.
@@ -55,29 +160,20 @@ inline float apply(float a, float b) {
 
 // Splits the flat range [0, rows * inner) over threads (or runs it serially when small) and calls
 // seg(row, col_begin, col_end) for every piece of a row, so a single long row is threaded too.
+// Splits the flat range [0, rows * inner) over threads (or runs it serially when small) and calls
+// seg(row, col_begin, col_end) for every piece of a row, so a single long row is threaded too.
 template <typename F>
 void parallelSegments(int64_t rows, int64_t inner, F seg) {
   const int64_t total = rows * inner;
-  auto run = [&](int64_t b, int64_t e) {
+  // chunk boundaries on 16-element multiples keep each chunk's stores on its own cache lines
+  parallelRange(total, total, 16, [&](int64_t b, int64_t e) {
     while (b < e) {
       const int64_t row = b / inner, col = b % inner;
       const int64_t end = std::min<int64_t>(inner, col + (e - b));
       seg(row, col, end);
       b += end - col;
     }
-  };
-  if (total < kParallelMin) {
-    run(0, total);
-    return;
-  }
-#pragma omp parallel
-  {
-    const int nt = omp_get_num_threads(), t = omp_get_thread_num();
-    // chunk boundaries on 16-element multiples keep each thread's stores on its own cache lines
-    const int64_t chunk = ((total + nt - 1) / nt + 15) / 16 * 16;
-    const int64_t b = std::min<int64_t>(total, chunk * t), e = std::min<int64_t>(total, b + chunk);
-    if (b < e) run(b, e);
-  }
+  });
 }
 
 template <int OP>
@@ -138,7 +234,9 @@ namespace {
 template <typename F>
 void map(const float *x, float *out, int64_t n, F f) {
   parallelRows(n, n, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; i++) out[i] = f(x[i]);
+    const F g = f;  // a local copy: captures are not re-read through a pointer in the loop
+#pragma omp simd
+    for (int64_t i = b; i < e; i++) out[i] = g(x[i]);
   });
 }
 }  // namespace
@@ -166,7 +264,7 @@ void fill(float *dst, int64_t n, float value) {
 }
 
 void reduceSum(const float *src, int64_t k1, int64_t r, int64_t k2, float *dst, float scale) {
-  if (k1 >= 2 * omp_get_max_threads() || k1 * r * k2 < kParallelMin) {
+  if (k1 >= 8 || k1 * r * k2 < kParallelMin) {
     // parallel over the kept outer axis (or serial when small): each output row summed in double
     parallelRows(k1, k1 * r * k2, [&](int64_t b, int64_t e) {
       std::vector<double> acc(k2);
@@ -180,26 +278,25 @@ void reduceSum(const float *src, int64_t k1, int64_t r, int64_t k2, float *dst, 
     });
     return;
   }
-  // few outer rows: split the reduced axis over threads, partial sums in double, then combine
-  const int nt = omp_get_max_threads();
-  std::vector<double> partial(static_cast<size_t>(nt) * k1 * k2, 0.0);
-#pragma omp parallel num_threads(nt)
-  {
-    int t = omp_get_thread_num();
-    int n = omp_get_num_threads();
-    int64_t chunk = (r + n - 1) / n;
-    int64_t b = std::min<int64_t>(r, chunk * t), e = std::min<int64_t>(r, b + chunk);
-    double *acc = partial.data() + static_cast<size_t>(t) * k1 * k2;
+  // few outer rows: split the reduced axis into fixed blocks, partial sums in double per block, then
+  // combine the blocks in order (the same result whatever thread ran a block)
+  const int64_t blockRows = std::max<int64_t>(1, kChunk / (k1 * k2));
+  const int64_t blocks = (r + blockRows - 1) / blockRows;
+  std::vector<double> partial(static_cast<size_t>(blocks) * k1 * k2, 0.0);
+  const std::function<void(int64_t)> g = [&](int64_t blk) {
+    const int64_t b = blk * blockRows, e = std::min(r, b + blockRows);
+    double *acc = partial.data() + static_cast<size_t>(blk) * k1 * k2;
     for (int64_t o = 0; o < k1; o++) {
       const float *p = src + (o * r + b) * k2;
       double *a = acc + o * k2;
       for (int64_t j = b; j < e; j++, p += k2)
         for (int64_t i = 0; i < k2; i++) a[i] += p[i];
     }
-  }
+  };
+  workPool().run(blocks, g);
   for (int64_t x = 0; x < k1 * k2; x++) {
     double s = 0;
-    for (int t = 0; t < nt; t++) s += partial[static_cast<size_t>(t) * k1 * k2 + x];
+    for (int64_t t = 0; t < blocks; t++) s += partial[static_cast<size_t>(t) * k1 * k2 + x];
     dst[x] = static_cast<float>(s * scale);
   }
 }

@@ -87,7 +87,7 @@ export interface RegisterNativeKernelsOptions {
    * the pool and the next output of the same size reuses its memory at once, instead of waiting for V8's
    * GC and paying a calloc memset or fresh page faults (the dominant cost of elementwise ops on large
    * activations). Buffers read out through `dataSync()` / `data()` are never reused. 0 turns the pool off.
-   * @defaultValue half of the machine's memory (`os.totalmem() / 2`)
+   * @defaultValue three quarters of the machine's memory (`os.totalmem() * 3 / 4`): a training loop needs its peak memory again at every step, so what the pool keeps between steps is at most that peak
    */
   bufferPoolBytes?: number;
 }
@@ -183,7 +183,7 @@ function report(): NativeKernelsReport {
  * ```
  */
 export function registerNativeKernels(options: RegisterNativeKernelsOptions = {}): NativeKernelsReport {
-  const { threads, kernels = NATIVE_KERNEL_NAMES, addonPath, retainFreedMemory = true, bufferPoolBytes = totalmem() / 2 } = options;
+  const { threads, kernels = NATIVE_KERNEL_NAMES, addonPath, retainFreedMemory = true, bufferPoolBytes = (totalmem() * 3) / 4 } = options;
   if (!(bufferPoolBytes >= 0)) {
     throw new InvalidArgumentError(
       `registerNativeKernels: options.bufferPoolBytes must be a number >= 0 (bytes), received ${String(bufferPoolBytes)}`,

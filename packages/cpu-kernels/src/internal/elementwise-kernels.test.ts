@@ -131,6 +131,51 @@ describe.skipIf(!probe.loaded)(`native elementwise, reduction and copy kernels${
     }
   });
 
+  it('large tensors (threaded, chunked paths) give the JS results: binary, unary, reductions, copies', () => {
+    const next = rng(18);
+    const shape = [1, 4, 64, 64, 16]; // 262 Ki elements: above the native thread pool's threshold (128 Ki)
+    const seed = int(next, 0, 1e9);
+    const { js, native, calls } = both(() => {
+      const n2 = rng(seed);
+      const x = rand(shape, n2);
+      const y = rand(shape, n2);
+      const c = rand([16], n2);
+      return [
+        tf.mul(x, c),
+        tf.add(x, y),
+        tf.div(x, 3),
+        tf.step(x),
+        tf.square(x),
+        tf.concat([x, y], 4),
+        tf.slice(x, [0, 1, 2, 3, 4], [1, 3, 60, 60, 10]),
+        tf.sum(x, [0, 1, 2, 3]),
+        tf.mean(x, 4),
+        tf.sum(x),
+      ];
+    });
+    native.forEach((t, i) => {
+      expect(t.shape).toEqual(js[i].shape);
+      if (i < 7) {
+        // element loop: vitest's deep equality is slow on arrays of this size
+        const a = t.data;
+        const b = js[i].data;
+        let bad = a.length === b.length ? -1 : 0;
+        for (let j = 0; j < a.length && bad < 0; j++) if (!Object.is(a[j], b[j])) bad = j;
+        expect(bad, `output ${i} first difference`).toBe(-1);
+      } else {
+        // sums: the same values added in another order (blocks of the native loop), in double
+        let worst = 0;
+        let scale = 1;
+        t.data.forEach((v, j) => {
+          worst = Math.max(worst, Math.abs(v - js[i].data[j]));
+          scale = Math.max(scale, Math.abs(js[i].data[j]));
+        });
+        expect(worst / scale, `output ${i}`).toBeLessThan(1e-5);
+      }
+    });
+    for (const k of ['Multiply', 'Add', 'RealDiv', 'Step', 'Square', 'Concat', 'Slice', 'Sum', 'Mean']) expect(calls[k]?.native, k).toBeGreaterThan(0);
+  });
+
   it('binary ops with broadcasting equal the JS kernels exactly (16 random cases)', () => {
     const next = rng(11);
     for (let k = 0; k < 16; k++) {
