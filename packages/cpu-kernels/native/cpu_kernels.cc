@@ -491,15 +491,15 @@ napi_value Copy(napi_env env, napi_callback_info info) {
   });
 }
 
-// unary(op, x, out, alpha)
+// unary(op, x, out, alpha, beta)
 napi_value Unary(napi_env env, napi_callback_info info) {
-  return guarded(env, info, 4, [&](napi_value *argv) {
+  return guarded(env, info, 5, [&](napi_value *argv) {
     int64_t op = intArg(env, argv[0]);
     F32 x = f32Any(env, argv[1], "x");
     F32 out = f32Any(env, argv[2], "out");
-    if (op < 0 || op > 9 || x.length != out.length) throw JsError{"unary: bad op or sizes"};
-    raunet::unary(static_cast<int>(op), x.data, out.data, static_cast<int64_t>(x.length),
-                  static_cast<float>(numArg(env, argv[3])));
+    if (op < 0 || op > 10 || x.length != out.length) throw JsError{"unary: bad op or sizes"};
+    raunet::unary(static_cast<int>(op), x.data, out.data, static_cast<int64_t>(x.length), numArg(env, argv[3]),
+                  numArg(env, argv[4]));
     return undefinedValue(env);
   });
 }

@@ -139,17 +139,6 @@ void parallelRows(int64_t rows, int64_t work, F f) {
   parallelRange(rows, work, 1, f);
 }
 
-// Offset of row `row` (an index over all dims but the last) for strides `s`.
-inline int64_t rowOffset(int64_t row, const std::vector<int64_t> &shape, const std::vector<int64_t> &s) {
-  int64_t off = 0;
-  for (int d = static_cast<int>(shape.size()) - 2; d >= 0; d--) {
-    int64_t i = row % shape[d];
-    row /= shape[d];
-    off += i * s[d];
-  }
-  return off;
-}
-
 template <int OP>
 inline float apply(float a, float b) {
   if constexpr (OP == 0) return a + b;
@@ -158,20 +147,59 @@ inline float apply(float a, float b) {
   return a / b;
 }
 
+// Row offsets for two stride sets, advanced row by row like an odometer (no division per row: rows of
+// 16 channels made the divisions of rowOffset the main cost of a broadcast op).
+struct RowCursor {
+  const std::vector<int64_t> &shape, &s0, &s1;
+  std::vector<int64_t> idx;
+  int64_t off0 = 0, off1 = 0;
+  RowCursor(int64_t row, const std::vector<int64_t> &shape_, const std::vector<int64_t> &a,
+            const std::vector<int64_t> &b)
+      : shape(shape_), s0(a), s1(b), idx(shape_.size(), 0) {
+    for (int d = static_cast<int>(shape.size()) - 2; d >= 0; d--) {
+      idx[d] = row % shape[d];
+      row /= shape[d];
+      off0 += idx[d] * s0[d];
+      off1 += idx[d] * s1[d];
+    }
+  }
+  void next() {
+    for (int d = static_cast<int>(shape.size()) - 2; d >= 0; d--) {
+      if (++idx[d] < shape[d]) {
+        off0 += s0[d];
+        off1 += s1[d];
+        return;
+      }
+      idx[d] = 0;
+      off0 -= (shape[d] - 1) * s0[d];
+      off1 -= (shape[d] - 1) * s1[d];
+    }
+  }
+};
+
 // Splits the flat range [0, rows * inner) over threads (or runs it serially when small) and calls
-// seg(row, col_begin, col_end) for every piece of a row, so a single long row is threaded too.
-// Splits the flat range [0, rows * inner) over threads (or runs it serially when small) and calls
-// seg(row, col_begin, col_end) for every piece of a row, so a single long row is threaded too.
+// seg(row, off0, off1, col_begin, col_end) for every piece of a row, with the row's offsets for the stride
+// sets s0 and s1, so a single long row is threaded too.
 template <typename F>
-void parallelSegments(int64_t rows, int64_t inner, F seg) {
+void parallelSegments(const std::vector<int64_t> &shape, const std::vector<int64_t> &s0,
+                      const std::vector<int64_t> &s1, F seg) {
+  const int r = static_cast<int>(shape.size());
+  const int64_t inner = shape[r - 1];
+  int64_t rows = 1;
+  for (int d = 0; d < r - 1; d++) rows *= shape[d];
   const int64_t total = rows * inner;
   // chunk boundaries on 16-element multiples keep each chunk's stores on its own cache lines
   parallelRange(total, total, 16, [&](int64_t b, int64_t e) {
+    if (b >= e) return;
+    RowCursor cur(b / inner, shape, s0, s1);
+    int64_t row = b / inner;
     while (b < e) {
-      const int64_t row = b / inner, col = b % inner;
+      const int64_t col = b % inner;
       const int64_t end = std::min<int64_t>(inner, col + (e - b));
-      seg(row, col, end);
+      seg(row, cur.off0, cur.off1, col, end);
       b += end - col;
+      row++;
+      cur.next();
     }
   });
 }
@@ -181,12 +209,10 @@ void binaryT(const float *a, const std::vector<int64_t> &sa, const float *b, con
              float *out, const std::vector<int64_t> &shape) {
   const int r = static_cast<int>(shape.size());
   const int64_t inner = shape[r - 1];
-  int64_t rows = 1;
-  for (int d = 0; d < r - 1; d++) rows *= shape[d];
   const int64_t ia = sa[r - 1], ib = sb[r - 1];
-  parallelSegments(rows, inner, [&](int64_t row, int64_t c0, int64_t c1) {
-    const float *pa = a + rowOffset(row, shape, sa);
-    const float *pb = b + rowOffset(row, shape, sb);
+  parallelSegments(shape, sa, sb, [&](int64_t row, int64_t oa, int64_t ob, int64_t c0, int64_t c1) {
+    const float *pa = a + oa;
+    const float *pb = b + ob;
     float *__restrict po = out + row * inner;
     if (ia == 1 && ib == 1) {
       for (int64_t i = c0; i < c1; i++) po[i] = apply<OP>(pa[i], pb[i]);
@@ -217,13 +243,10 @@ void binary(int op, const float *a, const std::vector<int64_t> &sa, const float 
 void stridedCopy(const float *src, const std::vector<int64_t> &ss, float *dst, const std::vector<int64_t> &ds,
                  const std::vector<int64_t> &shape) {
   const int r = static_cast<int>(shape.size());
-  const int64_t inner = shape[r - 1];
-  int64_t rows = 1;
-  for (int d = 0; d < r - 1; d++) rows *= shape[d];
   const int64_t is = ss[r - 1], id = ds[r - 1];
-  parallelSegments(rows, inner, [&](int64_t row, int64_t c0, int64_t c1) {
-    const float *ps = src + rowOffset(row, shape, ss);
-    float *pd = dst + rowOffset(row, shape, ds);
+  parallelSegments(shape, ss, ds, [&](int64_t, int64_t os, int64_t od, int64_t c0, int64_t c1) {
+    const float *ps = src + os;
+    float *pd = dst + od;
     if (is == 1 && id == 1) std::memcpy(pd + c0, ps + c0, (c1 - c0) * sizeof(float));
     else
       for (int64_t i = c0; i < c1; i++) pd[i * id] = ps[i * is];
@@ -241,7 +264,8 @@ void map(const float *x, float *out, int64_t n, F f) {
 }
 }  // namespace
 
-void unary(int op, const float *x, float *out, int64_t n, float alpha) {
+void unary(int op, const float *x, float *out, int64_t n, double alpha_, double beta) {
+  const float alpha = static_cast<float>(alpha_);
   switch (op) {
     case 0: map(x, out, n, [](float v) { return v != v ? v : (v > 0.f ? v : 0.f); }); break;
     case 1: map(x, out, n, [alpha](float v) { return v != v ? v : (v > 0.f ? 1.f : alpha); }); break;
@@ -253,9 +277,18 @@ void unary(int op, const float *x, float *out, int64_t n, float alpha) {
     case 6: map(x, out, n, [](float v) { return static_cast<float>(std::log(static_cast<double>(v))); }); break;
     case 7: map(x, out, n, [](float v) { return -v; }); break;
     case 8: map(x, out, n, [](float v) { return std::fabs(v); }); break;
-    default:
+    case 9:
       map(x, out, n, [](float v) { return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(v)))); });
       break;
+    default: {
+      const double lo = alpha_, hi = beta;
+      const float flo = static_cast<float>(lo), fhi = static_cast<float>(hi);
+      map(x, out, n, [=](float v) {
+        const double d = v;
+        return d > hi ? fhi : (d < lo ? flo : v);
+      });
+      break;
+    }
   }
 }
 

@@ -10,8 +10,8 @@ void binary(int op, const float *a, const std::vector<int64_t> &sa, const float 
 void stridedCopy(const float *src, const std::vector<int64_t> &ss, float *dst, const std::vector<int64_t> &ds,
                  const std::vector<int64_t> &shape);
 // op 0: relu (NaN kept), 1: step (x > 0 ? 1 : alpha, NaN kept), 2 square, 3 sqrt, 4 rsqrt, 5 exp, 6 log,
-// 7 neg, 8 abs, 9 sigmoid
-void unary(int op, const float *x, float *out, int64_t n, float alpha);
+// 7 neg, 8 abs, 9 sigmoid, 10 clip to [alpha, beta] (compared in double, as the JS kernel does)
+void unary(int op, const float *x, float *out, int64_t n, double alpha, double beta);
 void fill(float *dst, int64_t n, float value);
 // dst[o, i] = scale * sum_j src[o, j, i] for a [k1, r, k2] view.
 void reduceSum(const float *src, int64_t k1, int64_t r, int64_t k2, float *dst, float scale);

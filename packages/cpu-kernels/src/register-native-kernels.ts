@@ -8,6 +8,7 @@ import type { NativeAddon } from './internal/addon.js';
 import { makeConv3DKernel } from './internal/conv3d-kernels.js';
 import type { CpuBackendLike, KernelCounters } from './internal/kernel-common.js';
 import { makeElementwiseKernel } from './internal/elementwise-kernels.js';
+import { installReduceGradients } from './internal/reduce-gradients.js';
 
 /**
  * Names of the tfjs `cpu` kernels this package can replace with native ones: 3D convolution and its two
@@ -44,6 +45,8 @@ export const NATIVE_KERNEL_NAMES = [
   'PadV2',
   'Concat',
   'Pack',
+  'Tile',
+  'ClipByValue',
 ] as const;
 
 /** Outputs of at least this many elements come from the buffer pool (256 KiB). */
@@ -131,6 +134,7 @@ interface Registered {
   counters: Map<string, KernelCounters>;
   retainFreedMemory: boolean;
   pool: BufferPool;
+  restoreGradients: () => void;
 }
 
 let registered: Registered | undefined;
@@ -234,7 +238,9 @@ export function registerNativeKernels(options: RegisterNativeKernelsOptions = {}
     tf.registerKernel({ ...original, kernelFunc: make(name, ctx, original.kernelFunc) });
   }
   const retained = retainFreedMemory ? load.addon.retainFreedMemory(2 ** 31 - 1) : false;
-  registered = { addon: load.addon, file: load.file, originals, counters, retainFreedMemory: retained, pool };
+  // Mean / Sum gradients as a broadcast of dy (native Tile) instead of dy * ones(x.shape): same values
+  const restoreGradients = originals.has('Tile') ? installReduceGradients() : () => undefined;
+  registered = { addon: load.addon, file: load.file, originals, counters, retainFreedMemory: retained, pool, restoreGradients };
   lastFailure = undefined;
   return report();
 }
@@ -257,6 +263,7 @@ export function unregisterNativeKernels(): void {
   }
   if (registered.retainFreedMemory) registered.addon.retainFreedMemory(0);
   registered.pool.unhook();
+  registered.restoreGradients();
   registered = undefined;
   lastFailure = 'unregistered by unregisterNativeKernels()';
 }

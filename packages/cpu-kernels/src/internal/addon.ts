@@ -19,7 +19,7 @@ export interface NativeAddon {
   binary(op: number, a: Float32Array, aStrides: Float64Array, b: Float32Array, bStrides: Float64Array, out: Float32Array, shape: Float64Array): void;
   copy(src: Float32Array, srcOffset: number, srcStrides: Float64Array, dst: Float32Array, dstOffset: number, dstStrides: Float64Array, shape: Float64Array): void;
   fill(dst: Float32Array, value: number): void;
-  unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  unary(op: number, x: Float32Array, out: Float32Array, alpha: number, beta: number): void;
   retainFreedMemory(trimThresholdBytes: number): boolean;
   reduceSum(src: Float32Array, k1: number, r: number, k2: number, dst: Float32Array, scale: number): void;
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, params: Float64Array): void;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { nativeKernelsStatus, registerNativeKernels, unregisterNativeKernels } from '../index.js';
+import { NATIVE_KERNEL_NAMES, nativeKernelsStatus, registerNativeKernels, unregisterNativeKernels } from '../index.js';
 import { collapse, MIN_NATIVE_ELEMENTS } from './elementwise-kernels.js';
 
 await tf.setBackend('cpu');
@@ -89,6 +89,7 @@ describe.skipIf(!probe.loaded)(`native elementwise, reduction and copy kernels${
       Neg: tf.neg,
       Abs: tf.abs,
       Sigmoid: tf.sigmoid,
+      ClipByValue: (t: tf.Tensor) => tf.clipByValue(t, -0.7, 0.9999999),
     } as const;
     const { js, native, calls } = both(() => {
       const x = tf.tensor(v, [n]);
@@ -174,6 +175,64 @@ describe.skipIf(!probe.loaded)(`native elementwise, reduction and copy kernels${
       }
     });
     for (const k of ['Multiply', 'Add', 'RealDiv', 'Step', 'Square', 'Concat', 'Slice', 'Sum', 'Mean']) expect(calls[k]?.native, k).toBeGreaterThan(0);
+  });
+
+  it('Tile broadcasts (tf.broadcastTo) natively and exactly; other tilings fall back to JS', () => {
+    const next = rng(19);
+    for (let k = 0; k < 6; k++) {
+      const shape = bigShape(next);
+      const small = shape.map((d) => (next() < 0.5 ? 1 : d));
+      const tileReps = shape.map(() => int(next, 1, 2));
+      const seed = int(next, 0, 1e9);
+      const { js, native, calls } = both(() => {
+        const n2 = rng(seed);
+        const s = rand(small, n2);
+        return [tf.broadcastTo(s, shape), tf.broadcastTo(rand([shape[shape.length - 1]], n2), shape), tf.tile(rand(shape, n2), tileReps)];
+      });
+      native.forEach((t, i) => {
+        expect(t.shape).toEqual(js[i].shape);
+        expect(t.data, `${String(small)} -> ${String(shape)} output ${i}`).toEqual(js[i].data);
+      });
+      expect(calls.Tile?.native, `${String(small)} ${calls.Tile?.lastFallbackReason}`).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('Mean and Sum gradients (broadcast of dy) are bitwise those of tfjs-core, which unregistering restores', () => {
+    const before = [tf.getGradient('Mean')?.gradFunc, tf.getGradient('Sum')?.gradFunc];
+    const next = rng(20);
+    for (let k = 0; k < 6; k++) {
+      const shape = bigShape(next);
+      const axes = shape.map((_, i) => i).filter(() => next() < 0.5);
+      if (axes.length === 0) axes.push(0);
+      const seed = int(next, 0, 1e9);
+      const grads = () =>
+        tf.tidy(() => {
+          const n2 = rng(seed);
+          const x = rand(shape, n2);
+          const w = rand(shape, n2);
+          const f = (v: tf.Tensor) => tf.sum(tf.mul(tf.square(tf.sub(v, tf.mean(v, axes, true))), w));
+          const g = (v: tf.Tensor) => tf.mean(tf.mul(tf.sum(tf.mul(v, w), axes), 0.5));
+          return [tf.grad(f)(x), tf.grad(g)(x)].map((t) => t.dataSync() as Float32Array);
+        });
+      const js = grads();
+      // native kernels without Tile keep tfjs-core's gradients: the same native reductions either way
+      registerNativeKernels({ kernels: NATIVE_KERNEL_NAMES.filter((n) => n !== 'Tile') });
+      expect(tf.getGradient('Mean')?.gradFunc).toBe(before[0]);
+      const core = grads();
+      unregisterNativeKernels();
+      registerNativeKernels();
+      expect(tf.getGradient('Mean')?.gradFunc).not.toBe(before[0]);
+      const ours = grads();
+      const { calls } = nativeKernelsStatus();
+      unregisterNativeKernels();
+      expect(calls.Tile?.native).toBeGreaterThan(0);
+      ours.forEach((t, i) => {
+        expect(t, `${String(shape)} axes ${String(axes)} grad ${i}`).toEqual(core[i]);
+        const scale = Math.max(1, ...Array.from(js[i], Math.abs));
+        t.forEach((v, j) => expect(Math.abs(v - js[i][j]) / scale).toBeLessThan(1e-5));
+      });
+    }
+    expect([tf.getGradient('Mean')?.gradFunc, tf.getGradient('Sum')?.gradFunc]).toEqual(before);
   });
 
   it('binary ops with broadcasting equal the JS kernels exactly (16 random cases)', () => {

@@ -32,10 +32,12 @@ export const ELEMENTWISE_KERNELS = [
   'PadV2',
   'Concat',
   'Pack',
+  'Tile',
+  'ClipByValue',
 ] as const;
 
 /** Op codes of the addon's `unary` (native/elementwise.h). */
-const UNARY_OPS: Record<string, number> = { Relu: 0, Step: 1, Square: 2, Sqrt: 3, Rsqrt: 4, Exp: 5, Log: 6, Neg: 7, Abs: 8, Sigmoid: 9 };
+const UNARY_OPS: Record<string, number> = { Relu: 0, Step: 1, Square: 2, Sqrt: 3, Rsqrt: 4, Exp: 5, Log: 6, Neg: 7, Abs: 8, Sigmoid: 9, ClipByValue: 10 };
 
 /** BatchMatMul runs natively from this many multiply-adds on. */
 const MIN_NATIVE_MACS = 1 << 16;
@@ -166,11 +168,24 @@ export function makeElementwiseKernel(name: string, ctx: KernelContext, js: tf.K
     // Unpack names its input `value`, the others `x`
     const x = (name === 'Unpack' ? args.inputs.value : args.inputs.x) as tf.TensorInfo;
     const xv = values(backend, x);
+    if (name === 'Tile') {
+      // pure broadcasts only (every repeated dim has size 1): a copy with stride 0 on the repeated dims
+      const reps = attrs.reps as number[];
+      if (xv === undefined || reps.length !== x.shape.length || x.shape.some((d, i) => reps[i] > 1 && d !== 1)) return undefined;
+      const outShape = x.shape.map((d, i) => d * reps[i]);
+      const n = size(outShape);
+      if (n < MIN_NATIVE_ELEMENTS) return undefined;
+      const out = ctx.allocate(n);
+      const src = denseStrides(x.shape).map((s, i) => (reps[i] > 1 ? 0 : s));
+      copyRegion(ctx, xv, 0, src, out, 0, denseStrides(outShape), outShape);
+      return backend.makeTensorInfo(outShape, 'float32', out);
+    }
     if (xv === undefined || size(x.shape) < MIN_NATIVE_ELEMENTS) return undefined;
     const xStrides = denseStrides(x.shape);
     if (name in UNARY_OPS) {
       const out = ctx.allocate(xv.length);
-      ctx.addon.unary(UNARY_OPS[name], xv, out, (attrs.alpha as number | undefined) ?? 0);
+      const [p, q] = name === 'ClipByValue' ? [attrs.clipValueMin as number, attrs.clipValueMax as number] : [(attrs.alpha as number | undefined) ?? 0, 0];
+      ctx.addon.unary(UNARY_OPS[name], xv, out, p, q);
       return backend.makeTensorInfo([...x.shape], 'float32', out);
     }
     if (name === 'Sum' || name === 'Mean') {
