@@ -235,6 +235,21 @@ describe.skipIf(!probe.loaded)(`native elementwise, reduction and copy kernels${
     expect([tf.getGradient('Mean')?.gradFunc, tf.getGradient('Sum')?.gradFunc]).toEqual(before);
   });
 
+  it('float32 tensors holding a cast bool tensor\'s Uint8Array run natively with the same results', () => {
+    const next = rng(21);
+    const shape = [4, 64, 80];
+    const seed = int(next, 0, 1e9);
+    const { js, native, calls } = both(() => {
+      const n2 = rng(seed);
+      const x = rand(shape, n2);
+      const mask = tf.cast(tf.greater(x, 0), 'float32');
+      return [tf.mul(mask, rand(shape, n2)), tf.sub(1, mask)];
+    });
+    native.forEach((t, i) => expect(t.data, `output ${i}`).toEqual(js[i].data));
+    expect(calls.Multiply.native).toBe(1);
+    expect(calls.Sub.native).toBe(1);
+  });
+
   it('binary ops with broadcasting equal the JS kernels exactly (16 random cases)', () => {
     const next = rng(11);
     for (let k = 0; k < 16; k++) {

@@ -29,10 +29,16 @@ export interface KernelContext {
   useBackend(backend: CpuBackendLike): void;
 }
 
+/**
+ * The Float32Array data of a float32 tensor. The cpu backend's Cast keeps a bool tensor's Uint8Array
+ * under dtype float32 (e.g. `tf.cast(tf.greater(a, b), 'float32')`): such 0/1 data is converted (exact).
+ * Other dtypes and data: undefined.
+ */
 export function values(backend: CpuBackendLike, t: tf.TensorInfo): Float32Array | undefined {
   if (t.dtype !== 'float32') return undefined;
   const v = backend.data.get(t.dataId).values;
-  return v instanceof Float32Array ? v : undefined;
+  if (v instanceof Float32Array) return v;
+  return v instanceof Uint8Array ? Float32Array.from(v) : undefined;
 }
 
 export function count(ctx: KernelContext, name: string, native: boolean, reason?: string): void {
