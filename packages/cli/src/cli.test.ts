@@ -16,6 +16,7 @@ import { readNifti, writeNifti } from '@raunet/io';
 import { generatePhantom, writePhantomDataset } from '@raunet/phantom';
 import * as tf from '@tensorflow/tfjs';
 import { runCli } from './cli.js';
+import { DEMO_DEFAULTS } from './commands/demo.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -303,6 +304,13 @@ describe('raunet train, predict, demo (tiny phantoms)', { timeout: 900_000 }, ()
     expect(s.testDsc).toBeGreaterThanOrEqual(0);
     expect(readFileSync(s.files.report, 'utf8')).toContain('<h1>');
     expect(s.files.pictures).toHaveLength(2);
+    // the demo's phantom settings reach the generator (dataset.json records what was used)
+    const manifest = JSON.parse(readFileSync(join(out, 'data', 'dataset.json'), 'utf8')) as {
+      parameters: { lesionRadiusMm: number[]; consolidationProbability: number; healthyProbability: number };
+    };
+    expect(manifest.parameters.lesionRadiusMm).toEqual([...DEMO_DEFAULTS.lesionRadiusMm]);
+    expect(manifest.parameters.consolidationProbability).toBe(DEMO_DEFAULTS.consolidationProbability);
+    expect(manifest.parameters.healthyProbability).toBe(0);
   });
 });
 

@@ -12,6 +12,7 @@ import {
   train,
   type RAUnetConfig,
 } from '@raunet/raunet';
+import { overlayPixelSize } from '../internal/pictures.js';
 import { renderOverlays, renderTrainingCurves, writePng, writeSvg } from '@raunet/viz';
 import type { CommandModule } from '../cli.js';
 import { choiceFlag, numberFlag, stringFlag } from '../internal/args.js';
@@ -27,16 +28,27 @@ import { demoReportHtml } from '../internal/report.js';
 export const DEMO_DEFAULTS = {
   cases: 8,
   dims: [48, 48, 24] as [number, number, number],
-  epochs: 8,
+  /** Epochs with a fast backend (native cpu kernels or libtensorflow): about 2-3 minutes of training on 2 cores. */
+  epochs: 30,
+  /**
+   * Epochs on tfjs's plain JS backends (no native kernels, no libtensorflow), about 50x slower per step:
+   * the demo still finishes in minutes, but the model learns much less (it says so).
+   */
+  slowBackendEpochs: 4,
   stepsPerEpoch: 10,
-  batchSize: 4,
+  batchSize: 2,
   learningRate: 1e-2,
+  /** Cosine decay of the learning rate to this value over the epochs. */
+  minLearningRate: 5e-4,
+  validationInterval: 5,
   seed: 7,
   /** Phantom lesions larger and denser than the generator's defaults, so a few minutes of CPU training can find them. */
   lesionRadiusMm: [15, 45] as [number, number],
   consolidationProbability: 0.5,
   model: {
-    patchSize: [16, 16, 8],
+    // 32x32x16 voxels of 7.5x7.5x12.5 mm: most of a lung in one patch. Lesions and soft tissue share
+    // their HU, so the network needs that context (16x16x8 patches reached a test DSC of only 0.1-0.3).
+    patchSize: [32, 32, 16],
     levels: 3,
     baseFilters: 8,
     attentionHeads: 2,
@@ -56,7 +68,11 @@ export const command: CommandModule = {
       value: 'N',
       description: `phantom cases to synthesize (default ${DEMO_DEFAULTS.cases}; 2 held out for test, 1 for validation)`,
     },
-    epochs: { type: 'string', value: 'N', description: `training epochs (default ${DEMO_DEFAULTS.epochs})` },
+    epochs: {
+      type: 'string',
+      value: 'N',
+      description: `training epochs (default ${DEMO_DEFAULTS.epochs}; ${DEMO_DEFAULTS.slowBackendEpochs} on the plain JS backend)`,
+    },
     steps: {
       type: 'string',
       value: 'N',
@@ -85,7 +101,7 @@ export const command: CommandModule = {
     const out = stringFlag(args, 'out') ?? 'raunet-demo';
     const cases =
       numberFlag('demo', args, 'cases', { integer: true, min: 4, max: 200 }) ?? DEMO_DEFAULTS.cases;
-    const epochs = numberFlag('demo', args, 'epochs', { integer: true, min: 1 }) ?? DEMO_DEFAULTS.epochs;
+    const epochsFlag = numberFlag('demo', args, 'epochs', { integer: true, min: 1 });
     const stepsPerEpoch =
       numberFlag('demo', args, 'steps', { integer: true, min: 1 }) ?? DEMO_DEFAULTS.stepsPerEpoch;
     const seed = numberFlag('demo', args, 'seed', { integer: true }) ?? DEMO_DEFAULTS.seed;
@@ -96,14 +112,24 @@ export const command: CommandModule = {
     const say = (s: string) => io.stderr(`[${formatDuration((Date.now() - t0) / 1000)}] ${s}\n`);
 
     await ensureDir(out);
-    await startBackend(backend, io);
+    const active = await startBackend(backend, io);
+    const fast =
+      active.nativeKernels || active.backend === 'tensorflow' || active.backend === 'tensorflow-gpu';
+    const epochs = epochsFlag ?? (fast ? DEMO_DEFAULTS.epochs : DEMO_DEFAULTS.slowBackendEpochs);
+    if (!fast && epochsFlag === undefined) {
+      say(
+        `plain JS backend (no native kernels): training shortened to ${epochs} epochs, so expect a low DSC. ` +
+          'Install libdnnl-dev and rebuild @raunet/cpu-kernels (docs/gpu.md) for the full demo, or pass --epochs.',
+      );
+    }
     say(`synthesizing ${cases} phantom CTs of ${dims.join('x')} voxels in ${join(out, 'data')}`);
     await writePhantomDataset(join(out, 'data'), {
       cases,
       seed,
       dims,
-      lesions: undefined,
       healthyProbability: 0,
+      lesionRadiusMm: DEMO_DEFAULTS.lesionRadiusMm,
+      consolidationProbability: DEMO_DEFAULTS.consolidationProbability,
     });
     const dataset = await loadDataset({ root: join(out, 'data') });
     const split = splitDataset(dataset.cases, { seed, testCount: 2, validationCount: 1 });
@@ -122,9 +148,10 @@ export const command: CommandModule = {
       stepsPerEpoch,
       batchSize: DEMO_DEFAULTS.batchSize,
       learningRate: DEMO_DEFAULTS.learningRate,
+      learningRateSchedule: { kind: 'cosine', minLearningRate: DEMO_DEFAULTS.minLearningRate },
       loss: 'dice-bce',
       foregroundFraction: 0.5,
-      validationInterval: 4,
+      validationInterval: Math.min(DEMO_DEFAULTS.validationInterval, epochs),
       validationOverlap: 0.25,
       validationBatchSize: 8,
       seed,
@@ -168,7 +195,10 @@ export const command: CommandModule = {
           datatype: 'float32',
         });
         const png = join(out, 'pictures', `${c.name}.png`);
-        await writePng(png, renderOverlays({ ct, prediction: mask, truth }).montage);
+        await writePng(
+          png,
+          renderOverlays({ ct, prediction: mask, truth, pixelSize: overlayPixelSize(ct) }).montage,
+        );
         const entry: { name: string; png: string; mesh?: string } = { name: c.name, png };
         const mesh = marchingCubes(mask, { smoothIterations: 10 });
         if (mesh.indices.length > 0) {

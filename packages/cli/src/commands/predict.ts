@@ -3,6 +3,7 @@ import type { Volume } from '@raunet/core';
 import { readNifti, writeNifti } from '@raunet/io';
 import { marchingCubes, meshVolume, writeMesh } from '@raunet/mesh';
 import { loadModel, predictVolume, type PredictVolumeOptions } from '@raunet/raunet';
+import { overlayPixelSize } from '../internal/pictures.js';
 import { renderOverlays, writePng } from '@raunet/viz';
 import type { CommandModule } from '../cli.js';
 import { choiceFlag, numberFlag, requireFlag, stringFlag } from '../internal/args.js';
@@ -178,7 +179,11 @@ export const command: CommandModule = {
           await writeMesh(j.mesh, mesh);
           meshNote = `, mesh ${basename(j.mesh)} (${mesh.indices.length / 3} triangles, ${(meshVolume(mesh) / 1000).toFixed(2)} mL)`;
         }
-        if (j.png) await writePng(j.png, renderOverlays({ ct, prediction: mask }).montage);
+        if (j.png)
+          await writePng(
+            j.png,
+            renderOverlays({ ct, prediction: mask, pixelSize: overlayPixelSize(ct) }).montage,
+          );
         io.stdout(
           `${j.name}: ${voxels} infection voxels (${(voxels * mlPerVoxel).toFixed(2)} mL) in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${j.output}${meshNote}\n`,
         );
