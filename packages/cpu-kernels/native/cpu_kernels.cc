@@ -513,17 +513,19 @@ napi_value Fill(napi_env env, napi_callback_info info) {
   });
 }
 
-// reduceSum(src, k1, r, k2, dst, scale): dst[o, i] = scale * sum_j src[o, j, i]
+// reduceSum(src, k1, r, k2, dst, scale, op): op 0: dst[o, i] = scale * sum_j src[o, j, i]; op 1: max_j
 napi_value ReduceSum(napi_env env, napi_callback_info info) {
-  return guarded(env, info, 6, [&](napi_value *argv) {
+  return guarded(env, info, 7, [&](napi_value *argv) {
     F32 src = f32Any(env, argv[0], "src");
     int64_t k1 = intArg(env, argv[1]), r = intArg(env, argv[2]), k2 = intArg(env, argv[3]);
     F32 dst = f32Any(env, argv[4], "dst");
     double scale = numArg(env, argv[5]);
+    int64_t op = intArg(env, argv[6]);
     if (k1 < 1 || r < 1 || k2 < 1 || static_cast<size_t>(k1 * r * k2) != src.length ||
-        static_cast<size_t>(k1 * k2) != dst.length)
+        static_cast<size_t>(k1 * k2) != dst.length || op < 0 || op > 1)
       throw JsError{"reduceSum: sizes do not match the arrays"};
-    raunet::reduceSum(src.data, k1, r, k2, dst.data, static_cast<float>(scale));
+    if (op == 1) raunet::reduceMax(src.data, k1, r, k2, dst.data);
+    else raunet::reduceSum(src.data, k1, r, k2, dst.data, static_cast<float>(scale));
     return undefinedValue(env);
   });
 }
@@ -581,6 +583,15 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
       throw JsError{"matmul: array sizes do not match"};
     std::string key;
     for (auto v : q) key += std::to_string(v) + ",";
+    // Small products run on one thread (primitive created and executed so): an OpenMP region costs more
+    // than they do, and on a loaded machine its join waits a scheduler slice (measured 16 ms for a
+    // 32x32x2304 product that takes well under 1 ms on one thread).
+    const bool small = static_cast<double>(bc) * m * n * k < static_cast<double>(1 << 22);
+    struct OneThread {
+      int prev = 0;
+      explicit OneThread(bool on) : prev(on ? omp_get_max_threads() : 0) { if (on) omp_set_num_threads(1); }
+      ~OneThread() { if (prev > 0) omp_set_num_threads(prev); }
+    } one(small);
     auto it = matmulCache.find(key);
     auto &cx = ctx();
     if (it == matmulCache.end()) {

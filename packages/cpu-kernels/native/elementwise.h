@@ -15,4 +15,6 @@ void unary(int op, const float *x, float *out, int64_t n, double alpha, double b
 void fill(float *dst, int64_t n, float value);
 // dst[o, i] = scale * sum_j src[o, j, i] for a [k1, r, k2] view.
 void reduceSum(const float *src, int64_t k1, int64_t r, int64_t k2, float *dst, float scale);
+// dst[o, i] = max_j src[o, j, i] with the JS kernel's NaN rule (any NaN gives NaN).
+void reduceMax(const float *src, int64_t k1, int64_t r, int64_t k2, float *dst);
 }  // namespace raunet

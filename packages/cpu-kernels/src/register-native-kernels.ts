@@ -47,6 +47,8 @@ export const NATIVE_KERNEL_NAMES = [
   'Pack',
   'Tile',
   'ClipByValue',
+  'Transpose',
+  'Max',
 ] as const;
 
 /** Outputs of at least this many elements come from the buffer pool (256 KiB). */

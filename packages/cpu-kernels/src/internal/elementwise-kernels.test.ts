@@ -250,6 +250,32 @@ describe.skipIf(!probe.loaded)(`native elementwise, reduction and copy kernels${
     expect(calls.Sub.native).toBe(1);
   });
 
+  it('Transpose (random permutations) and Max (random adjacent axes, NaN and signed zeros) equal the JS kernels exactly', () => {
+    const next = rng(22);
+    for (let k = 0; k < 8; k++) {
+      const shape = bigShape(next);
+      const perm = shape.map((_, i) => i).sort(() => next() - 0.5);
+      const first = int(next, 0, shape.length - 1);
+      const last = int(next, first, shape.length - 1);
+      const axes = shape.map((_, i) => i).filter((i) => i >= first && i <= last);
+      const keepDims = next() < 0.5;
+      const seed = int(next, 0, 1e9);
+      const { js, native, calls } = both(() => {
+        const n2 = rng(seed);
+        const v = rand(shape, n2).dataSync() as Float32Array;
+        for (let i = 0; i < v.length; i += 1 + int(n2, 0, 4000)) v[i] = [NaN, 0, -0][int(n2, 0, 2)];
+        const x = tf.tensor(v, shape);
+        return [tf.transpose(x, perm), tf.max(x, axes, keepDims), tf.max(tf.neg(tf.abs(x)), axes)];
+      });
+      native.forEach((t, i) => {
+        expect(t.shape).toEqual(js[i].shape);
+        expect(t.data, `${String(shape)} perm ${String(perm)} axes ${String(axes)} output ${i}`).toEqual(js[i].data);
+      });
+      expect(calls.Transpose?.native, calls.Transpose?.lastFallbackReason).toBe(1);
+      expect(calls.Max?.native, calls.Max?.lastFallbackReason).toBe(2);
+    }
+  });
+
   it('binary ops with broadcasting equal the JS kernels exactly (16 random cases)', () => {
     const next = rng(11);
     for (let k = 0; k < 16; k++) {

@@ -34,6 +34,8 @@ export const ELEMENTWISE_KERNELS = [
   'Pack',
   'Tile',
   'ClipByValue',
+  'Transpose',
+  'Max',
 ] as const;
 
 /** Op codes of the addon's `unary` (native/elementwise.h). */
@@ -188,8 +190,15 @@ export function makeElementwiseKernel(name: string, ctx: KernelContext, js: tf.K
       ctx.addon.unary(UNARY_OPS[name], xv, out, p, q);
       return backend.makeTensorInfo([...x.shape], 'float32', out);
     }
-    if (name === 'Sum' || name === 'Mean') {
-      const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
+    if (name === 'Transpose') {
+      const perm = attrs.perm as number[];
+      const outShape = perm.map((p) => x.shape[p]);
+      const out = ctx.allocate(xv.length);
+      copyRegion(ctx, xv, 0, perm.map((p) => xStrides[p]), out, 0, denseStrides(outShape), outShape);
+      return backend.makeTensorInfo(outShape, 'float32', out);
+    }
+    if (name === 'Sum' || name === 'Mean' || name === 'Max') {
+      const axes = tf.util.parseAxisParam((name === 'Max' ? attrs.reductionIndices : attrs.axis) as number | number[], x.shape);
       if (axes.length === 0) return undefined;
       // [k1, r, k2] view: the reduced dims (ignoring size-1 dims) must be adjacent.
       const big = x.shape.map((d, i) => ({ d, reduced: axes.includes(i) })).filter((e) => e.d !== 1);
@@ -211,7 +220,7 @@ export function makeElementwiseKernel(name: string, ctx: KernelContext, js: tf.K
         : x.shape.filter((_, i) => !axes.includes(i));
       const out = ctx.allocate(k1 * k2);
       const reduceSize = size(axes.map((i) => x.shape[i]));
-      ctx.addon.reduceSum(xv, k1, r, k2, out, name === 'Mean' ? 1 / reduceSize : 1);
+      ctx.addon.reduceSum(xv, k1, r, k2, out, name === 'Mean' ? 1 / reduceSize : 1, name === 'Max' ? 1 : 0);
       return backend.makeTensorInfo(outShape, 'float32', out);
     }
     if (name === 'Slice') {
