@@ -7,6 +7,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
 #include <malloc.h>
+#include <sys/mman.h>
 
 #include "elementwise.h"
 
@@ -557,6 +558,25 @@ napi_value RetainFreedMemory(napi_env env, napi_callback_info info) {
 }
 
 
+// adviseHugePages(array): asks Linux for transparent huge pages on the 2 MiB-aligned interior of a fresh
+// buffer before it is first touched (THP mode `madvise`, the common default): one fault per 2 MiB instead
+// of 512. Returns whether madvise accepted it (false off Linux or for a buffer under 2 MiB).
+napi_value AdviseHugePages(napi_env env, napi_callback_info info) {
+  return guarded(env, info, 1, [&](napi_value *argv) {
+    F32 a = f32Any(env, argv[0], "array");
+    bool ok = false;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const uintptr_t huge = 2u << 20;
+    const uintptr_t begin = (reinterpret_cast<uintptr_t>(a.data) + huge - 1) & ~(huge - 1);
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(a.data) + a.length * sizeof(float)) & ~(huge - 1);
+    if (end > begin) ok = madvise(reinterpret_cast<void *>(begin), end - begin, MADV_HUGEPAGE) == 0;
+#endif
+    napi_value v;
+    NAPI_OK(napi_get_boolean(env, ok, &v));
+    return v;
+  });
+}
+
 // ---------- batched matmul (oneDNN matmul) ----------
 struct MatmulEntry {
   dnnl::matmul prim;
@@ -691,6 +711,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"fill", nullptr, Fill, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduceSum", nullptr, ReduceSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"retainFreedMemory", nullptr, RetainFreedMemory, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adviseHugePages", nullptr, AdviseHugePages, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"clearCache", nullptr, ClearCache, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

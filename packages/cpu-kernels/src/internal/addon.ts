@@ -21,6 +21,7 @@ export interface NativeAddon {
   fill(dst: Float32Array, value: number): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number, beta: number): void;
   retainFreedMemory(trimThresholdBytes: number): boolean;
+  adviseHugePages(array: Float32Array): boolean;
   reduceSum(src: Float32Array, k1: number, r: number, k2: number, dst: Float32Array, scale: number, op: 0 | 1): void;
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, params: Float64Array): void;
   info(): AddonInfo;

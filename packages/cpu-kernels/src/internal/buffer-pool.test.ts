@@ -68,6 +68,17 @@ describe.skipIf(!probe.loaded)(`output buffer pool${skipReason}`, () => {
     tf.dispose([x, b, c, e]);
   });
 
+  it('gives large fresh buffers (transparent huge pages advised) correct contents', () => {
+    registerNativeKernels();
+    const n = 3 << 19; // 6 MiB
+    const x = tf.tensor1d(Float32Array.from({ length: n }, (_, i) => i % 1000));
+    const y = tf.add(x, x);
+    const d = y.dataSync();
+    expect([d[0], d[999], d[1000], d[n - 1]]).toEqual([0, 1998, 0, 2 * ((n - 1) % 1000)]);
+    expect(nativeKernelsStatus().bufferPool?.fresh).toBeGreaterThanOrEqual(1);
+    tf.dispose([x, y]);
+  });
+
   it('is off with bufferPoolBytes: 0 and rejects a negative size', () => {
     expect(() => registerNativeKernels({ bufferPoolBytes: -1 })).toThrow(/bufferPoolBytes must be a number >= 0/);
     registerNativeKernels({ bufferPoolBytes: 0 });

@@ -55,6 +55,8 @@ export class BufferPool {
   constructor(
     private readonly maxFreeBytes: number,
     private readonly minElements: number,
+    /** Called on every fresh buffer before its first use (transparent huge pages for large ones). */
+    private readonly onFresh: (buffer: Float32Array) => void = () => undefined,
   ) {}
 
   /**
@@ -75,6 +77,7 @@ export class BufferPool {
     // uninitialized memory: no memset of a buffer the kernel overwrites anyway
     const buf = Buffer.allocUnsafeSlow(4 * n);
     const out = new Float32Array(buf.buffer, buf.byteOffset, n);
+    this.onFresh(out);
     this.whole.set(out.buffer, out);
     this.refs.set(out.buffer, 0);
     return out;
