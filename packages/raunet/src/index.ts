@@ -63,4 +63,5 @@ export {
   type VolumeCase,
   type LearningRateSchedule,
 } from './train.js';
+export { recalibrateBatchNorm, type RecalibrateBatchNormOptions, type RecalibrateBatchNormResult } from './batch-norm-statistics.js';
 export { predictVolume, type PredictVolumeOptions, type PredictVolumeResult } from './predict.js';

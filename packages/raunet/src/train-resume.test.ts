@@ -86,6 +86,38 @@ describe('train: checkpoints, resume, abort, logs, no leaks', () => {
     straight.model.dispose();
   });
 
+  it(
+    'batch-norm recalibration changes only the moving statistics, leaves training as it was, and resumes exactly',
+    { timeout: 300_000 },
+    async () => {
+      const plain = await loadModel(join(dir, 'straight', 'model'));
+      const options = { ...base(join(dir, 'recal')), batchNormRecalibration: 2 };
+      const recal = await train(options);
+      const straightLog = (await readFile(join(dir, 'straight', 'log.jsonl'), 'utf8')).trim().split('\n');
+      const losses = straightLog.map((l) => (JSON.parse(l) as { loss: number }).loss);
+      expect(recal.history.map((h) => h.loss)).toEqual(losses);
+      const byName = (m: tf.LayersModel) => new Map(m.weights.map((w) => [w.originalName, w]));
+      const a = byName(plain);
+      let moving = 0;
+      for (const w of recal.model.weights) {
+        const ref = Array.from(a.get(w.originalName)!.read().dataSync());
+        const got = Array.from(w.read().dataSync());
+        if (w.trainable) expect(got, w.originalName).toEqual(ref);
+        else if (/moving_/.test(w.originalName)) {
+          moving++;
+          expect(got, w.originalName).not.toEqual(ref);
+        }
+      }
+      expect(moving).toBeGreaterThan(4);
+      const first = await train({ ...options, outputDir: join(dir, 'recal-split'), epochs: 1 });
+      first.model.dispose();
+      const second = await train({ ...options, outputDir: join(dir, 'recal-split'), resume: true });
+      expect(await weightsOf(second.model)).toEqual(await weightsOf(recal.model));
+      [second.model, recal.model, plain].forEach((m) => m.dispose());
+      await expect(train({ ...options, batchNormRecalibration: -1 })).rejects.toThrow(/batchNormRecalibration/);
+    },
+  );
+
   it('writes logs, best and final models, and no temporary files', async () => {
     const out = join(dir, 'straight');
     expect((await readdir(out)).sort()).toEqual(['best', 'checkpoint', 'log.csv', 'log.jsonl', 'model']);

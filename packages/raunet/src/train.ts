@@ -11,6 +11,7 @@ import type { DatasetCase } from './dataset.js';
 import { batchTensor } from './internal/bridge.js';
 import { writeFileAtomic } from './internal/atomic.js';
 import { slidingWindowProbability } from './internal/sliding.js';
+import { recalibrateBatchNorm } from './batch-norm-statistics.js';
 import { diceBceLoss, diceLoss } from './losses.js';
 import { buildRAUnet, buildUNet3D } from './model.js';
 import { getModelInfo, setModelInfo } from './model-info.js';
@@ -129,6 +130,16 @@ export interface TrainOptions {
   validationThreshold?: number;
   /** Stop after this many validations without improvement of the best DSC. @defaultValue undefined (never) */
   earlyStoppingPatience?: number;
+  /**
+   * Batch-norm recalibration ("precise BN", see {@link recalibrateBatchNorm}): before each validation and
+   * before the final model is saved, the moving statistics are recomputed from this many training batches,
+   * sampled as in training (foreground bias and augmentation) but from their own seeded stream, so the
+   * training sequence is unchanged. 0 turns it off (the moving averages of training are kept, as in the
+   * paper). No effect on models without batch norm. (Recalibrating on uniformly sampled patches instead,
+   * what inference sees, lowered the demo's test DSC from 0.87 to 0.72: the network is trained on the
+   * statistics of foreground-biased batches.) @defaultValue 0
+   */
+  batchNormRecalibration?: number;
   /** Learning-rate schedule. @defaultValue { kind: 'constant' } */
   learningRateSchedule?: LearningRateSchedule;
   /** Seed of initialization, sampling and augmentation. @defaultValue 0 */
@@ -332,21 +343,37 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       await writeCheckpoint(checkpointDir, model, optimizer, state);
     };
 
-    const sampleBatch = (): { images: Float32Array; labels: Float32Array } => {
+    const sampleBatch = (from: Rng = rng): { images: Float32Array; labels: Float32Array } => {
       const images = new Float32Array(batchSize * patchVoxels);
       const labels = new Float32Array(batchSize * patchVoxels);
       for (let b = 0; b < batchSize; b++) {
-        const c = trainCases[rng.int(0, trainCases.length)];
-        const fg = c.hasForeground && rng.chance(fgFraction);
-        const [pair] = samplePatches(c.image, c.label, { count: 1, size, foregroundFraction: fg ? 1 : 0, rng, padValue: c.padValue });
+        const c = trainCases[from.int(0, trainCases.length)];
+        const fg = c.hasForeground && from.chance(fgFraction);
+        const [pair] = samplePatches(c.image, c.label, { count: 1, size, foregroundFraction: fg ? 1 : 0, rng: from, padValue: c.padValue });
         let image: Volume = pair.image;
         let label: Volume = pair.label;
-        if (augmentation) ({ image, label } = augmentPair(image, label, augmentation, rng));
+        if (augmentation) ({ image, label } = augmentPair(image, label, augmentation, from));
         images.set(image.data as Float32Array, b * patchVoxels);
         const l = label.data;
         for (let i = 0; i < patchVoxels; i++) labels[b * patchVoxels + i] = Number(l[i]) > 0 ? 1 : 0;
       }
       return { images, labels };
+    };
+
+    const recalibration = options.batchNormRecalibration ?? 0;
+    if (!(Number.isInteger(recalibration) && recalibration >= 0)) {
+      throw new InvalidArgumentError(`train: batchNormRecalibration must be an integer >= 0, received ${recalibration}`);
+    }
+    const recalibrate = (): void => {
+      if (recalibration === 0) return;
+      // own stream, seeded by the step: the training sequence and resume stay exactly as without it
+      const from = new Rng(seed * 1_000_003 + state.globalStep + 1);
+      const batches = Array.from({ length: recalibration }, () => batchTensor(sampleBatch(from).images, batchSize, size));
+      try {
+        recalibrateBatchNorm(model, batches, { momentum: config.normMomentum });
+      } finally {
+        tf.dispose(batches);
+      }
     };
 
     const validate = async (): Promise<{ mean: number; cases: { name: string; dsc: number }[] }> => {
@@ -408,7 +435,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         globalStep: state.globalStep,
       };
       const isLast = state.epoch + 1 === epochs;
-      if (validationCases.length && ((state.epoch + 1) % validationInterval === 0 || isLast)) {
+      const validating = validationCases.length > 0 && ((state.epoch + 1) % validationInterval === 0 || isLast);
+      if (validating || isLast) recalibrate();
+      if (validating) {
         const v = await validate();
         record.validationDsc = v.mean;
         record.validationCases = v.cases;

@@ -47,6 +47,7 @@ const CONFIG_KEYS = new Set([
   'validationBatchSize',
   'validationThreshold',
   'earlyStoppingPatience',
+  'batchNormRecalibration',
   'learningRateSchedule',
   'seed',
   'resume',
