@@ -12,13 +12,13 @@ import {
   train,
   type RAUnetConfig,
 } from '@raunet/raunet';
-import { overlayPixelSize } from '../internal/pictures.js';
 import { renderOverlays, renderTrainingCurves, writePng, writeSvg } from '@raunet/viz';
 import type { CommandModule } from '../cli.js';
 import { choiceFlag, numberFlag, stringFlag } from '../internal/args.js';
 import { BACKENDS, startBackend } from '../internal/backend.js';
 import { CliUsageError } from '../internal/context.js';
 import { ensureDir, writeFileAtomic } from '../internal/fs.js';
+import { overlayPixelSize } from '../internal/pictures.js';
 import { formatDuration } from '../internal/progress.js';
 import { trainingProgress } from '../internal/training.js';
 import { formatTable } from './evaluate.js';
@@ -28,7 +28,7 @@ import { demoReportHtml } from '../internal/report.js';
 export const DEMO_DEFAULTS = {
   cases: 8,
   dims: [48, 48, 24] as [number, number, number],
-  /** Epochs with a fast backend (native cpu kernels or libtensorflow): about 2-3 minutes of training on 2 cores. */
+  /** Epochs with a fast backend (native cpu kernels or libtensorflow): about 1.5 minutes of training on 2 cores. */
   epochs: 30,
   /**
    * On tfjs's plain JS backends (no native kernels, no libtensorflow) a 32x32x16 step takes about 17 s,

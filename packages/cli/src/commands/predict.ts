@@ -3,7 +3,6 @@ import type { Volume } from '@raunet/core';
 import { readNifti, writeNifti } from '@raunet/io';
 import { marchingCubes, meshVolume, writeMesh } from '@raunet/mesh';
 import { loadModel, predictVolume, type PredictVolumeOptions } from '@raunet/raunet';
-import { overlayPixelSize } from '../internal/pictures.js';
 import { renderOverlays, writePng } from '@raunet/viz';
 import type { CommandModule } from '../cli.js';
 import { choiceFlag, numberFlag, requireFlag, stringFlag } from '../internal/args.js';
@@ -11,6 +10,7 @@ import { BACKENDS, startBackend } from '../internal/backend.js';
 import { CliUsageError } from '../internal/context.js';
 import { assertExists, caseName, ensureDir, listNifti } from '../internal/fs.js';
 import { bar, ProgressLine } from '../internal/progress.js';
+import { overlayPixelSize } from '../internal/pictures.js';
 
 interface Job {
   name: string;
