@@ -7,7 +7,9 @@ import type { BufferPoolStats } from './internal/buffer-pool.js';
 import type { NativeAddon } from './internal/addon.js';
 import { makeConv3DKernel } from './internal/conv3d-kernels.js';
 import type { CpuBackendLike, KernelCounters } from './internal/kernel-common.js';
-import { makeElementwiseKernel } from './internal/elementwise-kernels.js';
+import { ELEMENTWISE_KERNELS, makeElementwiseKernel } from './internal/elementwise-kernels.js';
+
+const CONV_KERNELS = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'] as const;
 import { installReduceGradients } from './internal/reduce-gradients.js';
 
 /**
@@ -18,43 +20,10 @@ import { installReduceGradients } from './internal/reduce-gradients.js';
  * axis reductions and the strided copies behind slice / concat / stack gradients (OpenMP C++ loops).
  * Float32 only; other dtypes, small tensors and uncovered cases run the original JS kernel.
  */
-export const NATIVE_KERNEL_NAMES = [
-  'Conv3D',
-  'Conv3DBackpropInputV2',
-  'Conv3DBackpropFilterV2',
-  'BatchMatMul',
-  'Relu',
-  'Step',
-  'Square',
-  'Sqrt',
-  'Rsqrt',
-  'Exp',
-  'Log',
-  'Neg',
-  'Abs',
-  'Sigmoid',
-  'Add',
-  'Sub',
-  'Multiply',
-  'RealDiv',
-  'Sum',
-  'Mean',
-  'Slice',
-  'SplitV',
-  'Unpack',
-  'PadV2',
-  'Concat',
-  'Pack',
-  'Tile',
-  'ClipByValue',
-  'Transpose',
-  'Max',
-] as const;
+export const NATIVE_KERNEL_NAMES = [...CONV_KERNELS, ...ELEMENTWISE_KERNELS] as const;
 
 /** Outputs of at least this many elements come from the buffer pool (256 KiB). */
 const POOL_MIN_ELEMENTS = 1 << 16;
-
-const CONV_KERNELS: readonly string[] = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'];
 
 /** One of {@link NATIVE_KERNEL_NAMES}. */
 export type NativeKernelName = (typeof NATIVE_KERNEL_NAMES)[number];
@@ -239,7 +208,7 @@ export function registerNativeKernels(options: RegisterNativeKernelsOptions = {}
   };
   for (const [name, original] of originals) {
     tf.unregisterKernel(name, 'cpu');
-    const make = CONV_KERNELS.includes(name) ? makeConv3DKernel : makeElementwiseKernel;
+    const make = (CONV_KERNELS as readonly string[]).includes(name) ? makeConv3DKernel : makeElementwiseKernel;
     tf.registerKernel({ ...original, kernelFunc: make(name, ctx, original.kernelFunc) });
   }
   const retained = retainFreedMemory ? load.addon.retainFreedMemory(2 ** 31 - 1) : false;
