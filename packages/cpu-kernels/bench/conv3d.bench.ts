@@ -5,9 +5,8 @@
 // (skip the slow JS runs), ONEDNN_MAX_CPU_ISA=AVX2 to check the run-time dispatch.
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { nativeKernelsStatus, registerNativeKernels, unregisterNativeKernels } from '../src/index.js';
-import { profileTable, startKernelProfile } from './kernel-profiler.js';
+import { profileTable, RAUNET_SRC, raunetTrainingStep, startKernelProfile } from './kernel-profiler.js';
 
 await tf.setBackend('cpu');
 const parts = (process.env.BENCH_PARTS ?? 'conv,train').split(',');
@@ -75,24 +74,10 @@ if (parts.includes('conv')) {
 }
 
 // ---------------------------------------------------------------- RA-Unet step
-const raunetSrc = fileURLToPath(new URL('../../raunet/src/index.ts', import.meta.url));
-if (parts.includes('train') && existsSync(raunetSrc)) {
-  // Imported by path: @raunet/raunet loads this package optionally, a dependency back would be a cycle.
-  const raunet = (await import(raunetSrc)) as {
-    buildRAUnet: (c: object) => tf.LayersModel;
-    diceBceLoss: (y: tf.Tensor, p: tf.Tensor) => tf.Scalar;
-  };
-  const [px, py, pz] = (process.env.RAUNET_BENCH_PATCH ?? '192,192,32').split(',').map(Number);
+if (parts.includes('train') && existsSync(RAUNET_SRC)) {
   const report = registerNativeKernels();
-  const model = raunet.buildRAUnet({ patchSize: [px, py, pz], seed: 1 });
-  const x = tf.randomNormal([1, pz, py, px, 1]);
-  const y = tf.cast(tf.greater(tf.randomUniform([1, pz, py, px, 1]), 0.9), 'float32');
-  const optimizer = tf.train.adam(1e-3);
-  const step = () => {
-    const loss = optimizer.minimize(() => raunet.diceBceLoss(y, model.apply(x, { training: true }) as tf.Tensor), true)!;
-    loss.dataSync();
-    loss.dispose();
-  };
+  const { model, x, patch, step, dispose } = await raunetTrainingStep();
+  const [px, py, pz] = patch;
   const first = time(step);
   const steps: number[] = [];
   const stepRepeats = Number(process.env.BENCH_STEP_REPEATS ?? 2);
@@ -130,9 +115,7 @@ if (parts.includes('train') && existsSync(raunetSrc)) {
   console.log(`| calls native / all, per kernel | ${fallbacks} |`);
   console.log(`\nprofile of one training step (${(profiled / 1000).toFixed(1)} s with profiling):\n`);
   console.log(profileTable(profile, profiled, 22));
-  tf.dispose([x, y]);
-  optimizer.dispose();
-  model.dispose();
+  dispose();
 } else if (parts.includes('train')) {
-  console.log(`(no RA-Unet step: ${raunetSrc} not found)`);
+  console.log(`(no RA-Unet step: ${RAUNET_SRC} not found)`);
 }

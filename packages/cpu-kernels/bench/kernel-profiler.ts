@@ -1,5 +1,6 @@
 // Bench helper: wraps every kernel registered for tfjs's cpu backend to add up wall time per kernel name.
 import * as tf from '@tensorflow/tfjs';
+import { fileURLToPath } from 'node:url';
 
 export interface KernelProfile {
   /** ms per kernel name */
@@ -80,4 +81,41 @@ export function profileTable(profile: KernelProfile, totalMs: number, rows = 15)
   lines.push(`| ${entries.length - Math.min(rows, entries.length)} other kernels | | ${rest.toFixed(0)} | ${((100 * rest) / totalMs).toFixed(1)}% | |`);
   lines.push(`| outside kernels (engine, tape, GC) | | ${(totalMs - inKernels).toFixed(0)} | ${((100 * (totalMs - inKernels)) / totalMs).toFixed(1)}% | |`);
   return lines.join('\n');
+}
+
+/** Source of @raunet/raunet, imported by path: it loads this package optionally, a dependency back would be a cycle. */
+export const RAUNET_SRC = fileURLToPath(new URL('../../raunet/src/index.ts', import.meta.url));
+
+/**
+ * The default RA-Unet (patch `RAUNET_BENCH_PATCH`, default 192,192,32), a random input and label, Adam, and
+ * `step()`: one training step (forward, backward, update) on Dice + BCE.
+ */
+export async function raunetTrainingStep(): Promise<{
+  model: tf.LayersModel;
+  x: tf.Tensor;
+  patch: number[];
+  step: () => void;
+  dispose: () => void;
+}> {
+  const raunet = (await import(RAUNET_SRC)) as {
+    buildRAUnet: (c: object) => tf.LayersModel;
+    diceBceLoss: (y: tf.Tensor, p: tf.Tensor) => tf.Scalar;
+  };
+  const patch = (process.env.RAUNET_BENCH_PATCH ?? '192,192,32').split(',').map(Number);
+  const [px, py, pz] = patch;
+  const model = raunet.buildRAUnet({ patchSize: [px, py, pz], seed: 1 });
+  const x = tf.randomNormal([1, pz, py, px, 1]);
+  const y = tf.cast(tf.greater(tf.randomUniform([1, pz, py, px, 1]), 0.9), 'float32');
+  const optimizer = tf.train.adam(1e-3);
+  const step = (): void => {
+    const loss = optimizer.minimize(() => raunet.diceBceLoss(y, model.apply(x, { training: true }) as tf.Tensor), true)!;
+    loss.dataSync();
+    loss.dispose();
+  };
+  const dispose = (): void => {
+    tf.dispose([x, y]);
+    optimizer.dispose();
+    model.dispose();
+  };
+  return { model, x, patch, step, dispose };
 }

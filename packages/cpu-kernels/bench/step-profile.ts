@@ -3,24 +3,13 @@
 // node --import tsx --conditions=@raunet/source --expose-gc packages/cpu-kernels/bench/step-profile.ts
 // (env RAUNET_BENCH_PATCH=x,y,z, STEPS, PROFILE=0 to skip the per-call profile, TOP rows, NATIVE=0).
 import * as tf from '@tensorflow/tfjs';
-import { fileURLToPath } from 'node:url';
 import { nativeKernelsStatus, registerNativeKernels } from '../src/index.js';
+import { raunetTrainingStep } from './kernel-profiler.js';
 
 await tf.setBackend('cpu');
 const native = process.env.NATIVE !== '0';
 if (native) registerNativeKernels();
-const raunetSrc = fileURLToPath(new URL('../../raunet/src/index.ts', import.meta.url));
-const raunet = (await import(raunetSrc)) as { buildRAUnet: (c: object) => tf.LayersModel; diceBceLoss: (y: tf.Tensor, p: tf.Tensor) => tf.Scalar };
-const [px, py, pz] = (process.env.RAUNET_BENCH_PATCH ?? '192,192,32').split(',').map(Number);
-const model = raunet.buildRAUnet({ patchSize: [px, py, pz], seed: 1 });
-const x = tf.randomNormal([1, pz, py, px, 1]);
-const y = tf.cast(tf.greater(tf.randomUniform([1, pz, py, px, 1]), 0.9), 'float32');
-const optimizer = tf.train.adam(1e-3);
-const step = () => {
-  const loss = optimizer.minimize(() => raunet.diceBceLoss(y, model.apply(x, { training: true }) as tf.Tensor), true)!;
-  loss.dataSync();
-  loss.dispose();
-};
+const { step } = await raunetTrainingStep();
 const timed = (label: string) => {
   const r0 = process.resourceUsage();
   const t = performance.now();
