@@ -2,6 +2,8 @@ export { clipIntensity, normalizeIntensity, type ClipIntensityOptions, type Norm
 export {
   detectIntensityScale,
   toHounsfield,
+  INTENSITY_SCALES,
+  type IntensityScale,
   type IntensityScaleDetection,
   type IntensityScaleReport,
   type IntensityStatistics,

@@ -50,7 +50,30 @@ describe('detectIntensityScale / toHounsfield', () => {
     expect(() => detectIntensityScale(raw)).toThrow(/HU \+ 1024 without the rescale intercept/);
     const mask = createVolume({ data: new Uint8Array(n).map((_, i) => i % 3), dims: ct.dims });
     expect(() => detectIntensityScale(mask)).toThrow(InvalidArgumentError);
-    const allAirless = createVolume({ data: new Int16Array(n).fill(-600).map((x, i) => (i === 0 ? -700 : x)), dims: ct.dims });
+    // negative, but almost nothing at air or lung density (one voxel at -700 HU)
+    const allAirless = createVolume({ data: new Int16Array(n).fill(-300).map((x, i) => (i === 0 ? -700 : x)), dims: ct.dims });
     expect(() => detectIntensityScale(allAirless)).toThrow(/does not look like a CT/);
+  });
+
+  it('calls a small crop of lung parenchyma HU although its maximum is below -200 HU (a ground-glass nodule VOI)', () => {
+    // like LIDC-IDRI-0270_R_1: 44x44x6 voxels, range [-962, -201]
+    const n = 44 * 44 * 6;
+    const data = new Int16Array(n).map((_, i) => (i % 97 === 0 ? -201 : -850 + (i % 50)));
+    const crop = createVolume({ data, dims: [44, 44, 6] });
+    expect(detectIntensityScale(crop).kind).toBe('hu');
+  });
+
+  it('uses a declared scale without detecting it, so nothing is refused', () => {
+    // an 8-bit slice that detection refuses (no air band) is converted when declared windowed
+    const slice = createVolume({ data: new Uint8Array(64).map((_, i) => 150 + (i % 50)), dims: [8, 8, 1] });
+    expect(() => toHounsfield(slice)).toThrow(InvalidArgumentError);
+    const { volume, scale } = toHounsfield(slice, { scale: 'windowed-0-255' });
+    expect(scale.kind).toBe('windowed-0-255');
+    expect(scale.reason).toMatch(/declared/);
+    expect(volume.data[0]).toBeCloseTo((150 / 255) * 1500 - 1250, 4);
+    // declared HU is returned as is, even when detection would refuse it
+    const odd = createVolume({ data: new Int16Array(64).fill(-100), dims: [4, 4, 4] });
+    expect(toHounsfield(odd, { scale: 'hu' }).volume).toBe(odd);
+    expect(() => toHounsfield(odd, { scale: 'raw' as 'hu' })).toThrow(/scale must be/);
   });
 });

@@ -60,10 +60,26 @@ export interface DetectIntensityScaleOptions {
   maxBelowAirFraction?: number;
 }
 
+/**
+ * How stored intensities are read: `'auto'` detects with {@link detectIntensityScale}; `'hu'` and
+ * `'windowed-0-255'` declare the scale (no detection, nothing refused); `'raw'` declares intensities
+ * that are neither (e.g. 8-bit slices windowed with an unknown window): they are used as stored.
+ */
+export type IntensityScale = 'auto' | 'hu' | 'windowed-0-255' | 'raw';
+
+/** The declarable scales, for validating configs. */
+export const INTENSITY_SCALES: readonly IntensityScale[] = Object.freeze(['auto', 'hu', 'windowed-0-255', 'raw']);
+
 /** Options of {@link toHounsfield}. */
 export interface ToHounsfieldOptions extends DetectIntensityScaleOptions {
   /** HU window that windowed 0..255 data were made from (0 ↦ window[0], 255 ↦ window[1]). @defaultValue [-1250, 250] */
   window?: readonly [number, number];
+  /**
+   * The input's scale when known: `'hu'` or `'windowed-0-255'` skip detection (a model that declares its
+   * scale never re-detects it); `'auto'` detects. (`'raw'` intensities are not HU: use them as stored
+   * instead of calling this function.) @defaultValue 'auto'
+   */
+  scale?: 'auto' | 'hu' | 'windowed-0-255';
 }
 
 function statistics(v: Volume): IntensityStatistics {
@@ -114,7 +130,8 @@ const pct = (f: number): string => `${(100 * f).toFixed(2)} %`;
  *
  * Criteria (a chest CT always contains air and lung):
  * - HU: some values at or below -500 (air is -1000, lung about -850; outside-FOV padding -1024..-3024),
- *   at least `minAirFraction` of the voxels there, and a maximum above -200 (tissue exists).
+ *   at least `minAirFraction` of the voxels there. No condition on the maximum, so small crops of lung
+ *   (e.g. a ground-glass nodule's VOI, maximum -201 HU) are HU too.
  * - windowed 0..255: no negative value, maximum at most 255 and above 128 (soft tissue, 0 HU, is about
  *   212 there), at least `minAirFraction` of voxels in 30..100 (air at -1000 HU is 42.5, lung about 68)
  *   and above 128 (tissue), and at most `maxBelowAirFraction` strictly between 5 and 30 (darker than air:
@@ -137,15 +154,17 @@ export function detectIntensityScale(v: Volume, options: DetectIntensityScaleOpt
   const facts = `range [${s.min}, ${s.max}], ${s.integer ? 'integer' : 'non-integer'} values, ${pct(s.fractionBelowMinus500)} at or below -500, ${pct(s.fractionAirLungBand)} in 30..100, ${pct(s.fractionBelowAirBand)} in 6..29, ${pct(s.fractionAbove128)} above 128`;
   if (s.count === 0) throw new InvalidArgumentError('detectIntensityScale: the volume has no finite voxel value');
   if (s.min <= -500) {
-    if (s.fractionBelowMinus500 >= minAir && s.max > -200) {
+    // No condition on the maximum: a small crop of lung parenchyma (a ground-glass nodule's VOI) can
+    // peak below -200 HU and is still HU.
+    if (s.fractionBelowMinus500 >= minAir) {
       return {
         kind: 'hu',
-        reason: `Hounsfield units: ${pct(s.fractionBelowMinus500)} of voxels at or below -500 (air/lung) and a maximum of ${s.max} (tissue); ${facts}`,
+        reason: `Hounsfield units: ${pct(s.fractionBelowMinus500)} of voxels at or below -500 (air/lung), maximum ${s.max}; ${facts}`,
         statistics: s,
       };
     }
     throw new InvalidArgumentError(
-      `detectIntensityScale: negative values suggest HU but the volume does not look like a CT (expected at least ${pct(minAir)} of voxels at or below -500 HU and a maximum above -200 HU); ${facts}`,
+      `detectIntensityScale: negative values suggest HU but the volume does not look like a CT (expected at least ${pct(minAir)} of voxels at or below -500 HU, air or lung); ${facts}`,
     );
   }
   if (s.min >= 0 && s.max <= 255) {
@@ -174,13 +193,14 @@ export function detectIntensityScale(v: Volume, options: DetectIntensityScaleOpt
  * were windowed to [-1250, 250] and rescaled to 0..255 are mapped back linearly
  * (`HU = x / 255 · 1500 - 1250`) into a new Float32 volume. HU outside the original window were lost by
  * the windowing: they come back saturated at -1250 and 250. The report says what was detected and done.
+ * With `scale` declared, nothing is detected or refused.
  *
  * @example
  * ```ts
  * const { volume, scale } = toHounsfield(ct);
  * if (scale.converted) console.log(scale.reason);
  * ```
- * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} when the volume is neither (see {@link detectIntensityScale}).
+ * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} when `scale` is `'auto'` and the volume is neither (see {@link detectIntensityScale}).
  */
 export function toHounsfield(v: Volume, options: ToHounsfieldOptions = {}): { volume: Volume; scale: IntensityScaleReport } {
   const dims = dims3(v, 'toHounsfield');
@@ -188,7 +208,14 @@ export function toHounsfield(v: Volume, options: ToHounsfieldOptions = {}): { vo
   if (!(Number.isFinite(wlo) && Number.isFinite(whi) && wlo < whi)) {
     throw new InvalidArgumentError(`toHounsfield: window must be finite HU with min < max, received [${wlo}, ${whi}]`);
   }
-  const detection = detectIntensityScale(v, options);
+  const declared = options.scale ?? 'auto';
+  if (!['auto', 'hu', 'windowed-0-255'].includes(declared)) {
+    throw new InvalidArgumentError(`toHounsfield: scale must be 'auto', 'hu' or 'windowed-0-255', received ${JSON.stringify(declared)}`);
+  }
+  const detection: IntensityScaleDetection =
+    declared === 'auto'
+      ? detectIntensityScale(v, options)
+      : { kind: declared, reason: `declared ${declared} (not detected)`, statistics: statistics(v) };
   if (detection.kind === 'hu') {
     return { volume: v, scale: { ...detection, converted: false, slope: 1, intercept: 0 } };
   }
