@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { DatasetError, InvalidArgumentError, Rng } from '@raunet/core';
 import { readNiftiHeader } from '@raunet/io';
+import { caseGroup, type CaseGrouping } from './folds.js';
 
 /** One training case: a CT and its infection mask (and optionally a lung mask), as NIfTI paths. */
 export interface DatasetCase {
@@ -196,6 +197,11 @@ export interface SplitDatasetOptions {
   validationCount?: number;
   /** Fraction of cases used for validation during training. @defaultValue 0.05 (1 of 20: 16 train / 1 validation / 3 test) */
   validationFraction?: number;
+  /**
+   * Keep all cases of one patient in the same part (cases with a string `name`, see {@link caseGroup});
+   * test and validation then take whole patients until they hold at least their counts. @defaultValue 'auto'
+   */
+  grouping?: CaseGrouping;
 }
 
 /** Result of {@link splitDataset}. */
@@ -209,8 +215,9 @@ export interface DatasetSplit<T> {
 }
 
 /**
- * Splits cases into train / validation / test by a seeded shuffle (same seed, same split). The
- * defaults give the paper's 16 training and 3 test cases of 20, plus 1 validation case.
+ * Splits cases into train / validation / test by a seeded shuffle (same seed, same split), keeping the
+ * cases of one patient together (see {@link SplitDatasetOptions.grouping}). The defaults give the
+ * paper's 16 training and 3 test cases of 20, plus 1 validation case.
  *
  * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} when the counts exceed the cases or leave no training case.
  * @example
@@ -228,10 +235,38 @@ export function splitDataset<T>(cases: readonly T[], options: SplitDatasetOption
   if (testCount + validationCount >= n) {
     throw new InvalidArgumentError(`splitDataset: ${testCount} test + ${validationCount} validation cases leave no training case out of ${n}`);
   }
-  const order = new Rng(options.seed ?? 0).shuffle(cases);
-  return {
-    test: order.slice(0, testCount),
-    validation: order.slice(testCount, testCount + validationCount),
-    train: order.slice(testCount + validationCount),
+  const grouping = options.grouping ?? 'auto';
+  const nameOf = (c: T): string | undefined => {
+    const name = (c as { name?: unknown } | null)?.name;
+    return typeof name === 'string' ? name : undefined;
   };
+  const grouped = grouping !== 'none' && cases.every((c) => nameOf(c) !== undefined);
+  if (!grouped) {
+    const order = new Rng(options.seed ?? 0).shuffle(cases);
+    return {
+      test: order.slice(0, testCount),
+      validation: order.slice(testCount, testCount + validationCount),
+      train: order.slice(testCount + validationCount),
+    };
+  }
+  const groups = new Map<string, T[]>();
+  for (const c of cases) {
+    const key = caseGroup(nameOf(c)!, grouping);
+    const list = groups.get(key);
+    if (list) list.push(c);
+    else groups.set(key, [c]);
+  }
+  const keys = [...groups.keys()].sort();
+  // one case per group and cases sorted by name (as loadDataset returns them): the same split as ungrouped
+  const order = new Rng(options.seed ?? 0).shuffle(keys);
+  const split: DatasetSplit<T> = { test: [], validation: [], train: [] };
+  for (const key of order) {
+    const members = groups.get(key)!;
+    const part = split.test.length < testCount ? split.test : split.validation.length < validationCount ? split.validation : split.train;
+    part.push(...members);
+  }
+  if (split.train.length === 0) {
+    throw new InvalidArgumentError(`splitDataset: ${testCount} test + ${validationCount} validation cases, taken as whole patients, leave no training case out of ${n}`);
+  }
+  return split;
 }

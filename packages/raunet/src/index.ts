@@ -48,6 +48,15 @@ export {
   type DatasetSplit,
 } from './dataset.js';
 export {
+  caseGroup,
+  assignFolds,
+  kFoldSplit,
+  type CaseGrouping,
+  type FoldOptions,
+  type KFoldSplitOptions,
+  type KFoldSplit,
+} from './folds.js';
+export {
   prepareCase,
   restoreToInput,
   defaultPreprocessing,

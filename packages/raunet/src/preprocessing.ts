@@ -1,4 +1,4 @@
-import { withData, type Volume } from '@raunet/core';
+import { InvalidArgumentError, withData, type Volume } from '@raunet/core';
 import {
   cropToMask,
   normalizeIntensity,
@@ -7,6 +7,7 @@ import {
   resampleToSpacing,
   toHounsfield,
   uncrop,
+  type IntensityScale,
   undoReorient,
   type CropBox,
   type ReorientTransform,
@@ -17,7 +18,15 @@ import {
  * saved model's metadata so that {@link predictVolume} repeats it).
  */
 export interface PreprocessingOptions {
-  /** HU window clipped before normalization, [min, max]. @defaultValue [-1000, 1000] */
+  /**
+   * How the input's stored intensities are read: `'auto'` detects HU or windowed 0..255 per volume
+   * (`detectIntensityScale` of `@raunet/preprocess`); `'hu'` and `'windowed-0-255'` declare it (nothing
+   * is detected or refused); `'raw'` uses the stored values as they are (e.g. 8-bit slices windowed with
+   * an unknown window): `window` is then in stored units. `train` records the scale it found in the
+   * model, so prediction never re-detects it. @defaultValue 'auto'
+   */
+  intensityScale?: IntensityScale;
+  /** Window clipped before normalization, [min, max], in HU (in stored units for `'raw'`). @defaultValue [-1000, 1000] */
   window?: [number, number];
   /** `'minmax'`: the window to [0, 1] (SPEC's choice); `'zscore'`: zero mean, unit variance after clipping. @defaultValue 'minmax' */
   normalization?: 'minmax' | 'zscore';
@@ -33,6 +42,7 @@ export interface PreprocessingOptions {
 
 /** Defaults of {@link PreprocessingOptions}. */
 export const defaultPreprocessing: Required<Omit<PreprocessingOptions, 'spacing'>> & { spacing: [number, number, number] | undefined } = {
+  intensityScale: 'auto',
   window: [-1000, 1000],
   normalization: 'minmax',
   spacing: undefined,
@@ -51,8 +61,8 @@ export interface PreprocessTransform {
   resampled: boolean;
   /** Crop box and the dims before cropping, when cropped to the lungs. */
   crop?: { box: CropBox; dims: number[] };
-  /** How the input's intensities were read (`'hu'` or `'windowed-0-255'`). */
-  intensityScale: string;
+  /** How the input's intensities were read (`'hu'`, `'windowed-0-255'` or `'raw'`), detected or declared. */
+  intensityScale: Exclude<IntensityScale, 'auto'>;
 }
 
 /** Result of {@link prepareCase}. */
@@ -74,8 +84,8 @@ function binary(v: Volume): Volume<Uint8Array> {
 }
 
 /**
- * Prepares one CT (and optionally its label and lung mask on the same grid): HU detection and
- * conversion, optional reorientation to RAS+ and resampling, optional crop to the lungs, clip to the
+ * Prepares one CT (and optionally its label and lung mask on the same grid): the intensity scale
+ * (declared, or detected) and conversion to HU, optional reorientation to RAS+ and resampling, optional crop to the lungs, clip to the
  * HU window and normalization. All steps are functions of `@raunet/preprocess`.
  *
  * @example
@@ -85,7 +95,10 @@ function binary(v: Volume): Volume<Uint8Array> {
  */
 export function prepareCase(ct: Volume, extra: { label?: Volume; lung?: Volume; options?: PreprocessingOptions } = {}): PreparedCase {
   const o = { ...defaultPreprocessing, ...extra.options };
-  const hu = toHounsfield(ct);
+  if (!['auto', 'hu', 'windowed-0-255', 'raw'].includes(o.intensityScale)) {
+    throw new InvalidArgumentError(`preprocessing: intensityScale must be 'auto', 'hu', 'windowed-0-255' or 'raw', received ${JSON.stringify(o.intensityScale)}`);
+  }
+  const hu = o.intensityScale === 'raw' ? { volume: ct, scale: { kind: 'raw' as const } } : toHounsfield(ct, { scale: o.intensityScale });
   let image: Volume = hu.volume;
   let label = extra.label ? binary(extra.label) : undefined;
   let lung = extra.lung ? binary(extra.lung) : undefined;
