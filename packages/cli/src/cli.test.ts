@@ -16,7 +16,8 @@ import { readNifti, writeNifti } from '@raunet/io';
 import { generatePhantom, writePhantomDataset } from '@raunet/phantom';
 import * as tf from '@tensorflow/tfjs';
 import { runCli } from './cli.js';
-import { DEMO_DEFAULTS } from './commands/demo.js';
+import { DEMO_DEFAULTS } from './internal/demo-defaults.js';
+import { COMMANDS } from './internal/registry.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -46,6 +47,13 @@ describe('raunet (usage)', () => {
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toContain("Unknown option '--nope'");
     expect((await cli('predict', '--help')).stdout).toContain('--model <DIR>');
+  });
+  it('shows each command with one summary, in the main help and at the top of its own help', async () => {
+    const main = (await cli('--help')).stdout;
+    for (const [name, entry] of Object.entries(COMMANDS)) {
+      expect(main).toContain(`  ${name.padEnd(10)} ${entry.summary}\n`);
+      expect((await cli(name, '--help')).stdout.split('\n')[0]).toBe(entry.summary);
+    }
   });
   it('rejects malformed flag values before doing any work', async () => {
     const r = await cli('evaluate', '--pred', dir, '--gt', dir, '--tolerance', 'abc');

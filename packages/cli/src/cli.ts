@@ -1,41 +1,11 @@
 import { RaunetError } from '@raunet/core';
-import type { FlagSpec, ParsedArgs } from './internal/args.js';
 import { helpText, parseFlags } from './internal/args.js';
 import { CliUsageError, type CliIO } from './internal/context.js';
-
-/** A subcommand: its flags, help and implementation (loaded lazily). */
-export interface CommandModule {
-  /** One-line summary for `raunet --help`. */
-  summary: string;
-  /** Usage line. */
-  usage: string;
-  /** Flags it accepts. */
-  flags: Record<string, FlagSpec>;
-  /** Runs the command; resolves to the process exit code. */
-  run(args: ParsedArgs, io: CliIO): Promise<number>;
-}
-
-const commands: Record<string, () => Promise<{ command: CommandModule }>> = {
-  demo: () => import('./commands/demo.js'),
-  train: () => import('./commands/train.js'),
-  predict: () => import('./commands/predict.js'),
-  evaluate: () => import('./commands/evaluate.js'),
-  mesh: () => import('./commands/mesh.js'),
-  info: () => import('./commands/info.js'),
-};
-
-const summaries: Record<string, string> = {
-  demo: 'synthesize phantoms, train a small RA-Unet, predict, evaluate, write a report',
-  train: 'train RA-Unet or U-Net on NIfTI image and mask folders',
-  predict: 'segment one CT or a folder of CTs with a trained model',
-  evaluate: 'score predicted masks against ground truth (DSC, HD95, NSD, ...)',
-  mesh: 'turn a mask into a 3D surface model (STL, PLY, OBJ)',
-  info: 'summarize a NIfTI file: dims, spacing, orientation, datatype, intensities',
-};
+import { COMMANDS } from './internal/registry.js';
 
 /** The text of `raunet --help`. */
 export function mainHelp(): string {
-  const rows = Object.keys(commands).map((c) => `  ${c.padEnd(10)} ${summaries[c]}`);
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
   return `raunet: COVID-19 lung infection segmentation in 3D CT (RA-Unet)\n\nUsage: raunet <command> [options]\n\nCommands:\n${rows.join('\n')}\n\nRun 'raunet <command> --help' for a command's options.\n`;
 }
 
@@ -59,15 +29,15 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     io.stdout(`${pkg.version}\n`);
     return 0;
   }
-  const load = commands[name];
-  if (!load) {
-    io.stderr(`raunet: unknown command '${name}'. Commands: ${Object.keys(commands).join(', ')}\n`);
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) {
+    io.stderr(`raunet: unknown command '${name}'. Commands: ${Object.keys(COMMANDS).join(', ')}\n`);
     return 2;
   }
   try {
-    const { command } = await load();
+    const command = await entry.load();
     if (rest.includes('--help') || rest.includes('-h')) {
-      io.stdout(helpText(command.usage, command.summary, command.flags));
+      io.stdout(helpText(command.usage, entry.summary, command.flags));
       return 0;
     }
     const args = parseFlags(name, rest, command.flags);

@@ -3,8 +3,9 @@
  *
  * @packageDocumentation
  */
-export { runCli, mainHelp, type CommandModule } from './cli.js';
+export { runCli, mainHelp } from './cli.js';
+export type { CommandModule } from './internal/command.js';
 export { CliUsageError, type CliIO } from './internal/context.js';
 export type { FlagSpec, ParsedArgs } from './internal/args.js';
-export { readTrainConfig, type TrainConfigFile } from './commands/train.js';
-export { DEMO_DEFAULTS } from './commands/demo.js';
+export { readTrainConfig, type TrainConfigFile } from './internal/train-config.js';
+export { DEMO_DEFAULTS } from './internal/demo-defaults.js';

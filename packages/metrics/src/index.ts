@@ -50,3 +50,4 @@ export {
   type MetricSummary,
 } from './evaluate.js';
 export { toCsv, toJson, fromJson, type ToCsvOptions, type ToJsonOptions } from './report.js';
+export { toTextTable } from './table.js';

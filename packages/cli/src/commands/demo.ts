@@ -1,6 +1,6 @@
 import { join, relative } from 'node:path';
 import { readNifti, writeNifti } from '@raunet/io';
-import { evaluateSet, toCsv, type EvaluationPair } from '@raunet/metrics';
+import { evaluateSet, toCsv, toTextTable, type EvaluationPair } from '@raunet/metrics';
 import { marchingCubes, meshVolume, writeMesh } from '@raunet/mesh';
 import { writePhantomDataset } from '@raunet/phantom';
 import {
@@ -10,57 +10,21 @@ import {
   splitDataset,
   summarizeModel,
   train,
-  type RAUnetConfig,
 } from '@raunet/raunet';
 import { renderOverlays, renderTrainingCurves, writePng, writeSvg } from '@raunet/viz';
-import type { CommandModule } from '../cli.js';
+import type { CommandModule } from '../internal/command.js';
 import { choiceFlag, numberFlag, stringFlag } from '../internal/args.js';
 import { BACKENDS, startBackend } from '../internal/backend.js';
 import { CliUsageError } from '../internal/context.js';
+import { DEMO_DEFAULTS } from '../internal/demo-defaults.js';
 import { ensureDir, writeFileAtomic } from '../internal/fs.js';
 import { overlayPixelSize } from '../internal/pictures.js';
 import { formatDuration } from '../internal/progress.js';
 import { trainingProgress } from '../internal/training.js';
-import { formatTable } from './evaluate.js';
 import { demoReportHtml } from '../internal/report.js';
-
-/** Settings of the demo: small enough for a few minutes on 2 CPU cores, large enough to learn. */
-export const DEMO_DEFAULTS = {
-  cases: 8,
-  dims: [48, 48, 24] as [number, number, number],
-  /** Epochs with a fast backend (native cpu kernels or libtensorflow): about 1.5 minutes of training on 2 cores. */
-  epochs: 30,
-  /**
-   * On tfjs's plain JS backends (no native kernels, no libtensorflow) a 32x32x16 step takes about 17 s,
-   * 60-80x longer: the demo then trains 8 epochs on 16x16x8 patches (about 3 s per step) so that it still
-   * finishes in minutes, and says that the model learns much less that way.
-   */
-  slowBackend: { epochs: 8, batchSize: 4, patchSize: [16, 16, 8] as [number, number, number] },
-  stepsPerEpoch: 10,
-  batchSize: 2,
-  learningRate: 1e-2,
-  /** Cosine decay of the learning rate to this value over the epochs. */
-  minLearningRate: 5e-4,
-  validationInterval: 5,
-  seed: 7,
-  /** Phantom lesions larger and denser than the generator's defaults, so a few minutes of CPU training can find them. */
-  lesionRadiusMm: [15, 45] as [number, number],
-  consolidationProbability: 0.5,
-  model: {
-    // 32x32x16 voxels of 7.5x7.5x12.5 mm: most of a lung in one patch. Lesions and soft tissue share
-    // their HU, so the network needs that context (16x16x8 patches reached a test DSC of only 0.1-0.3).
-    patchSize: [32, 32, 16],
-    levels: 3,
-    baseFilters: 8,
-    attentionHeads: 2,
-    normalization: 'batch',
-  } satisfies Partial<RAUnetConfig>,
-};
 
 /** `raunet demo [--out DIR] [...]`. */
 export const command: CommandModule = {
-  summary:
-    'Synthesize a small phantom dataset, train a small RA-Unet on it, predict and evaluate the held-out cases, and write masks, overlay pictures, a 3D model and an HTML report.',
   usage: 'raunet demo [--out DIR] [--cases N] [--epochs N] [--steps N] [--seed N] [--backend B] [--json]',
   flags: {
     out: { type: 'string', value: 'DIR', description: 'output folder (default raunet-demo)' },
@@ -225,7 +189,7 @@ export const command: CommandModule = {
     const result = evaluateSet(pairs, { toleranceMm: 3 });
     await writeFileAtomic(join(out, 'metrics.csv'), toCsv(result));
     await writeFileAtomic(join(out, 'metrics.json'), JSON.stringify(result, null, 2) + '\n');
-    const table = formatTable(result, 3);
+    const table = toTextTable(result);
     const seconds = (Date.now() - t0) / 1000;
     const summary = {
       outputDir: out,

@@ -4,18 +4,16 @@ import {
   evaluateCase,
   summarizeCases,
   toCsv,
+  toTextTable,
   type CaseMetrics,
   type EvaluateSetResult,
-  type CaseMetricName,
 } from '@raunet/metrics';
-import type { CommandModule } from '../cli.js';
+import type { CommandModule } from '../internal/command.js';
 import { numberFlag, requireFlag, stringFlag } from '../internal/args.js';
 import { caseName, listNifti, writeFileAtomic } from '../internal/fs.js';
 
 /** `raunet evaluate --pred DIR --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N]`. */
 export const command: CommandModule = {
-  summary:
-    'Score predicted masks against ground truth, matched by file name: DSC, IoU, precision, sensitivity, HD95, NSD, lesion volume.',
   usage: 'raunet evaluate --pred DIR --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N]',
   flags: {
     pred: { type: 'string', value: 'DIR', description: 'folder of predicted masks (NIfTI)' },
@@ -66,31 +64,7 @@ export const command: CommandModule = {
       io.stdout(JSON.stringify(result, null, 2) + '\n');
       return 0;
     }
-    io.stdout(formatTable(result, toleranceMm));
+    io.stdout(toTextTable(result));
     return 0;
   },
 };
-
-/** The per-case table and summary, as aligned text. */
-export function formatTable(result: EvaluateSetResult, toleranceMm: number): string {
-  const cols: [CaseMetricName, string][] = [
-    ['dice', 'DSC'],
-    ['iou', 'IoU'],
-    ['precision', 'Prec'],
-    ['recall', 'Sens'],
-    ['hausdorff95', 'HD95mm'],
-    ['nsd', `NSD@${toleranceMm}mm`],
-    ['predictionVolumeMl', 'PredmL'],
-    ['truthVolumeMl', 'TruemL'],
-  ];
-  const fmt = (v: unknown) =>
-    typeof v === 'number' ? (Number.isFinite(v) ? v.toFixed(v >= 100 ? 1 : 4) : String(v)) : '-';
-  const rows = result.cases.map((c) => [c.name, ...cols.map(([k]) => fmt(c[k]))]);
-  for (const stat of ['mean', 'std', 'median'] as const)
-    rows.push([stat, ...cols.map(([k]) => fmt(result.summary[k][stat]))]);
-  const header = ['case', ...cols.map(([, h]) => h)];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) =>
-    r.map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
-}

@@ -1,7 +1,7 @@
 import { orientationCodes } from '@raunet/core';
 import { readNifti } from '@raunet/io';
 import { detectIntensityScale } from '@raunet/preprocess';
-import type { CommandModule } from '../cli.js';
+import type { CommandModule } from '../internal/command.js';
 import { CliUsageError } from '../internal/context.js';
 import { assertExists } from '../internal/fs.js';
 
@@ -22,7 +22,6 @@ function intensityStats(data: ArrayLike<number | bigint>): { min: number; max: n
 
 /** `raunet info FILE [--json]`. */
 export const command: CommandModule = {
-  summary: 'Summarize a NIfTI file: dims, spacing, orientation, datatype, intensity range, HU or not.',
   usage: 'raunet info FILE [--json]',
   flags: { json: { type: 'boolean', description: 'print a JSON object instead of text' } },
   async run(args, io) {

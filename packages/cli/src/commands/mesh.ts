@@ -1,6 +1,6 @@
 import { readNifti } from '@raunet/io';
 import { marchingCubes, meshArea, meshComponents, meshVolume, writeMesh } from '@raunet/mesh';
-import type { CommandModule } from '../cli.js';
+import type { CommandModule } from '../internal/command.js';
 import { numberFlag, requireFlag } from '../internal/args.js';
 import { CliUsageError } from '../internal/context.js';
 import { assertExists } from '../internal/fs.js';
@@ -8,7 +8,6 @@ import { extname } from 'node:path';
 
 /** `raunet mesh --mask FILE --output lesion.stl|.ply|.obj [--smooth N] [--components] [--label N]`. */
 export const command: CommandModule = {
-  summary: 'Turn a mask into a 3D surface model in world millimetres (binary STL, PLY or OBJ).',
   usage:
     'raunet mesh --mask FILE --output lesion.stl|.ply|.obj [--smooth N] [--components] [--label N] [--json]',
   flags: {

@@ -4,7 +4,7 @@ import { readNifti, writeNifti } from '@raunet/io';
 import { marchingCubes, meshVolume, writeMesh } from '@raunet/mesh';
 import { loadModel, predictVolume, type PredictVolumeOptions } from '@raunet/raunet';
 import { renderOverlays, writePng } from '@raunet/viz';
-import type { CommandModule } from '../cli.js';
+import type { CommandModule } from '../internal/command.js';
 import { choiceFlag, numberFlag, requireFlag, stringFlag } from '../internal/args.js';
 import { BACKENDS, startBackend } from '../internal/backend.js';
 import { CliUsageError } from '../internal/context.js';
@@ -26,8 +26,6 @@ const isNiftiPath = (p: string) => /\.nii(\.gz)?$/i.test(p);
 
 /** `raunet predict --model DIR --input CT|DIR --output FILE|DIR [...]`. */
 export const command: CommandModule = {
-  summary:
-    'Segment COVID-19 infection in one CT or a folder of CTs with a trained model; masks on the input grid.',
   usage:
     'raunet predict --model DIR --input CT.nii.gz|DIR --output FILE|DIR [--prob FILE|DIR] [--mesh FILE|DIR] [--png FILE|DIR] [--lungs FILE|DIR] [flags]',
   flags: {

@@ -1,6 +1,4 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError } from '@raunet/core';
 import {
   loadDataset,
   splitDataset,
@@ -10,70 +8,13 @@ import {
   type TrainOptions,
 } from '@raunet/raunet';
 import { renderTrainingCurves, writePng, writeSvg } from '@raunet/viz';
-import type { CommandModule } from '../cli.js';
+import type { CommandModule } from '../internal/command.js';
 import { choiceFlag, numberFlag, stringFlag } from '../internal/args.js';
 import { BACKENDS, startBackend } from '../internal/backend.js';
 import { CliUsageError } from '../internal/context.js';
-import { assertExists, ensureDir, writeFileAtomic } from '../internal/fs.js';
+import { ensureDir, writeFileAtomic } from '../internal/fs.js';
+import { readTrainConfig } from '../internal/train-config.js';
 import { trainingProgress } from '../internal/training.js';
-
-/** What a `--config` JSON file may hold: training options, the split and the dataset. */
-export interface TrainConfigFile extends Omit<
-  TrainOptions,
-  'train' | 'validation' | 'outputDir' | 'onProgress' | 'signal'
-> {
-  /** How cases are split into train, validation and test. */
-  split?: SplitDatasetOptions;
-  /** Where the data is (flags win). */
-  dataset?: LoadDatasetOptions;
-}
-
-const CONFIG_KEYS = new Set([
-  'architecture',
-  'model',
-  'preprocessing',
-  'epochs',
-  'stepsPerEpoch',
-  'batchSize',
-  'learningRate',
-  'adamBetas',
-  'adamEpsilon',
-  'loss',
-  'lossEpsilon',
-  'foregroundFraction',
-  'augmentation',
-  'validationInterval',
-  'validationOverlap',
-  'validationBatchSize',
-  'validationThreshold',
-  'earlyStoppingPatience',
-  'batchNormRecalibration',
-  'learningRateSchedule',
-  'seed',
-  'resume',
-  'split',
-  'dataset',
-]);
-
-/** Reads and checks a training config file; unknown keys are an error naming them. */
-export async function readTrainConfig(path: string): Promise<TrainConfigFile> {
-  await assertExists(path, 'file');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
-  } catch (e) {
-    throw new InvalidArgumentError(`not valid JSON: ${(e as Error).message}`, { file: path, cause: e });
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    throw new InvalidArgumentError('must hold a JSON object of training options', { file: path });
-  const unknown = Object.keys(parsed).filter((k) => !CONFIG_KEYS.has(k));
-  if (unknown.length)
-    throw new InvalidArgumentError(
-      `unknown option(s) ${unknown.join(', ')}; allowed: ${[...CONFIG_KEYS].join(', ')}`,
-      { file: path },
-    );
-  return parsed;
-}
 
 function parseSize(command: string, raw: string | undefined): [number, number, number] | undefined {
   if (raw === undefined) return undefined;
@@ -88,8 +29,6 @@ function parseSize(command: string, raw: string | undefined): [number, number, n
 
 /** `raunet train ...`. */
 export const command: CommandModule = {
-  summary:
-    'Train RA-Unet (or the U-Net baseline) on NIfTI CT and infection-mask folders matched by file name.',
   usage:
     'raunet train (--images DIR --labels DIR [--lungs DIR] | --root DIR | --list FILE) [--config FILE] [--model raunet|unet] [--out DIR] [--resume] [--backend B] [flags]',
   flags: {

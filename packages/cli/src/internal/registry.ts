@@ -1,0 +1,29 @@
+import type { CommandEntry } from './command.js';
+
+/** Every command: name, summary and a lazy loader (only the command that runs is imported). */
+export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  demo: {
+    summary: 'synthesize phantoms, train a small RA-Unet, predict, evaluate, write a report',
+    load: async () => (await import('../commands/demo.js')).command,
+  },
+  train: {
+    summary: 'train RA-Unet or U-Net on NIfTI image and mask folders',
+    load: async () => (await import('../commands/train.js')).command,
+  },
+  predict: {
+    summary: 'segment one CT or a folder of CTs with a trained model',
+    load: async () => (await import('../commands/predict.js')).command,
+  },
+  evaluate: {
+    summary: 'score predicted masks against ground truth (DSC, HD95, NSD, ...)',
+    load: async () => (await import('../commands/evaluate.js')).command,
+  },
+  mesh: {
+    summary: 'turn a mask into a 3D surface model (STL, PLY, OBJ)',
+    load: async () => (await import('../commands/mesh.js')).command,
+  },
+  info: {
+    summary: 'summarize a NIfTI file: dims, spacing, orientation, datatype, intensities',
+    load: async () => (await import('../commands/info.js')).command,
+  },
+};
