@@ -27,3 +27,13 @@ export type InitializerName =
   | 'leCunUniform'
   | 'zeros'
   | 'ones';
+
+/**
+ * Zero padding of a (strided) 3D convolution with output size `ceil(n / stride)` per axis:
+ * - `'symmetric'`: `floor(k / 2)` voxels on both sides (PyTorch `padding=k//2`, odd kernels); output voxel
+ *   i is centred on input voxel `i * stride`.
+ * - `'same'`: TensorFlow `'same'`: total `max((ceil(n/s) - 1) * s + k - n, 0)`, the smaller half before; on an
+ *   even size with stride 2 and k = 3 that is 0 before and 1 after, centring output voxel i on `i * stride + 1`.
+ * They differ only for strides > 1 on sizes where 'same' pads asymmetrically.
+ */
+export type ConvPadding = 'symmetric' | 'same';

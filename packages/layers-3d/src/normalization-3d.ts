@@ -14,8 +14,9 @@ export type Normalization3D = 'batch' | 'instance' | 'group' | 'none';
 /** Arguments shared by the three 3D normalization layers. */
 export interface Norm3DArgs extends LayerArgs {
   /**
-   * Added to the variance before the square root.
-   * @defaultValue 1e-3 (as tfjs-layers' BatchNormalization)
+   * Added to the variance before the square root. Stored in the config, so a saved layer keeps the
+   * value it was built with (layers saved under the former default carry 1e-3).
+   * @defaultValue 1e-5 (PyTorch, MONAI and nnU-Net; tfjs-layers' BatchNormalization uses 1e-3)
    */
   epsilon?: number;
   /**
@@ -60,7 +61,7 @@ interface CommonNorm {
 
 function commonArgs(args: Norm3DArgs, where: string): CommonNorm {
   return {
-    epsilon: numberIn(args.epsilon ?? 1e-3, where, 'epsilon', 0, Infinity, true),
+    epsilon: numberIn(args.epsilon ?? 1e-5, where, 'epsilon', 0, Infinity, true),
     center: bool(args.center ?? true, where, 'center'),
     scale: bool(args.scale ?? true, where, 'scale'),
   };
@@ -253,7 +254,7 @@ tf.serialization.registerClass(GroupNorm3D);
  *
  * @example
  * ```ts
- * const bn = batchNorm3D(); // momentum 0.99, epsilon 1e-3
+ * const bn = batchNorm3D(); // momentum 0.99, epsilon 1e-5
  * ```
  */
 export function batchNorm3D(args: BatchNorm3DArgs = {}): BatchNorm3D {

@@ -26,7 +26,7 @@ function referenceBlock(x: Arr, w: Record<string, Arr>, heads: number, kind: 'ba
     if (kind === 'none') return t;
     const g = Array.from(w[`${p}gamma`].data);
     const b = Array.from(w[`${p}beta`].data);
-    return kind === 'batch' ? batchNormTrain(t, g, b, 1e-3).y : groupNorm(t, 2, g, b, 1e-3);
+    return kind === 'batch' ? batchNormTrain(t, g, b, 1e-5).y : groupNorm(t, 2, g, b, 1e-5);
   };
   let y = relu(norm(pointwise(x, w.reduce_kernel, w.reduce_bias), 'norm1_'));
   y = attention(

@@ -39,8 +39,8 @@ export interface RABlock3DArgs extends LayerArgs {
    */
   momentum?: number;
   /**
-   * Normalization epsilon.
-   * @defaultValue 1e-3
+   * Normalization epsilon (added to the variance).
+   * @defaultValue 1e-5 (PyTorch, MONAI, nnU-Net)
    */
   epsilon?: number;
   /**
@@ -121,7 +121,7 @@ export class RABlock3D extends tf.layers.Layer {
     this.normalization = oneOf(args.normalization ?? 'batch', where, 'normalization', NORM_KINDS);
     this.groups = positiveInt(args.groups ?? 8, where, 'groups');
     this.momentum = numberIn(args.momentum ?? 0.99, where, 'momentum', 0, 1);
-    this.epsilon = numberIn(args.epsilon ?? 1e-3, where, 'epsilon', 0, Infinity, true);
+    this.epsilon = numberIn(args.epsilon ?? 1e-5, where, 'epsilon', 0, Infinity, true);
     this.useBias = bool(args.useBias ?? this.normalization === 'none', where, 'useBias');
     this.positionCode = bool(args.positionCode ?? true, where, 'positionCode');
     this.spatialShape = checkSpatialShape(args.spatialShape, where);

@@ -20,7 +20,14 @@ beforeAll(async () => {
 });
 
 /** Plain-loop residual block: conv -> norm -> relu -> conv -> norm, + (projection -> norm | identity), relu. */
-function referenceBlock(x: Arr, w: Record<string, Arr>, strides: number[], kind: 'batch' | 'instance' | 'group' | 'none', eps: number): Arr {
+function referenceBlock(
+  x: Arr,
+  w: Record<string, Arr>,
+  strides: number[],
+  kind: 'batch' | 'instance' | 'group' | 'none',
+  eps: number,
+  padding: 'same' | 'symmetric',
+): Arr {
   const norm = (t: Arr, prefix: string): Arr => {
     if (kind === 'none') return t;
     const g = Array.from(w[`${prefix}gamma`].data);
@@ -29,8 +36,8 @@ function referenceBlock(x: Arr, w: Record<string, Arr>, strides: number[], kind:
     if (kind === 'instance') return instanceNorm(t, g, b, eps);
     return groupNorm(t, 2, g, b, eps);
   };
-  let y = relu(norm(conv3dSame(x, w.conv1_kernel, strides, w.conv1_bias), 'norm1_'));
-  y = norm(conv3dSame(y, w.conv2_kernel, [1, 1, 1], w.conv2_bias), 'norm2_');
+  let y = relu(norm(conv3dSame(x, w.conv1_kernel, strides, w.conv1_bias, padding), 'norm1_'));
+  y = norm(conv3dSame(y, w.conv2_kernel, [1, 1, 1], w.conv2_bias, padding), 'norm2_');
   const s = w.shortcut_kernel ? norm(conv3dSame(x, w.shortcut_kernel, strides, w.shortcut_bias), 'shortcut_norm_') : x;
   return relu(add(y, s));
 }
@@ -50,6 +57,8 @@ describe('ResidualBlock3D', () => {
     { name: 'none with bias, identity shortcut', args: { filters: 3, normalization: 'none' }, kind: 'none', cin: 3 },
     { name: 'instance, anisotropic stride', args: { filters: 2, strides: [1, 2, 1], normalization: 'instance' }, kind: 'instance', cin: 2 },
     { name: 'group (2 groups), projection', args: { filters: 4, normalization: 'group', groups: 2 }, kind: 'group', cin: 2 },
+    { name: "batch, stride 2, legacy padding 'same', epsilon 1e-3", args: { filters: 4, strides: 2, padding: 'same', epsilon: 1e-3 }, kind: 'batch', cin: 3 },
+    { name: 'batch, 3x3x1 kernel (d = 1), stride [1, 2, 2]', args: { filters: 4, strides: [1, 2, 2], kernelSize: [1, 3, 3] }, kind: 'batch', cin: 3 },
   ] as const;
 
   for (const c of cases) {
@@ -60,7 +69,9 @@ describe('ResidualBlock3D', () => {
       randomizeNorms(layer, 20);
       const y = layer.apply(tensor(xa), { training: true }) as tf.Tensor;
       const strides = 'strides' in c.args ? (typeof c.args.strides === 'number' ? [2, 2, 2] : [...c.args.strides]) : [1, 1, 1];
-      const ref = referenceBlock(xa, weightArrays(layer), strides, c.kind, 1e-3);
+      const padding = 'padding' in c.args ? c.args.padding : 'symmetric';
+      const epsilon = 'epsilon' in c.args ? c.args.epsilon : 1e-5;
+      const ref = referenceBlock(xa, weightArrays(layer), strides, c.kind, epsilon, padding);
       expect(y.shape).toEqual(ref.shape);
       expectClose(y.dataSync(), ref.data, 1e-4, 1e-4);
       expect(layer.weights.some((v) => v.originalName.endsWith('shortcut_kernel'))).toBe(c.cin !== c.args.filters || 'strides' in c.args);

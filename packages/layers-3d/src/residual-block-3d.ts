@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { withDefaultName } from './internal/names.js';
-import type { InitializerSpec, LayerArgs } from './layer-args.js';
+import type { ConvPadding, InitializerSpec, LayerArgs } from './layer-args.js';
 import type { Normalization3D } from './normalization-3d.js';
 import type { Initializer } from './internal/initializers.js';
 import { checkInitializer, resolveInitializer, serializeInitializer } from './internal/initializers.js';
 import type { NormWeights } from './internal/norm.js';
 import { NORM_KINDS, addNormWeights, applyNorm, checkGroups } from './internal/norm.js';
-import { convSame, sameSize } from './internal/ops.js';
+import { InvalidArgumentError } from '@raunet/core';
+import { CONV_PADDINGS, convSame, convSymmetric, sameSize } from './internal/ops.js';
 import { bool, ndhwcChannels, numberIn, oneOf, oneShape, positiveInt, positiveTriple } from './internal/validate.js';
 
 /** Arguments of {@link ResidualBlock3D}. */
@@ -20,10 +21,21 @@ export interface ResidualBlock3DArgs extends LayerArgs {
   kernelSize?: number | [number, number, number];
   /**
    * Strides of the first convolution (and of the projection shortcut), one number or `[d, h, w]`.
-   * Padding is TensorFlow `'same'`: output size `ceil(input / stride)` per axis.
+   * The output size is `ceil(input / stride)` per axis with either {@link ResidualBlock3DArgs.padding}.
    * @defaultValue 1
    */
   strides?: number | [number, number, number];
+  /**
+   * Zero padding of the convolutions. `'symmetric'`: `floor(k / 2)` voxels on both sides of each axis
+   * (PyTorch `padding=k//2`), so with a stride the output voxel i is centred on input voxel `i * stride`,
+   * exactly where the strided 1x1x1 shortcut samples; kernel sizes must then be odd. `'same'`: TensorFlow
+   * `'same'` (on an even size with stride 2 it pads 0 before and 1 after, so the strided convolution is
+   * centred one voxel after the shortcut's sample). Both are identical without a stride.
+   * A config deserialized without this field (a layer saved before it existed) gets `'same'`, so saved
+   * models predict as before.
+   * @defaultValue 'symmetric'
+   */
+  padding?: ConvPadding;
   /**
    * Normalization after each convolution and after the projection shortcut.
    * @defaultValue 'batch'
@@ -40,8 +52,8 @@ export interface ResidualBlock3DArgs extends LayerArgs {
    */
   momentum?: number;
   /**
-   * Normalization epsilon.
-   * @defaultValue 1e-3
+   * Normalization epsilon (added to the variance).
+   * @defaultValue 1e-5 (PyTorch, MONAI, nnU-Net)
    */
   epsilon?: number;
   /**
@@ -59,7 +71,7 @@ export interface ResidualBlock3DArgs extends LayerArgs {
 /**
  * A 3D residual block (He et al., basic block) on NDHWC input:
  * `y = relu(norm2(conv2(relu(norm1(conv1(x))))) + shortcut(x))`, where both convolutions are
- * `kernelSize` (3x3x3) with `'same'` padding, the first one strided, and `shortcut(x)` is `x` when the
+ * `kernelSize` (3x3x3) with symmetric zero padding (see {@link ResidualBlock3DArgs.padding}), the first one strided, and `shortcut(x)` is `x` when the
  * channel count and strides are unchanged, otherwise `norm(conv1x1x1(x, strides))`.
  *
  * The block owns its weights (`conv1_kernel`, `norm1_gamma`, `norm1_beta`, `norm1_moving_mean`, …,
@@ -83,6 +95,8 @@ export class ResidualBlock3D extends tf.layers.Layer {
   readonly kernelSize: [number, number, number];
   /** Strides `[d, h, w]` of the first convolution and the shortcut. */
   readonly strides: [number, number, number];
+  /** Zero padding of the convolutions. */
+  readonly padding: ConvPadding;
   /** Normalization kind. */
   readonly normalization: Normalization3D;
   /** Groups of group normalization. */
@@ -112,11 +126,17 @@ export class ResidualBlock3D extends tf.layers.Layer {
     this.filters = positiveInt(args?.filters, where, 'filters');
     this.kernelSize = positiveTriple(args.kernelSize ?? 3, where, 'kernelSize');
     this.strides = positiveTriple(args.strides ?? 1, where, 'strides');
+    this.padding = oneOf(args.padding ?? 'symmetric', where, 'padding', CONV_PADDINGS);
+    if (this.padding === 'symmetric' && this.kernelSize.some((k) => k % 2 === 0)) {
+      throw new InvalidArgumentError(
+        `${where}: padding 'symmetric' needs odd kernel sizes (the output must keep the shortcut's size), received kernelSize ${JSON.stringify(this.kernelSize)}`,
+      );
+    }
     this.normalization = oneOf(args.normalization ?? 'batch', where, 'normalization', NORM_KINDS);
     this.groups = positiveInt(args.groups ?? 8, where, 'groups');
     if (this.normalization === 'group') checkGroups(this.filters, this.groups, where);
     this.momentum = numberIn(args.momentum ?? 0.99, where, 'momentum', 0, 1);
-    this.epsilon = numberIn(args.epsilon ?? 1e-3, where, 'epsilon', 0, Infinity, true);
+    this.epsilon = numberIn(args.epsilon ?? 1e-5, where, 'epsilon', 0, Infinity, true);
     this.useBias = bool(args.useBias ?? this.normalization === 'none', where, 'useBias');
     this.kernelInitializerSpec = checkInitializer(args.kernelInitializer ?? 'heNormal', where, 'kernelInitializer');
   }
@@ -167,9 +187,10 @@ export class ResidualBlock3D extends tf.layers.Layer {
       const training = kwargs?.['training'] === true;
       const w = this.w!;
       const read = (v: tf.LayerVariable | null): tf.Tensor | null => (v ? v.read() : null);
-      let y = convSame(x, w.k1.read(), read(w.b1), this.strides);
+      const conv = this.padding === 'symmetric' ? convSymmetric : convSame;
+      let y = conv(x, w.k1.read(), read(w.b1), this.strides);
       y = tf.relu(applyNorm(y, w.n1, this, training));
-      y = convSame(y, w.k2.read(), read(w.b2), [1, 1, 1]);
+      y = conv(y, w.k2.read(), read(w.b2), [1, 1, 1]);
       y = applyNorm(y, w.n2, this, training);
       const shortcut = w.ks ? applyNorm(convSame(x, w.ks.read(), read(w.bs), this.strides), w.ns!, this, training) : x;
       return tf.relu(tf.add(y, shortcut));
@@ -182,6 +203,7 @@ export class ResidualBlock3D extends tf.layers.Layer {
       filters: this.filters,
       kernelSize: [...this.kernelSize],
       strides: [...this.strides],
+      padding: this.padding,
       normalization: this.normalization,
       groups: this.groups,
       momentum: this.momentum,
@@ -189,6 +211,17 @@ export class ResidualBlock3D extends tf.layers.Layer {
       useBias: this.useBias,
       kernelInitializer: serializeInitializer(this.kernelInitializerSpec),
     };
+  }
+
+  /**
+   * Creates the layer from a config (model loading). A config without `padding` (saved before the field
+   * existed) gets `'same'`, the padding that layer was trained with.
+   */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls({ ...config, padding: config['padding'] ?? 'same' });
   }
 }
 tf.serialization.registerClass(ResidualBlock3D);

@@ -125,7 +125,7 @@ describe('buildRAUnet (small)', () => {
 
   it('rejects sizes that are not multiples of 2^(levels-1) and bad fields', () => {
     expect(() => buildRAUnet({ patchSize: [100, 192, 32] })).toThrow(InvalidArgumentError);
-    expect(() => buildRAUnet({ patchSize: [100, 192, 32] })).toThrow(/patchSize x = 100 voxels must be a positive multiple of 2\^\(levels-1\) = 16/);
+    expect(() => buildRAUnet({ patchSize: [100, 192, 32] })).toThrow(/patchSize x = 100 voxels must be a positive multiple of 16, the product of the x strides/);
     expect(() => buildRAUnet({ ...small, attentionLevel: 2 })).toThrow(/attentionLevel/);
     expect(() => buildRAUnet({ ...small, levels: 0 })).toThrow(/levels/);
     expect(() => buildRAUnet({ ...small, filters: [4, 8] })).toThrow(/filters/);

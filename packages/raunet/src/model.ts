@@ -7,8 +7,9 @@ import {
   raBlock3D,
   residualBlock3D,
   trilinearUpSampling3D,
+  zeroPadding3D,
 } from '@raunet/layers-3d';
-import { defaultRAUnetConfig, levelFilters, type RAUnetConfig } from './config.js';
+import { defaultRAUnetConfig, levelFilters, levelGeometry, type RAUnetConfig } from './config.js';
 import { setModelInfo } from './model-info.js';
 
 function resolveConfig(config: Partial<RAUnetConfig>, attention: boolean): RAUnetConfig {
@@ -23,14 +24,53 @@ function resolveConfig(config: Partial<RAUnetConfig>, attention: boolean): RAUne
   positiveInt(c.encoderBlocks, 'encoderBlocks');
   positiveInt(c.decoderBlocks, 'decoderBlocks');
   positiveInt(c.outputChannels, 'outputChannels');
+  positiveInt(c.downsampleKernel, 'downsampleKernel');
+  if (!(typeof c.normEpsilon === 'number' && c.normEpsilon > 0 && Number.isFinite(c.normEpsilon))) {
+    throw new InvalidArgumentError(`${where}: normEpsilon must be a positive number, received ${JSON.stringify(c.normEpsilon)}`);
+  }
+  if (c.downsample !== 'conv' && c.downsample !== 'strided-block') {
+    throw new InvalidArgumentError(`${where}: downsample must be 'conv' or 'strided-block', received ${JSON.stringify(c.downsample)}`);
+  }
+  if (c.downsamplePadding !== 'symmetric' && c.downsamplePadding !== 'same') {
+    throw new InvalidArgumentError(`${where}: downsamplePadding must be 'symmetric' or 'same', received ${JSON.stringify(c.downsamplePadding)}`);
+  }
+  const triples = (value: unknown, name: string, length: number, what: string): void => {
+    const ok =
+      Array.isArray(value) &&
+      value.length === length &&
+      value.every((t) => Array.isArray(t) && t.length === 3 && t.every((v) => Number.isInteger(v) && (v as number) >= 1));
+    if (!ok) {
+      throw new InvalidArgumentError(
+        `${where}: ${name} must hold ${length} (x, y, z) triples of positive integers (${what}), received ${JSON.stringify(value)}`,
+      );
+    }
+  };
   if (!Array.isArray(c.patchSize) || c.patchSize.length !== 3) {
     throw new InvalidArgumentError(`${where}: patchSize must be [x, y, z] voxels, received ${JSON.stringify(c.patchSize)}`);
   }
-  const factor = 2 ** (c.levels - 1);
-  c.patchSize.forEach((p, i) => {
-    if (!Number.isInteger(p) || p < factor || p % factor !== 0) {
+  if (c.poolStrides !== undefined) triples(c.poolStrides, 'poolStrides', c.levels - 1, 'one per downsampling, levels - 1');
+  if (c.kernelSizes !== undefined) {
+    triples(c.kernelSizes, 'kernelSizes', c.levels, 'one per level');
+    if (c.downsampleKernel !== defaultRAUnetConfig.downsampleKernel) {
       throw new InvalidArgumentError(
-        `${where}: patchSize ${'xyz'[i]} = ${p} voxels must be a positive multiple of 2^(levels-1) = ${factor} (patchSize [${c.patchSize.join(', ')}], levels ${c.levels})`,
+        `${where}: with kernelSizes the downsampling convolutions use kernelSizes[level]; leave downsampleKernel at 3, received ${c.downsampleKernel}`,
+      );
+    }
+    if (c.downsamplePadding === 'symmetric' && c.kernelSizes.some((t) => t.some((k) => k % 2 === 0))) {
+      throw new InvalidArgumentError(
+        `${where}: kernelSizes must be odd with downsamplePadding 'symmetric' (padding k//2 keeps the size), received ${JSON.stringify(c.kernelSizes)}`,
+      );
+    }
+  } else if (c.downsamplePadding === 'symmetric' && c.downsampleKernel % 2 === 0) {
+    throw new InvalidArgumentError(`${where}: downsampleKernel must be odd with downsamplePadding 'symmetric', received ${c.downsampleKernel}`);
+  }
+  c.patchSize.forEach((p, i) => {
+    const factor = c.poolStrides ? c.poolStrides.reduce((f, s) => f * s[i], 1) : 2 ** (c.levels - 1);
+    if (!Number.isInteger(p) || p < factor || p % factor !== 0) {
+      const strides = c.poolStrides ? `poolStrides ${JSON.stringify(c.poolStrides)}` : `2^(levels-1) with levels ${c.levels}`;
+      throw new InvalidArgumentError(
+        `${where}: patchSize ${'xyz'[i]} = ${p} voxels must be a positive multiple of ${factor}, the product of the ${'xyz'[i]} strides ` +
+          `(${strides}; patchSize [${c.patchSize.join(', ')}])`,
       );
     }
   });
@@ -48,21 +88,42 @@ function resolveConfig(config: Partial<RAUnetConfig>, attention: boolean): RAUne
 }
 
 function norm(c: RAUnetConfig, name: string): tf.layers.Layer | null {
+  const epsilon = c.normEpsilon;
   switch (c.normalization) {
     case 'batch':
-      return batchNorm3D({ momentum: c.normMomentum, name });
+      return batchNorm3D({ momentum: c.normMomentum, epsilon, name });
     case 'instance':
-      return instanceNorm3D({ name });
+      return instanceNorm3D({ epsilon, name });
     case 'group':
-      return groupNorm3D({ groups: c.groups, name });
+      return groupNorm3D({ groups: c.groups, epsilon, name });
     default:
       return null;
   }
 }
 
-function convNormRelu(x: tf.SymbolicTensor, c: RAUnetConfig, filters: number, kernel: number, strides: number, name: string): tf.SymbolicTensor {
+type Triple = [number, number, number];
+
+/**
+ * Convolution (+ normalization) + ReLU. With `padding` 'symmetric' the input is zero-padded by `floor(k/2)`
+ * per side (a {@link zeroPadding3D} layer `<name>_pad`, absent when that is 0) and the convolution is 'valid'.
+ */
+function convNormRelu(
+  x: tf.SymbolicTensor,
+  c: RAUnetConfig,
+  filters: number,
+  kernel: Triple,
+  strides: Triple,
+  name: string,
+  padding: 'symmetric' | 'same' = 'same',
+): tf.SymbolicTensor {
+  let tfPadding: 'same' | 'valid' = 'same';
+  if (padding === 'symmetric') {
+    const pads = kernel.map((k) => Math.floor(k / 2)) as Triple;
+    if (pads.some((p) => p > 0)) x = zeroPadding3D({ padding: pads, name: `${name}_pad` }).apply(x) as tf.SymbolicTensor;
+    tfPadding = 'valid';
+  }
   let y = tf.layers
-    .conv3d({ filters, kernelSize: kernel, strides, padding: 'same', useBias: c.normalization === 'none', kernelInitializer: 'heNormal', name: `${name}_conv` })
+    .conv3d({ filters, kernelSize: kernel, strides, padding: tfPadding, useBias: c.normalization === 'none', kernelInitializer: 'heNormal', name: `${name}_conv` })
     .apply(x) as tf.SymbolicTensor;
   const n = norm(c, `${name}_norm`);
   if (n) y = n.apply(y) as tf.SymbolicTensor;
@@ -106,28 +167,46 @@ function reseed(model: tf.LayersModel, seed: number): void {
 function build(config: Partial<RAUnetConfig>, attention: boolean): tf.LayersModel {
   const c = resolveConfig(config, attention);
   const filters = levelFilters(c);
+  const geometry = levelGeometry(c);
   const [px, py, pz] = c.patchSize;
   const input = tf.input({ shape: [pz, py, px, c.inputChannels], name: 'ct' });
-  const block = (f: number, name: string): tf.layers.Layer =>
-    residualBlock3D({ filters: f, normalization: c.normalization, groups: c.groups, momentum: c.normMomentum, name });
+  const block = (f: number, level: number, name: string, strides: Triple = [1, 1, 1]): tf.layers.Layer =>
+    residualBlock3D({
+      filters: f,
+      kernelSize: geometry.kernels[level],
+      strides,
+      padding: c.downsamplePadding,
+      normalization: c.normalization,
+      groups: c.groups,
+      momentum: c.normMomentum,
+      epsilon: c.normEpsilon,
+      name,
+    });
   let x: tf.SymbolicTensor = input;
   const skips: tf.SymbolicTensor[] = [];
   for (let l = 0; l < c.levels; l++) {
-    if (l > 0) x = convNormRelu(x, c, filters[l - 1], c.downsampleKernel, 2, `enc${l}_down`);
-    for (let b = 0; b < c.encoderBlocks; b++) x = block(filters[l], `enc${l}_block${b}`).apply(x) as tf.SymbolicTensor;
+    const strided = l > 0 && c.downsample === 'strided-block';
+    if (l > 0 && !strided) {
+      x = convNormRelu(x, c, filters[l - 1], geometry.downsampleKernels[l - 1], geometry.strides[l - 1], `enc${l}_down`, c.downsamplePadding);
+    }
+    for (let b = 0; b < c.encoderBlocks; b++) {
+      const strides = strided && b === 0 ? geometry.strides[l - 1] : undefined;
+      x = block(filters[l], l, `enc${l}_block${b}`, strides).apply(x) as tf.SymbolicTensor;
+    }
     if (l < c.levels - 1) skips.push(x);
   }
   for (let l = c.levels - 2; l >= 0; l--) {
-    let up = trilinearUpSampling3D({ size: 2, interpolation: 'trilinear', name: `dec${l}_up` }).apply(x) as tf.SymbolicTensor;
-    if (c.upsampleProjection) up = convNormRelu(up, c, filters[l], 1, 1, `dec${l}_upproj`);
+    let up = trilinearUpSampling3D({ size: geometry.strides[l], interpolation: 'trilinear', name: `dec${l}_up` }).apply(x) as tf.SymbolicTensor;
+    if (c.upsampleProjection) up = convNormRelu(up, c, filters[l], [1, 1, 1], [1, 1, 1], `dec${l}_upproj`);
     x = tf.layers.concatenate({ axis: -1, name: `dec${l}_concat` }).apply([up, skips[l]]) as tf.SymbolicTensor;
-    for (let b = 0; b < c.decoderBlocks; b++) x = block(filters[l], `dec${l}_block${b}`).apply(x) as tf.SymbolicTensor;
+    for (let b = 0; b < c.decoderBlocks; b++) x = block(filters[l], l, `dec${l}_block${b}`).apply(x) as tf.SymbolicTensor;
     if (attention && l === c.attentionLevel) {
       x = raBlock3D({
         heads: c.attentionHeads,
         normalization: c.normalization,
         groups: c.groups,
         momentum: c.normMomentum,
+        epsilon: c.normEpsilon,
         ...(c.attentionBottleneckFilters ? { bottleneckFilters: c.attentionBottleneckFilters } : {}),
         name: `dec${l}_ra`,
       }).apply(x) as tf.SymbolicTensor;

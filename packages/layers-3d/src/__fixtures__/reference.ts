@@ -29,14 +29,21 @@ export function at(shape: number[], ...idx: number[]): number {
   return o;
 }
 
-/** 3D convolution, TensorFlow 'same' padding, kernel [kd, kh, kw, in, out]. */
-export function conv3dSame(x: Arr, k: Arr, strides: number[], bias?: Arr): Arr {
+/** 3D convolution, TensorFlow 'same' or symmetric (`floor(k/2)` per side) padding, kernel [kd, kh, kw, in, out]. */
+export function conv3dSame(x: Arr, k: Arr, strides: number[], bias?: Arr, padding: 'same' | 'symmetric' = 'same'): Arr {
   const [b, D, H, W, C] = x.shape;
   const [kd, kh, kw, , F] = k.shape;
   const size = [D, H, W];
   const ks = [kd, kh, kw];
-  const out = size.map((n, i) => Math.ceil(n / strides[i]));
-  const pad = size.map((n, i) => Math.floor(Math.max((out[i] - 1) * strides[i] + ks[i] - n, 0) / 2));
+  // 'same': TF (output ceil(n/s), the smaller half of the padding before); 'symmetric': PyTorch padding=k//2
+  const out =
+    padding === 'same'
+      ? size.map((n, i) => Math.ceil(n / strides[i]))
+      : size.map((n, i) => Math.floor((n + 2 * Math.floor(ks[i] / 2) - ks[i]) / strides[i]) + 1);
+  const pad =
+    padding === 'same'
+      ? size.map((n, i) => Math.floor(Math.max((out[i] - 1) * strides[i] + ks[i] - n, 0) / 2))
+      : ks.map((kk) => Math.floor(kk / 2));
   const shape = [b, out[0], out[1], out[2], F];
   const data = new Float64Array(shape.reduce((p, q) => p * q, 1));
   for (let n = 0; n < b; n++)

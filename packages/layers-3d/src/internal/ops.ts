@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { ConvPadding } from '../layer-args.js';
 
 /**
  * Linear interpolation along one axis by an integer factor with half-pixel centres and edge clamping
@@ -81,6 +82,35 @@ export function convSame(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | null
     y = tf.conv3d(padded as tf.Tensor5D, kernel as tf.Tensor5D, strides, 'valid');
   }
   return bias ? tf.add(y, bias) : y;
+}
+
+/** The padding kinds, for validation. */
+export const CONV_PADDINGS: readonly ConvPadding[] = ['symmetric', 'same'];
+
+/**
+ * A 3D convolution with symmetric zero padding `floor(k / 2)` on both sides of each axis, then 'valid'
+ * (PyTorch `Conv3d(padding=k//2)`): for odd kernels the output size is `ceil(n / stride)` as with 'same',
+ * and output voxel i is centred on input voxel `i * stride` on every size (TF 'same' centres it on
+ * `i * stride + 1` when the size is even and the stride 2). Where 'same' pads the same amounts (stride 1,
+ * or an odd size) it runs as {@link convSame}, which is one op less.
+ */
+export function convSymmetric(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor | null, strides: [number, number, number]): tf.Tensor {
+  const k = kernel.shape as number[];
+  const pads = [0, 1, 2].map((i) => Math.floor(k[i] / 2));
+  const sameAgrees = [0, 1, 2].every((i) => {
+    const n = x.shape[i + 1];
+    const total = Math.max((Math.ceil(n / strides[i]) - 1) * strides[i] + k[i] - n, 0);
+    return k[i] % 2 === 1 && Math.floor(total / 2) === pads[i] && total - Math.floor(total / 2) === pads[i];
+  });
+  if (sameAgrees) return convSame(x, kernel, bias, strides);
+  const padded = pads.some((p) => p > 0) ? tf.pad(x, [[0, 0], ...pads.map((p): [number, number] => [p, p]), [0, 0]]) : x;
+  const y = tf.conv3d(padded as tf.Tensor5D, kernel as tf.Tensor5D, strides, 'valid');
+  return bias ? tf.add(y, bias) : y;
+}
+
+/** Output size of one axis of a symmetric-padding convolution: `floor((n + 2 floor(k/2) - k) / s) + 1`. */
+export function symmetricSize(n: number | null, kernel: number, stride: number): number | null {
+  return n == null ? null : Math.floor((n + 2 * Math.floor(kernel / 2) - kernel) / stride) + 1;
 }
 
 /** 'same' output size of one axis for a stride. */
