@@ -1,13 +1,64 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '@raunet/core';
-import { defaultRAUnetConfig } from './config.js';
+import type { RAUnetConfig } from './config.js';
+import { defaultRAUnetConfig, levelGeometry } from './config.js';
 import { buildRAUnet, buildUNet3D, summarizeModel } from './model.js';
 import { getModelInfo } from './model-info.js';
+import { loadModel, saveModel } from './model-io.js';
 
+let dir: string;
 beforeAll(async () => {
   await tf.setBackend('cpu');
+  dir = await mkdtemp(join(tmpdir(), 'raunet-model-'));
 });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** One optimizer step on a soft-Dice-like loss (training-mode batch norm); returns the loss. */
+function trainStep(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, optimizer: tf.Optimizer): number {
+  const cost = optimizer.minimize(() => {
+    const p = model.apply(x, { training: true }) as tf.Tensor;
+    return tf.sub(1, tf.div(tf.mul(2, tf.sum(tf.mul(p, y))), tf.add(tf.add(tf.sum(p), tf.sum(y)), 1e-5))) as tf.Scalar;
+  }, true)!;
+  const v = cost.dataSync()[0];
+  cost.dispose();
+  return v;
+}
+
+/** Builds, trains one step, checks tensors stay flat, saves/loads with identical predictions. */
+async function checkTrainSaveLoad(config: Partial<RAUnetConfig>, name: string): Promise<tf.LayersModel> {
+  const model = buildRAUnet({ ...config, seed: 4 });
+  const [px, py, pz] = config.patchSize!;
+  const x = tf.randomUniform([2, pz, py, px, 1], 0, 1, 'float32', 5);
+  const y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([2, pz, py, px, 1], 0, 1, 'float32', 6), 0.7), 'float32'));
+  const optimizer = tf.train.adam(1e-3);
+  const before = model.getWeights().map((w) => w.dataSync().slice());
+  expect(Number.isFinite(trainStep(model, x, y, optimizer))).toBe(true);
+  const after = model.getWeights();
+  expect(after.some((w, i) => w.dataSync().some((v, j) => v !== before[i][j]))).toBe(true);
+  const count = tf.memory().numTensors;
+  expect(Number.isFinite(trainStep(model, x, y, optimizer))).toBe(true);
+  tf.dispose(model.predict(x));
+  expect(tf.memory().numTensors).toBe(count);
+
+  const target = join(dir, name);
+  await saveModel(model, target);
+  const loaded = await loadModel(target);
+  const a = model.predict(x) as tf.Tensor;
+  const b = loaded.predict(x) as tf.Tensor;
+  expect(b.shape).toEqual([2, pz, py, px, 1]);
+  expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+  expect(getModelInfo(loaded)?.config.poolStrides).toEqual(config.poolStrides);
+  tf.dispose([x, y, a, b]);
+  optimizer.dispose();
+  loaded.dispose();
+  return model;
+}
 
 /** Trainable parameters of the default U-Net counted by hand from the architecture (bias-free convs + batch norm γ, β). */
 function handCountUNet(): { trainable: number; moving: number } {
@@ -123,12 +174,23 @@ describe('buildRAUnet (small)', () => {
     }
   });
 
-  it('rejects sizes that are not multiples of 2^(levels-1) and bad fields', () => {
+  it('rejects sizes that are not multiples of the strides and bad fields', () => {
     expect(() => buildRAUnet({ patchSize: [100, 192, 32] })).toThrow(InvalidArgumentError);
     expect(() => buildRAUnet({ patchSize: [100, 192, 32] })).toThrow(/patchSize x = 100 voxels must be a positive multiple of 16, the product of the x strides/);
     expect(() => buildRAUnet({ ...small, attentionLevel: 2 })).toThrow(/attentionLevel/);
     expect(() => buildRAUnet({ ...small, levels: 0 })).toThrow(/levels/);
     expect(() => buildRAUnet({ ...small, filters: [4, 8] })).toThrow(/filters/);
+    expect(() => buildRAUnet({ ...small, poolStrides: [[2, 2, 2]] })).toThrow(/poolStrides must hold 2 \(x, y, z\) triples/);
+    expect(() => buildRAUnet({ ...small, poolStrides: [[2, 2, 2], [2, 2, 0]] })).toThrow(InvalidArgumentError);
+    expect(() => buildRAUnet({ ...small, patchSize: [16, 16, 2], poolStrides: [[2, 2, 2], [2, 2, 2]] })).toThrow(
+      /patchSize z = 2 voxels must be a positive multiple of 4, the product of the z strides \(poolStrides/,
+    );
+    expect(() => buildRAUnet({ ...small, kernelSizes: [[3, 3, 3]] })).toThrow(/kernelSizes must hold 3/);
+    expect(() => buildRAUnet({ ...small, kernelSizes: [[3, 3, 2], [3, 3, 3], [3, 3, 3]] })).toThrow(/odd/);
+    expect(() => buildRAUnet({ ...small, kernelSizes: [[3, 3, 1], [3, 3, 1], [3, 3, 3]], downsampleKernel: 5 })).toThrow(/downsampleKernel/);
+    expect(() => buildRAUnet({ ...small, normEpsilon: 0 })).toThrow(/normEpsilon/);
+    expect(() => buildRAUnet({ ...small, downsample: 'pool' as 'conv' })).toThrow(/downsample/);
+    expect(() => buildRAUnet({ ...small, downsamplePadding: 'valid' as 'same' })).toThrow(/downsamplePadding/);
   });
 
   it('keeps the paper defaults in defaultRAUnetConfig', () => {
@@ -139,5 +201,129 @@ describe('buildRAUnet (small)', () => {
     expect(defaultRAUnetConfig.decoderBlocks).toBe(1);
     expect(defaultRAUnetConfig.normalization).toBe('batch');
     expect(defaultRAUnetConfig.attentionHeads).toBe(4);
+    expect(defaultRAUnetConfig.normEpsilon).toBe(1e-5);
+    expect(defaultRAUnetConfig.downsamplePadding).toBe('symmetric');
+    expect(defaultRAUnetConfig.downsample).toBe('conv');
+    expect(defaultRAUnetConfig.poolStrides).toBeUndefined();
+    expect(defaultRAUnetConfig.kernelSizes).toBeUndefined();
+  });
+});
+
+describe('buildRAUnet fidelity options', () => {
+  const small = { patchSize: [16, 16, 8] as [number, number, number], levels: 3, baseFilters: 4, attentionHeads: 2, attentionBottleneckFilters: 4 };
+
+  it('passes normEpsilon to every normalization and stores it in the layer configs', () => {
+    for (const normalization of ['batch', 'instance', 'group'] as const) {
+      const m = buildRAUnet({ ...small, normalization, groups: 2, normEpsilon: 1e-4 });
+      const epsilons = m.layers.map((l) => (l.getConfig() as { epsilon?: number }).epsilon).filter((e) => e !== undefined);
+      // 2 downsampling + 2 up-projection norms, 8 residual blocks, 1 RA block
+      expect(epsilons.length).toBe(13);
+      expect(new Set(epsilons)).toEqual(new Set([1e-4]));
+      m.dispose();
+    }
+    const d = buildRAUnet(small);
+    expect(new Set(d.layers.map((l) => (l.getConfig() as { epsilon?: number }).epsilon).filter((e) => e !== undefined))).toEqual(new Set([1e-5]));
+    d.dispose();
+  });
+
+  it("pads the downsampling convolutions symmetrically ('symmetric') or as TF 'same' (legacy layout)", () => {
+    // the downsampling convolution into level l has level l's kernel
+    const m = buildRAUnet({ ...small, kernelSizes: [[3, 3, 1], [3, 3, 1], [3, 3, 3]] });
+    expect(m.getLayer('enc1_down_pad').getConfig().padding).toEqual([[0, 0], [1, 1], [1, 1]]); // [z, y, x]: k = 1 along z
+    expect(m.getLayer('enc2_down_pad').getConfig().padding).toEqual([[1, 1], [1, 1], [1, 1]]);
+    expect(m.getLayer('enc1_down_conv').getConfig()).toMatchObject({ padding: 'valid', strides: [2, 2, 2], kernelSize: [1, 3, 3] });
+    expect(m.getLayer('enc2_down_conv').getConfig()).toMatchObject({ padding: 'valid', strides: [2, 2, 2], kernelSize: [3, 3, 3] });
+    expect(m.getLayer('enc1_block0').getConfig()).toMatchObject({ padding: 'symmetric', kernelSize: [1, 3, 3] });
+    expect(m.getLayer('enc2_block0').getConfig()).toMatchObject({ kernelSize: [3, 3, 3] });
+    const legacy = buildRAUnet({ ...small, downsamplePadding: 'same' });
+    expect(legacy.layers.some((l) => l.name.endsWith('_pad'))).toBe(false);
+    expect(legacy.getLayer('enc1_down_conv').getConfig()).toMatchObject({ padding: 'same' });
+    // same weights, same count
+    expect(summarizeModel(legacy).trainableParameters).toBe(summarizeModel(buildRAUnet(small)).trainableParameters);
+    [m, legacy].forEach((x) => x.dispose());
+  });
+
+  it("downsample 'strided-block' strides the first residual block of each level instead of a separate convolution", () => {
+    const m = buildRAUnet({ ...small, downsample: 'strided-block', poolStrides: [[2, 2, 1], [2, 2, 2]] });
+    expect(m.layers.some((l) => l.name.includes('_down'))).toBe(false);
+    expect(m.getLayer('enc1_block0').getConfig()).toMatchObject({ strides: [1, 2, 2], padding: 'symmetric' });
+    expect(m.getLayer('enc1_block1').getConfig()).toMatchObject({ strides: [1, 1, 1] });
+    expect(m.getLayer('enc2_block0').getConfig()).toMatchObject({ strides: [2, 2, 2] });
+    expect(m.getLayer('enc2_block0').outputShape).toEqual([null, 4, 4, 4, 16]);
+    m.dispose();
+  });
+});
+
+describe('buildRAUnet per-level geometry (poolStrides, kernelSizes)', () => {
+  it('computes the level geometry in [z, y, x] order', () => {
+    const g = levelGeometry({ ...defaultRAUnetConfig, patchSize: [64, 64, 8], poolStrides: [[2, 2, 1], [2, 2, 2], [2, 2, 2], [2, 2, 1]] });
+    expect(g.sizes).toEqual([[8, 64, 64], [8, 32, 32], [4, 16, 16], [2, 8, 8], [2, 4, 4]]);
+    expect(g.strides[0]).toEqual([1, 2, 2]);
+    expect(g.kernels).toEqual(Array(5).fill([3, 3, 3]));
+    expect(g.downsampleKernels).toEqual(Array(4).fill([3, 3, 3]));
+    const k = levelGeometry({ ...defaultRAUnetConfig, kernelSizes: [[3, 3, 1], [3, 3, 1], [3, 3, 3], [3, 3, 3], [5, 3, 3]] });
+    expect(k.kernels[0]).toEqual([1, 3, 3]);
+    expect(k.downsampleKernels).toEqual([[1, 3, 3], [3, 3, 3], [3, 3, 3], [3, 3, 5]]);
+  });
+
+  it('builds the thick-slice case: patch [64, 64, 8], strides [2,2,1], [2,2,2], [2,2,2], [2,2,1]', () => {
+    const poolStrides: [number, number, number][] = [[2, 2, 1], [2, 2, 2], [2, 2, 2], [2, 2, 1]];
+    const kernelSizes: [number, number, number][] = [[3, 3, 1], [3, 3, 3], [3, 3, 3], [3, 3, 3], [3, 3, 3]];
+    const m = buildRAUnet({ patchSize: [64, 64, 8], baseFilters: 4, attentionHeads: 2, poolStrides, kernelSizes });
+    const s = summarizeModel(m);
+    const shape = (n: string): (number | null)[] => s.layers.find((l) => l.name === n)!.outputShape;
+    expect(shape('enc1_down_conv')).toEqual([null, 8, 32, 32, 4]);
+    expect(shape('enc2_down_conv')).toEqual([null, 4, 16, 16, 8]);
+    expect(shape('enc4_block1')).toEqual([null, 2, 4, 4, 64]);
+    expect(shape('dec3_up')).toEqual([null, 2, 8, 8, 64]);
+    expect(shape('dec3_ra')).toEqual([null, 2, 8, 8, 32]); // the position code follows the 2x8x8 grid
+    expect(shape('dec0_up')).toEqual([null, 8, 64, 64, 8]);
+    expect(m.outputs[0].shape).toEqual([null, 8, 64, 64, 1]);
+    expect(m.getLayer('dec3_up').getConfig().size).toEqual([1, 2, 2]);
+    expect(m.getLayer('dec2_up').getConfig().size).toEqual([2, 2, 2]);
+    const ra = m.getLayer('dec3_ra');
+    expect(ra.weights.find((w) => w.originalName.endsWith('rel_d'))!.shape).toEqual([2, 2, 1, 1, 4]);
+    // 3x3x1 kernels (tensor order [1, 3, 3]) at level 0: 9 weights per channel pair
+    expect(s.layers.find((l) => l.name === 'enc0_block1')!.trainable).toBe(9 * 4 * 4 * 2 + 4 * 4);
+    expect(s.layers.find((l) => l.name === 'enc1_down_conv')!.trainable).toBe(27 * 4 * 4);
+    m.dispose();
+  });
+
+  it('trains one step and round-trips the thick-slice geometry through saveModel/loadModel', async () => {
+    const m = await checkTrainSaveLoad(
+      {
+        patchSize: [16, 16, 4],
+        levels: 3,
+        baseFilters: 2,
+        attentionHeads: 2,
+        attentionBottleneckFilters: 2,
+        poolStrides: [[2, 2, 1], [2, 2, 2]],
+        kernelSizes: [[3, 3, 1], [3, 3, 3], [3, 3, 3]],
+      },
+      'thick',
+    );
+    expect(m.getLayer('enc1_down_conv').outputShape).toEqual([null, 4, 8, 8, 2]);
+    m.dispose();
+  });
+
+  it('is a 2D network on one-slice input (z = 1, z strides and kernels 1) that trains and round-trips', async () => {
+    const m = await checkTrainSaveLoad(
+      {
+        patchSize: [16, 16, 1],
+        levels: 3,
+        baseFilters: 2,
+        attentionHeads: 2,
+        attentionBottleneckFilters: 2,
+        poolStrides: [[2, 2, 1], [2, 2, 1]],
+        kernelSizes: [[3, 3, 1], [3, 3, 1], [3, 3, 1]],
+        downsample: 'strided-block',
+      },
+      'slice',
+    );
+    const s = summarizeModel(m);
+    expect(s.layers.find((l) => l.name === 'dec1_ra')!.outputShape).toEqual([null, 1, 8, 8, 4]);
+    // every convolution kernel has depth 1: no weight couples neighbouring slices
+    for (const w of m.weights.filter((v) => /kernel$/.test(v.originalName) && v.shape.length === 5)) expect(w.shape[0]).toBe(1);
+    m.dispose();
   });
 });
