@@ -1,6 +1,27 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { RAUnetConfig } from './config.js';
 import type { PreprocessingOptions } from './preprocessing.js';
+import type { predictVolume } from './predict.js';
+
+/**
+ * How a model is best applied, chosen when it was trained and stored with it, so that prediction with
+ * no flags gives the model's intended result. Every field is optional; {@link predictVolume}'s own
+ * options win over these, and its defaults fill what is missing.
+ */
+export interface InferenceSettings {
+  /** Sliding-window overlap in [0, 1). */
+  overlap?: number;
+  /** Flip test-time augmentation (z, y, x flips averaged). */
+  flipTta?: boolean;
+  /** Blending of overlapping windows. */
+  blending?: 'gaussian' | 'constant';
+  /** Gaussian importance map standard deviation, fraction of the patch. */
+  sigmaScale?: number;
+  /** Probability threshold of the mask. */
+  threshold?: number;
+  /** Remove connected components smaller than this many voxels. */
+  minComponentSize?: number;
+}
 
 /** What an RA-Unet model records about itself in `userDefinedMetadata` (saved in model.json). */
 export interface RAUnetModelInfo {
@@ -12,6 +33,8 @@ export interface RAUnetModelInfo {
   config: RAUnetConfig;
   /** Preprocessing used in training; {@link predictVolume} repeats it. */
   preprocessing?: PreprocessingOptions;
+  /** How to apply the model (overlap, TTA, threshold, post-processing); {@link predictVolume} defaults to it. */
+  inference?: InferenceSettings;
   /** Training facts (epoch, validation DSC…), set by `train`. */
   training?: Record<string, unknown>;
 }

@@ -6,6 +6,7 @@ import { createVolume, InvalidArgumentError, type Volume } from '@raunet/core';
 import { readNifti } from '@raunet/io';
 import { normalizeIntensity, reorientToRAS } from '@raunet/preprocess';
 import { buildUNet3D } from './model.js';
+import { setModelInfo } from './model-info.js';
 import { predictVolume } from './predict.js';
 
 let model: tf.LayersModel;
@@ -108,6 +109,28 @@ describe('predictVolume geometry', () => {
     expect(big.mask.data.every((v) => v === 0)).toBe(true);
     const keep = await predictVolume(model, ct, { threshold: 0, minComponentSize: ct.data.length });
     expect(keep.mask.data.every((v) => v === 1)).toBe(true);
+  });
+
+  it("applies the model's stored inference settings by default, and options win over them", async () => {
+    const ct = ctVolume([20, 18, 10]);
+    const explicit = await predictVolume(model, ct, { flipTta: true, threshold: 0.3, overlap: 0.25 });
+    const before = model.getUserDefinedMetadata();
+    setModelInfo(model, { inference: { flipTta: true, threshold: 0.3, overlap: 0.25 } });
+    try {
+      const stored = await predictVolume(model, ct);
+      expect(Array.from(stored.probability.data)).toEqual(Array.from(explicit.probability.data));
+      expect(Array.from(stored.mask.data)).toEqual(Array.from(explicit.mask.data));
+      const overridden = await predictVolume(model, ct, { threshold: 0.99 });
+      expect(Array.from(overridden.probability.data)).toEqual(Array.from(explicit.probability.data));
+      expect(overridden.mask.data.some((v, i) => v !== explicit.mask.data[i])).toBe(true);
+    } finally {
+      model.setUserDefinedMetadata(before as object);
+    }
+  });
+
+  it('refuses a single slice given to a 3D model, naming the mismatch', async () => {
+    const slice = ctVolume([20, 18, 1]);
+    await expect(predictVolume(model, slice)).rejects.toThrow(/single slice \(2D, dims \[20, 18, 1\]\) but the model is 3D \(patch 16x16x8/);
   });
 
   it('rejects bad options and leaks no tensor', async () => {

@@ -3,24 +3,27 @@ import { assertSameGrid, InvalidArgumentError, withData, type Volume } from '@ra
 import { modelPatchSize } from './internal/bridge.js';
 import { removeSmallComponents } from './internal/components.js';
 import { slidingWindowProbability } from './internal/sliding.js';
-import { getModelInfo } from './model-info.js';
+import { getModelInfo, type InferenceSettings } from './model-info.js';
 import { prepareCase, restoreToInput, type PreprocessingOptions } from './preprocessing.js';
 
-/** Options of {@link predictVolume}. */
+/**
+ * Options of {@link predictVolume}. Where a field is not given, the model's own
+ * {@link InferenceSettings} (stored by `train`, see {@link getModelInfo}) apply, then the defaults below.
+ */
 export interface PredictVolumeOptions {
-  /** Fraction of the patch shared by neighbouring windows, in [0, 1). @defaultValue 0.5 */
+  /** Fraction of the patch shared by neighbouring windows, in [0, 1). @defaultValue the model's, else 0.5 */
   overlap?: number;
   /** Patches per model call. @defaultValue 2 */
   batchSize?: number;
-  /** Average the predictions of the patch and its flips along z, y and x (4 passes). @defaultValue false */
+  /** Average the predictions of the patch and its flips along z, y and x (4 passes). @defaultValue the model's, else false */
   flipTta?: boolean;
-  /** Blending of overlapping windows. @defaultValue 'gaussian' */
+  /** Blending of overlapping windows. @defaultValue the model's, else 'gaussian' */
   blending?: 'gaussian' | 'constant';
-  /** Standard deviation of the Gaussian importance map as a fraction of the patch size. @defaultValue 0.125 */
+  /** Standard deviation of the Gaussian importance map as a fraction of the patch size. @defaultValue the model's, else 0.125 */
   sigmaScale?: number;
-  /** Probabilities at or above this value are foreground in `mask`. @defaultValue 0.5 */
+  /** Probabilities at or above this value are foreground in `mask`. @defaultValue the model's, else 0.5 */
   threshold?: number;
-  /** Remove connected foreground components (26-connectivity) smaller than this many voxels. @defaultValue 0 (keep all) */
+  /** Remove connected foreground components (26-connectivity) smaller than this many voxels. @defaultValue the model's, else 0 (keep all) */
   minComponentSize?: number;
   /**
    * Lung mask on the CT's grid: probabilities outside it are set to 0, and it drives the crop when the
@@ -60,24 +63,32 @@ export interface PredictVolumeResult {
  * ```
  */
 export async function predictVolume(model: tf.LayersModel, ct: Volume, options: PredictVolumeOptions = {}): Promise<PredictVolumeResult> {
-  const overlap = options.overlap ?? 0.5;
+  const info = getModelInfo(model);
+  const settings = info?.inference ?? {};
+  const overlap = options.overlap ?? settings.overlap ?? 0.5;
   if (!(overlap >= 0 && overlap < 1)) throw new InvalidArgumentError(`predictVolume: overlap must be in [0, 1), received ${overlap}`);
   const batchSize = options.batchSize ?? 2;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError(`predictVolume: batchSize must be a positive integer, received ${batchSize}`);
-  const threshold = options.threshold ?? 0.5;
+  const threshold = options.threshold ?? settings.threshold ?? 0.5;
   if (ct.dims.length > 3 && ct.dims.slice(3).some((d) => d !== 1)) {
     throw new InvalidArgumentError(`predictVolume: ct must be a 3D volume, received dims [${ct.dims.join(', ')}]`);
   }
+  const patchSize = modelPatchSize(model);
+  if ((ct.dims[2] ?? 1) === 1 && patchSize[2] > 1) {
+    throw new InvalidArgumentError(
+      `predictVolume: the input is a single slice (2D, dims [${ct.dims.slice(0, 3).join(', ')}]) but the model is 3D (patch ${patchSize.join('x')} voxels, ${patchSize[2]} slices); use a model trained on slices (patch z = 1)`,
+    );
+  }
   if (options.lungMask) assertSameGrid(ct, options.lungMask, 'predictVolume: ct and lungMask');
-  const preprocessing = options.preprocessing ?? getModelInfo(model)?.preprocessing ?? {};
+  const preprocessing = options.preprocessing ?? info?.preprocessing ?? {};
   const prepared = prepareCase(ct, { lung: options.lungMask, options: preprocessing });
   const values = await slidingWindowProbability(model, prepared.image, {
-    patchSize: modelPatchSize(model),
+    patchSize,
     overlap,
     batchSize,
-    flipTta: options.flipTta ?? false,
-    sigmaScale: options.sigmaScale ?? 0.125,
-    blending: options.blending ?? 'gaussian',
+    flipTta: options.flipTta ?? settings.flipTta ?? false,
+    sigmaScale: options.sigmaScale ?? settings.sigmaScale ?? 0.125,
+    blending: options.blending ?? settings.blending ?? 'gaussian',
     onPatch: options.onProgress,
   });
   const probability = restoreToInput(withData(prepared.image, values), prepared.transform);
@@ -88,6 +99,7 @@ export async function predictVolume(model: tf.LayersModel, ct: Volume, options: 
   }
   let mask: Uint8Array<ArrayBuffer> = new Uint8Array(p.length);
   for (let i = 0; i < p.length; i++) mask[i] = p[i] >= threshold ? 1 : 0;
-  if ((options.minComponentSize ?? 0) > 1) mask = removeSmallComponents(mask, ct.dims, options.minComponentSize!);
+  const minComponentSize = options.minComponentSize ?? settings.minComponentSize ?? 0;
+  if (minComponentSize > 1) mask = removeSmallComponents(mask, ct.dims, minComponentSize);
   return { probability, mask: withData(ct, mask) };
 }
