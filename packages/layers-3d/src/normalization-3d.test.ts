@@ -37,14 +37,45 @@ describe('BatchNorm3D', () => {
     const y = bn.apply(x, { training: true }) as tf.Tensor;
     const ref = batchNormTrain(xa, gamma, beta, 1e-3);
     expectClose(y.dataSync(), ref.y.data, 1e-5);
-    // moving = 0.75 * initial + 0.25 * batch (initial mean 0, variance 1)
+    // moving = 0.75 * initial + 0.25 * batch (initial mean 0, variance 1); the variance unbiased (n = 24 per channel)
     expectClose(weightByName(bn, 'moving_mean').read().dataSync(), ref.mean.map((m) => 0.25 * m), 1e-6);
-    expectClose(weightByName(bn, 'moving_variance').read().dataSync(), ref.variance.map((v) => 0.75 + 0.25 * v), 1e-6);
+    expectClose(weightByName(bn, 'moving_variance').read().dataSync(), ref.variance.map((v) => 0.75 + 0.25 * v * (24 / 23)), 1e-6);
     const mm = Array.from(weightByName(bn, 'moving_mean').read().dataSync());
     const mv = Array.from(weightByName(bn, 'moving_variance').read().dataSync());
     const yi = bn.apply(x) as tf.Tensor; // inference: moving statistics, no update
     expectClose(yi.dataSync(), batchNormInference(xa, mm, mv, gamma, beta, 1e-3).data, 1e-5);
     expectClose(weightByName(bn, 'moving_mean').read().dataSync(), mm, 0);
+  });
+
+  it('hand-computed: normalizes by the biased variance, tracks the unbiased one, epsilon as configured', () => {
+    // one channel, values 1, 2, 3, 4: mean 2.5, biased variance 1.25, unbiased 5/3
+    const x = tf.tensor([1, 2, 3, 4], [1, 1, 2, 2, 1]);
+    const bn = batchNorm3D({ momentum: 0 });
+    expect(bn.epsilon).toBe(1e-5);
+    expect(bn.getConfig().epsilon).toBe(1e-5);
+    const y = (bn.apply(x, { training: true }) as tf.Tensor).dataSync();
+    expectClose(y, [-1.5, -0.5, 0.5, 1.5].map((d) => d / Math.sqrt(1.25 + 1e-5)), 1e-6, 0);
+    expectClose(weightByName(bn, 'moving_mean').read().dataSync(), [2.5], 1e-6, 0);
+    expectClose(weightByName(bn, 'moving_variance').read().dataSync(), [5 / 3], 1e-6, 0);
+    // inference with the moving statistics: (x - 2.5) / sqrt(5/3 + eps)
+    expectClose((bn.apply(x) as tf.Tensor).dataSync(), [-1.5, -0.5, 0.5, 1.5].map((d) => d / Math.sqrt(5 / 3 + 1e-5)), 1e-6, 0);
+    // epsilon changes the result as configured: 0.75 added to the biased variance 1.25 gives sqrt(2)
+    const wide = batchNorm3D({ momentum: 0, epsilon: 0.75 });
+    expectClose((wide.apply(x, { training: true }) as tf.Tensor).dataSync(), [-1.5, -0.5, 0.5, 1.5].map((d) => d / Math.SQRT2), 1e-6, 0);
+    const inst = instanceNorm3D({ epsilon: 0.75 });
+    expectClose((inst.apply(x) as tf.Tensor).dataSync(), [-1.5, -0.5, 0.5, 1.5].map((d) => d / Math.SQRT2), 1e-6, 0);
+    const group = groupNorm3D({ groups: 1, epsilon: 0.75 });
+    expectClose((group.apply(x) as tf.Tensor).dataSync(), [-1.5, -0.5, 0.5, 1.5].map((d) => d / Math.SQRT2), 1e-6, 0);
+    // a single value per channel (n = 1): the moving variance takes the biased batch variance, 0
+    const one = batchNorm3D({ momentum: 0 });
+    one.apply(tf.ones([1, 1, 1, 1, 1]), { training: true });
+    expect(weightByName(one, 'moving_variance').read().dataSync()[0]).toBe(0);
+  });
+
+  it('keeps the epsilon of a deserialized config (layers saved under the former default 1e-3)', () => {
+    const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap['raunet>BatchNorm3D'];
+    const old = fromConfig(cls, { name: 'old_bn', trainable: true, momentum: 0.99, epsilon: 1e-3, center: true, scale: true }) as tf.layers.Layer;
+    expect(old.getConfig().epsilon).toBe(1e-3);
   });
 
   it('updates moving statistics in model.fit, trainOnBatch and a custom optimizer.minimize loop', async () => {

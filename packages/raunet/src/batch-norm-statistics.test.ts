@@ -42,21 +42,23 @@ describe('recalibrateBatchNorm', () => {
     const batches = [0, 1, 2].map(batch);
     const result = recalibrateBatchNorm(model, batches);
     expect(result).toEqual({ layers: 4, batches: 3 });
-    // reference: per-channel mean and (biased) variance over every voxel of every batch, in float64
+    // reference, in float64: per channel, the mean of the batch means, and the mean of the unbiased batch
+    // variances (n = 128 values per channel and batch) plus the biased variance of the batch means
     const all = batches.map((b) => b.dataSync());
     for (let c = 0; c < 2; c++) {
-      let n = 0;
-      let sum = 0;
-      let sq = 0;
-      for (const d of all)
-        for (let i = c; i < d.length; i += 2) {
-          n++;
-          sum += d[i];
-          sq += d[i] * d[i];
-        }
-      const mean = sum / n;
+      const means: number[] = [];
+      const variances: number[] = [];
+      for (const d of all) {
+        const v: number[] = [];
+        for (let i = c; i < d.length; i += 2) v.push(d[i]);
+        const m = v.reduce((a, x) => a + x, 0) / v.length;
+        means.push(m);
+        variances.push(v.reduce((a, x) => a + (x - m) ** 2, 0) / (v.length - 1));
+      }
+      const mean = means.reduce((a, x) => a + x, 0) / 3;
+      const spread = means.reduce((a, x) => a + (x - mean) ** 2, 0) / 3;
       expect(moving(model, 'bn_in/moving_mean')[c]).toBeCloseTo(mean, 4);
-      expect(moving(model, 'bn_in/moving_variance')[c]).toBeCloseTo(sq / n - mean * mean, 3);
+      expect(moving(model, 'bn_in/moving_variance')[c]).toBeCloseTo(variances.reduce((a, x) => a + x, 0) / 3 + spread, 3);
     }
     tf.dispose(batches);
     model.dispose();
@@ -72,6 +74,11 @@ describe('recalibrateBatchNorm', () => {
     expect(tf.max(tf.abs(before.sub(trainingMode))).dataSync()[0]).toBeGreaterThan(1e-2);
     const trainable = model.trainableWeights.map((w) => w.read().dataSync().slice());
     recalibrateBatchNorm(model, [x]);
+    // the moving variance is the unbiased batch variance (n = 128 values per channel in every layer here);
+    // training mode normalizes by the biased one, so scaled by (n - 1) / n inference equals training mode
+    for (const w of model.weights.filter((v) => v.originalName.includes('moving_variance'))) {
+      tf.tidy(() => w.write(tf.mul(w.read(), 127 / 128)));
+    }
     const after = tf.tidy(() => model.predict(x) as tf.Tensor);
     expect(tf.max(tf.abs(after.sub(trainingMode))).dataSync()[0]).toBeLessThan(2e-3);
     model.trainableWeights.forEach((w, i) => expect(w.read().dataSync()).toEqual(trainable[i]));

@@ -66,8 +66,11 @@ function modelMomentum(model: tf.LayersModel): number {
 /**
  * Replaces the moving mean and variance of every batch-norm layer of `model` by the population statistics of
  * `batches` ("precise BN", Wu and Johnson 2021): each batch is run forward in training mode, its per-layer
- * batch mean and variance are read back, and the moving statistics become their exact average (the variance
- * including the spread of the batch means). No trainable weight changes.
+ * batch mean and variance are read back, and the moving statistics become their average: the mean of the
+ * batch means, and the mean of the batch variances plus the (biased) variance of the batch means. The batch
+ * variances are what the layers feed their moving variance: unbiased (n / (n - 1), n = values per channel)
+ * for `@raunet/layers-3d` and PyTorch, so the result is the unbiased pooled variance up to a relative
+ * O(1 / n) (exact for one batch); biased for tfjs-layers' own BatchNormalization. No trainable weight changes.
  *
  * Why: with small batches and a fast-moving network the exponential moving averages lag and wobble, and
  * inference (which uses them) then differs from training (which used batch statistics). Recalibrating on

@@ -91,7 +91,9 @@ function affine(
  * Applies one normalization to an NDHWC tensor. Batch norm: batch statistics over (batch, D, H, W) and a
  * moving-average update when `training`, moving statistics otherwise. Instance norm: per sample and channel
  * over (D, H, W). Group norm: per sample and channel group over (D, H, W, channels of the group).
- * Variances are biased (divide by the count), as in tfjs-layers and PyTorch's normalization itself.
+ * Normalization divides by the biased variance (by the count n), as PyTorch and tfjs-layers do; the moving
+ * variance is updated with the unbiased batch variance (times n / (n - 1); the biased one when n = 1), as
+ * PyTorch does (tfjs-layers uses the biased one).
  */
 export function applyNorm(x: tf.Tensor, w: NormWeights, params: NormParams, training: boolean): tf.Tensor {
   if (w.kind === 'none') return x;
@@ -101,9 +103,11 @@ export function applyNorm(x: tf.Tensor, w: NormWeights, params: NormParams, trai
   const l = d * h * wd;
   if (w.kind === 'batch') {
     if (!training) return affine(x, w.movingMean!.read(), w.movingVariance!.read(), gamma, beta, params.epsilon);
-    const { mean, variance } = tf.moments(tf.reshape(x, [b * l, c]), 0);
+    const n = b * l;
+    const { mean, variance } = tf.moments(tf.reshape(x, [n, c]), 0);
     updateMoving(w.movingMean!, mean, params.momentum);
-    updateMoving(w.movingVariance!, variance, params.momentum);
+    // the moving variance tracks the unbiased batch variance (n / (n - 1)), as PyTorch's BatchNorm does
+    updateMoving(w.movingVariance!, n > 1 ? tf.mul(variance, n / (n - 1)) : variance, params.momentum);
     return affine(x, mean, variance, gamma, beta, params.epsilon);
   }
   if (w.kind === 'instance') {
