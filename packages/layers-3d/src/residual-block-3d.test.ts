@@ -118,6 +118,47 @@ describe('ResidualBlock3D', () => {
     expect(() => residualBlock3D({ filters: 4, kernelInitializer: 'nope' as 'zeros' })).toThrow(/kernelInitializer/);
   });
 
+  it("strided: symmetric padding centres the 3x3x3 convolution on the shortcut's voxel 2i (impulse, hand-computed)", () => {
+    // 4x4x4 input, impulse at (2, 2, 2); conv1 = box of ones, conv2 = centre delta, shortcut = 1, no norm, no bias.
+    // Output voxel i reads conv1 at input [2i - 1, 2i + 1] (symmetric) or [2i, 2i + 2] ('same', 0 before and
+    // 1 after on the even size 4), and the shortcut reads voxel 2i: symmetric only output (1, 1, 1) sees the
+    // impulse, twice (2); with 'same' all 8 outputs of {0, 1}^3 see it through conv1 and (1, 1, 1) also through
+    // the shortcut.
+    const x = tf.buffer([1, 4, 4, 4, 1]);
+    x.set(1, 0, 2, 2, 2, 0);
+    const expected = (padding: 'symmetric' | 'same'): number[] => {
+      const out = new Array<number>(8).fill(0);
+      if (padding === 'symmetric') out[7] = 2;
+      else out.fill(1, 0, 7).fill(2, 7);
+      return out;
+    };
+    for (const padding of ['symmetric', 'same'] as const) {
+      const layer = residualBlock3D({ filters: 1, strides: 2, normalization: 'none', padding });
+      layer.apply(x.toTensor());
+      weightByName(layer, 'conv1_kernel').write(tf.ones([3, 3, 3, 1, 1]));
+      const delta = tf.buffer([3, 3, 3, 1, 1]);
+      delta.set(1, 1, 1, 1, 0, 0);
+      weightByName(layer, 'conv2_kernel').write(delta.toTensor());
+      weightByName(layer, 'shortcut_kernel').write(tf.ones([1, 1, 1, 1, 1]));
+      const y = layer.apply(x.toTensor()) as tf.Tensor;
+      expect(y.shape).toEqual([1, 2, 2, 2, 1]);
+      expect(Array.from(y.dataSync())).toEqual(expected(padding));
+    }
+  });
+
+  it("defaults to symmetric padding and epsilon 1e-5; a config saved without padding loads as 'same' with its epsilon", () => {
+    const layer = residualBlock3D({ filters: 2 });
+    expect(layer.getConfig()).toMatchObject({ padding: 'symmetric', epsilon: 1e-5 });
+    const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap['raunet>ResidualBlock3D'];
+    const { padding: _dropped, ...old } = layer.getConfig();
+    const legacy = fromConfig(cls, { ...old, epsilon: 1e-3 }) as ResidualBlock3D;
+    expect(legacy.padding).toBe('same');
+    expect(legacy.epsilon).toBe(1e-3);
+    expect(() => residualBlock3D({ filters: 2, kernelSize: [2, 3, 3] })).toThrow(/odd kernel sizes/);
+    expect(() => residualBlock3D({ filters: 2, kernelSize: [2, 3, 3], padding: 'same' })).not.toThrow();
+    expect(() => residualBlock3D({ filters: 2, padding: 'valid' as 'same' })).toThrow(InvalidArgumentError);
+  });
+
   it('trains, saves/loads with identical predictions and does not leak', async () => {
     const model = oneLayerModel(residualBlock3D({ filters: 3, strides: [1, 2, 2] }), [2, 4, 4, 2]);
     await checkModelLevel(model, tensor(randomArray([2, 2, 4, 4, 2], 5)), tensor(randomArray([2, 2, 2, 2, 3], 6)));
