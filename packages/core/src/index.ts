@@ -1,3 +1,10 @@
+/**
+ * The shared `Volume` type, its helpers and the typed errors of RA-Unet: plain data, no I/O, usable in
+ * browsers and workers. The Node-only atomic file writes are in the `@raunet/core/node` entry.
+ *
+ * @module
+ * @mergeModuleWith <project>
+ */
 export {
   RaunetError,
   InvalidArgumentError,

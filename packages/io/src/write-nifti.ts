@@ -1,6 +1,6 @@
 import { UnsupportedError, type Volume } from '@raunet/core';
 import { encodeNifti, type EncodeNiftiOptions } from './encode-nifti.js';
-import { accessError, loadFs, loadZlib } from './internal/node.js';
+import { loadZlib } from './internal/node.js';
 
 /** Options of {@link writeNifti}: those of `encodeNifti`, with gzip chosen by the file suffix instead. */
 export interface WriteNiftiOptions extends Omit<EncodeNiftiOptions, 'gzip'> {
@@ -10,7 +10,7 @@ export interface WriteNiftiOptions extends Omit<EncodeNiftiOptions, 'gzip'> {
 
 /**
  * Writes a {@link Volume} as a single-file NIfTI-1 (see `encodeNifti`), gzipped when `path` ends in
- * `.gz`. The bytes go to `<path>.tmp-<random>` in the same folder, which is then renamed over `path`:
+ * `.gz`. The bytes are written atomically (`writeFileAtomic` of `@raunet/core/node`: a temporary file in the same folder, flushed, then renamed over `path`):
  * a failure (invalid volume, missing folder, full disk) never leaves a half-written file at `path`, and
  * the temporary file is removed. Node only (node:fs is loaded on first call).
  *
@@ -33,13 +33,7 @@ export async function writeNifti(path: string, volume: Volume, options: WriteNif
     const zlib = await loadZlib();
     bytes = await new Promise<Uint8Array>((resolve, reject) => zlib.gzip(raw, { level: compressionLevel }, (err, out) => (err ? reject(err) : resolve(out))));
   }
-  const fs = await loadFs();
-  const tmp = `${path}.tmp-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
-  try {
-    await fs.writeFile(tmp, bytes, { flag: 'wx' });
-    await fs.rename(tmp, path);
-  } catch (e) {
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw accessError(e, path, 'cannot write');
-  }
+  // Loaded on first call, like node:fs in the readers, so that importing this package works in a browser.
+  const { writeFileAtomic } = await import('@raunet/core/node');
+  await writeFileAtomic(path, bytes);
 }

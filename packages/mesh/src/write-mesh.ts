@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { FileAccessError, InvalidArgumentError } from '@raunet/core';
+import { InvalidArgumentError } from '@raunet/core';
+import { writeFileAtomic } from '@raunet/core/node';
 import { encodeObj, encodePly, encodeStl } from './encode-mesh.js';
 import type { Mesh } from './mesh.js';
 
@@ -37,13 +35,5 @@ export function encodeMesh(mesh: Mesh, format: MeshFormat): Uint8Array {
  * ```
  */
 export async function writeMesh(path: string, mesh: Mesh): Promise<void> {
-  const bytes = encodeMesh(mesh, meshFormatFromPath(path));
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(temp, bytes);
-    await rename(temp, path);
-  } catch (cause) {
-    await unlink(temp).catch(() => undefined);
-    throw new FileAccessError(`cannot write mesh: ${(cause as Error).message}`, { file: path, cause });
-  }
+  await writeFileAtomic(path, encodeMesh(mesh, meshFormatFromPath(path)));
 }

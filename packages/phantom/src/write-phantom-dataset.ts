@@ -1,4 +1,4 @@
-import { FileAccessError, InvalidArgumentError, RaunetError } from '@raunet/core';
+import { FileAccessError, InvalidArgumentError } from '@raunet/core';
 import { writeNifti } from '@raunet/io';
 import { generatePhantom } from './generate-phantom.js';
 import type { GeneratePhantomOptions, LesionInfo, ResolvedPhantomOptions } from './generate-phantom.js';
@@ -81,7 +81,8 @@ export async function writePhantomDataset(dir: string, options: WritePhantomData
   if (typeof prefix !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(prefix)) {
     throw new InvalidArgumentError(`writePhantomDataset: prefix must be a file-name stem of letters, digits, '.', '_' or '-', received ${JSON.stringify(prefix)}`);
   }
-  const { mkdir, rename, rm, writeFile } = await import('node:fs/promises');
+  const { mkdir } = await import('node:fs/promises');
+  const { writeFileAtomic } = await import('@raunet/core/node');
   const path = await import('node:path');
   const join = (...parts: string[]): string => path.join(...parts);
   // Validate the generation options once, before touching the disk.
@@ -159,14 +160,6 @@ export async function writePhantomDataset(dir: string, options: WritePhantomData
     cases: out,
   };
   const jsonPath = join(dir, 'dataset.json');
-  const tmp = `${jsonPath}.tmp-${process.pid}-${Date.now().toString(36)}`;
-  try {
-    await writeFile(tmp, JSON.stringify(manifest, null, 2) + '\n', { flag: 'w' });
-    await rename(tmp, jsonPath);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    if (RaunetError.isInstance(e)) throw e;
-    throw new FileAccessError(`writePhantomDataset: cannot write dataset.json: ${(e as Error).message}`, { file: jsonPath, cause: e });
-  }
+  await writeFileAtomic(jsonPath, JSON.stringify(manifest, null, 2) + '\n');
   return out;
 }

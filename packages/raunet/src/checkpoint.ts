@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileAccessError } from '@raunet/core';
-import { writeDirAtomic } from './internal/atomic.js';
+import { replaceDirAtomic } from '@raunet/core/node';
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
@@ -77,7 +77,7 @@ export async function writeCheckpoint(dir: string, model: tf.LayersModel, optimi
   const opt = await encode(named);
   // getWeights() creates a fresh scalar for the iteration count; the moments are the optimizer's own variables.
   tf.dispose(named.filter((n) => !(n.tensor instanceof tf.Variable)).map((n) => n.tensor));
-  await writeDirAtomic(dir, async (tmp) => {
+  await replaceDirAtomic(dir, async (tmp) => {
     await writeFile(join(tmp, WEIGHTS), weights.data);
     await writeFile(join(tmp, WEIGHTS_JSON), JSON.stringify(weights.specs));
     await writeFile(join(tmp, OPT), opt.data);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { FileAccessError, InvalidArgumentError } from '@raunet/core';
 import '@raunet/layers-3d';
 import { readFile, writeFile } from 'node:fs/promises';
-import { writeDirAtomic } from './internal/atomic.js';
+import { replaceDirAtomic } from '@raunet/core/node';
 
 /** File names of a saved model directory (the tfjs `layers-model` format). */
 export const MODEL_JSON = 'model.json';
@@ -43,7 +43,7 @@ export async function saveModel(model: tf.LayersModel, dir: string, options: Sav
         weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
         ...(metadata ? { userDefinedMetadata: metadata } : {}),
       };
-      await writeDirAtomic(dir, async (tmp) => {
+      await replaceDirAtomic(dir, async (tmp) => {
         await writeFile(join(tmp, MODEL_JSON), JSON.stringify(json));
         await writeFile(join(tmp, WEIGHTS_BIN), weightData);
       });

@@ -9,7 +9,7 @@ import { readCheckpointState, restoreCheckpoint, writeCheckpoint, type EpochReco
 import type { RAUnetConfig } from './config.js';
 import type { DatasetCase } from './dataset.js';
 import { batchTensor } from './internal/bridge.js';
-import { writeFileAtomic } from './internal/atomic.js';
+import { writeFileAtomic } from '@raunet/core/node';
 import { slidingWindowProbability } from './internal/sliding.js';
 import { recalibrateBatchNorm } from './batch-norm-statistics.js';
 import { diceBceLoss, diceLoss } from './losses.js';

@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { FileAccessError, InvalidArgumentError } from '@raunet/core';
+import { InvalidArgumentError } from '@raunet/core';
+import { writeFileAtomic } from '@raunet/core/node';
 import { zlibSync } from 'fflate';
 import type { RgbaImage } from './image.js';
 
@@ -122,18 +120,6 @@ export function encodePng(image: RgbaImage, options: EncodePngOptions = {}): Uin
   return out;
 }
 
-/** Writes bytes atomically (temporary file in the same folder, then rename). @internal */
-export async function writeFileAtomic(path: string, bytes: Uint8Array | string, what: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await writeFile(temp, bytes);
-    await rename(temp, path);
-  } catch (cause) {
-    await unlink(temp).catch(() => undefined);
-    throw new FileAccessError(`cannot write ${what}: ${(cause as Error).message}`, { file: path, cause });
-  }
-}
-
 /**
  * Encodes an image as PNG ({@link encodePng}) and writes it atomically (temporary file, then rename). Node only.
  *
@@ -144,7 +130,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string, 
  * ```
  */
 export async function writePng(path: string, image: RgbaImage): Promise<void> {
-  await writeFileAtomic(path, encodePng(image), 'PNG');
+  await writeFileAtomic(path, encodePng(image));
 }
 
 /**
@@ -153,5 +139,5 @@ export async function writePng(path: string, image: RgbaImage): Promise<void> {
  * @throws {@link @raunet/core!FileAccessError | FileAccessError} naming the file when it cannot be written.
  */
 export async function writeSvg(path: string, svg: string): Promise<void> {
-  await writeFileAtomic(path, svg, 'SVG');
+  await writeFileAtomic(path, svg);
 }

@@ -12,12 +12,13 @@ import {
   train,
 } from '@raunet/raunet';
 import { renderOverlays, renderTrainingCurves, writePng, writeSvg } from '@raunet/viz';
+import { writeFileAtomic } from '@raunet/core/node';
 import type { CommandModule } from '../internal/command.js';
 import { choiceFlag, numberFlag, stringFlag } from '../internal/args.js';
 import { BACKENDS, startBackend } from '../internal/backend.js';
 import { CliUsageError } from '../internal/context.js';
 import { DEMO_DEFAULTS } from '../internal/demo-defaults.js';
-import { ensureDir, writeFileAtomic } from '../internal/fs.js';
+import { ensureDir } from '../internal/fs.js';
 import { overlayPixelSize } from '../internal/pictures.js';
 import { formatDuration } from '../internal/progress.js';
 import { trainingProgress } from '../internal/training.js';

@@ -8,9 +8,10 @@ import {
   type CaseMetrics,
   type EvaluateSetResult,
 } from '@raunet/metrics';
+import { writeFileAtomic } from '@raunet/core/node';
 import type { CommandModule } from '../internal/command.js';
 import { numberFlag, requireFlag, stringFlag } from '../internal/args.js';
-import { caseName, listNifti, writeFileAtomic } from '../internal/fs.js';
+import { caseName, listNifti } from '../internal/fs.js';
 
 /** `raunet evaluate --pred DIR --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N]`. */
 export const command: CommandModule = {

@@ -8,11 +8,12 @@ import {
   type TrainOptions,
 } from '@raunet/raunet';
 import { renderTrainingCurves, writePng, writeSvg } from '@raunet/viz';
+import { writeFileAtomic } from '@raunet/core/node';
 import type { CommandModule } from '../internal/command.js';
 import { choiceFlag, numberFlag, stringFlag } from '../internal/args.js';
 import { BACKENDS, startBackend } from '../internal/backend.js';
 import { CliUsageError } from '../internal/context.js';
-import { ensureDir, writeFileAtomic } from '../internal/fs.js';
+import { ensureDir } from '../internal/fs.js';
 import { readTrainConfig } from '../internal/train-config.js';
 import { trainingProgress } from '../internal/training.js';
 

@@ -1,24 +1,6 @@
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, basename } from 'node:path';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { join, basename } from 'node:path';
 import { FileAccessError } from '@raunet/core';
-
-/** Writes bytes or text atomically: to a temporary name in the same folder, then renamed. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = join(
-    dirname(path),
-    `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`,
-  );
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw new FileAccessError(`cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      file: path,
-      cause: e,
-    });
-  }
-}
 
 /** Creates a folder (and parents) or throws a {@link @raunet/core!FileAccessError | FileAccessError} naming it. */
 export async function ensureDir(path: string): Promise<void> {
