@@ -32,10 +32,24 @@ export interface MultiHeadSelfAttention3DArgs extends LayerArgs {
    */
   spatialShape?: [number, number, number];
   /**
-   * Bias on the Q, K, V and output projections.
+   * Bias on the Q, V and output projections (and on K with {@link MultiHeadSelfAttention3DArgs.keyBias}).
    * @defaultValue true
    */
   useBias?: boolean;
+  /**
+   * Learn a bias on the key projection (only with `useBias`). It is a dead parameter: it adds `q_i . b_k`
+   * to every logit of query i, a per-query constant that the softmax over keys removes, so its gradient
+   * is exactly 0. A config deserialized without this field (a layer saved before it existed) gets the
+   * value of `useBias`, so saved weights that include `key_bias` still load.
+   * @defaultValue false
+   */
+  keyBias?: boolean;
+  /**
+   * Apply the 1x1x1 output projection after the heads are concatenated (`filters` then sets its width).
+   * Without it the output has the input's channels and `filters` must be absent.
+   * @defaultValue true
+   */
+  outputProjection?: boolean;
   /**
    * Initializer of the four 1x1x1 projection kernels (`[1, 1, 1, in, out]`).
    * @defaultValue 'glorotUniform'
@@ -53,7 +67,8 @@ export interface MultiHeadSelfAttention3DArgs extends LayerArgs {
  *
  * With L = D*H*W tokens, per-head width c = channels / heads, and Q, K, V = 1x1x1 projections of the input
  * split into heads: `logits = Q K^T / sqrt(c) + Q P^T`, `Z = softmax(logits over keys) V`, heads
- * concatenated, then a 1x1x1 output projection. The position code P = w_d + w_h + w_w broadcasts three
+ * concatenated, then a 1x1x1 output projection (optional). K has no bias by default (see
+ * {@link MultiHeadSelfAttention3DArgs.keyBias}). The position code P = w_d + w_h + w_w broadcasts three
  * learnable tensors of shapes `(D,1,1,c)`, `(1,H,1,c)`, `(1,1,W,c)`; **each head has its own** (weights
  * `rel_d` `[heads, D, 1, 1, c]`, `rel_h` `[heads, 1, H, 1, c]`, `rel_w` `[heads, 1, 1, W, c]`), as in the
  * BoTNet reference implementations. It is computed as `Q (K / sqrt(c) + P)^T` with batched `tf.matMul`
@@ -80,6 +95,10 @@ export class MultiHeadSelfAttention3D extends tf.layers.Layer {
   readonly positionCode: boolean;
   /** Whether the projections have biases. */
   readonly useBias: boolean;
+  /** Whether the key projection has a bias (`key_bias`). */
+  readonly keyBias: boolean;
+  /** Whether the output projection is applied. */
+  readonly outputProjection: boolean;
   /** Fixed spatial size `[D, H, W]` (null until built when not given). */
   spatialShape: [number, number, number] | null;
   private readonly kernelInitializerSpec: InitializerSpec;
@@ -93,6 +112,12 @@ export class MultiHeadSelfAttention3D extends tf.layers.Layer {
     this.filters = args.filters == null ? null : positiveInt(args.filters, where, 'filters');
     this.positionCode = bool(args.positionCode ?? true, where, 'positionCode');
     this.useBias = bool(args.useBias ?? true, where, 'useBias');
+    this.keyBias = bool(args.keyBias ?? false, where, 'keyBias');
+    if (this.keyBias && !this.useBias) throw new InvalidArgumentError(`${where}: keyBias needs useBias: true`);
+    this.outputProjection = bool(args.outputProjection ?? true, where, 'outputProjection');
+    if (!this.outputProjection && this.filters != null) {
+      throw new InvalidArgumentError(`${where}: filters sets the output projection's width; it needs outputProjection: true`);
+    }
     this.spatialShape = checkSpatialShape(args.spatialShape, where);
     this.kernelInitializerSpec = checkInitializer(args.kernelInitializer ?? 'glorotUniform', where, 'kernelInitializer');
     this.positionInitializerSpec =
@@ -121,14 +146,14 @@ export class MultiHeadSelfAttention3D extends tf.layers.Layer {
     v.wq = add('query_kernel', [1, 1, 1, cin, cin], init);
     v.bq = this.useBias ? add('query_bias', [cin], zeros) : null;
     v.wk = add('key_kernel', [1, 1, 1, cin, cin], init);
-    v.bk = this.useBias ? add('key_bias', [cin], zeros) : null;
+    v.bk = this.keyBias ? add('key_bias', [cin], zeros) : null;
     v.wv = add('value_kernel', [1, 1, 1, cin, cin], init);
     v.bv = this.useBias ? add('value_bias', [cin], zeros) : null;
     v.relD = this.positionCode ? add('rel_d', [this.heads, d, 1, 1, c], pinit) : null;
     v.relH = this.positionCode ? add('rel_h', [this.heads, 1, h, 1, c], pinit) : null;
     v.relW = this.positionCode ? add('rel_w', [this.heads, 1, 1, w, c], pinit) : null;
-    v.wo = add('output_kernel', [1, 1, 1, cin, cout], init);
-    v.bo = this.useBias ? add('output_bias', [cout], zeros) : null;
+    v.wo = this.outputProjection ? add('output_kernel', [1, 1, 1, cin, cout], init) : null;
+    v.bo = this.outputProjection && this.useBias ? add('output_bias', [cout], zeros) : null;
     this.built = true;
   }
 
@@ -161,9 +186,22 @@ export class MultiHeadSelfAttention3D extends tf.layers.Layer {
       positionCode: this.positionCode,
       spatialShape: this.spatialShape ? [...this.spatialShape] : null,
       useBias: this.useBias,
+      keyBias: this.keyBias,
+      outputProjection: this.outputProjection,
       kernelInitializer: serializeInitializer(this.kernelInitializerSpec),
       positionInitializer: serializeInitializer(this.positionInitializerSpec),
     };
+  }
+
+  /**
+   * Creates the layer from a config (model loading). A config without `keyBias` (saved before the field
+   * existed) gets `keyBias = useBias`, the key bias that layer was saved with.
+   */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls({ ...config, keyBias: config['keyBias'] ?? config['useBias'] ?? true });
   }
 }
 tf.serialization.registerClass(MultiHeadSelfAttention3D);

@@ -22,6 +22,7 @@ beforeAll(async () => {
 const SHAPE = [2, 2, 2, 3, 8]; // 12 tokens, 8 channels -> bottleneck 2 (heads 2, width 1) by default
 
 function referenceBlock(x: Arr, w: Record<string, Arr>, heads: number, kind: 'batch' | 'group' | 'none'): Arr {
+  // absent weights (key bias by default, output projection when off) are undefined: the reference skips them
   const norm = (t: Arr, p: string): Arr => {
     if (kind === 'none') return t;
     const g = Array.from(w[`${p}gamma`].data);
@@ -58,6 +59,13 @@ describe('RABlock3D', () => {
     { name: 'batch norm, default bottleneck (8 / 4 = 2), 2 heads', args: { heads: 2 }, kind: 'batch', heads: 2 },
     { name: 'group norm, bottleneck 4, 2 heads', args: { heads: 2, bottleneckFilters: 4, normalization: 'group', groups: 2 }, kind: 'group', heads: 2 },
     { name: 'no norm (biases on), bottleneck 4, 4 heads', args: { heads: 4, bottleneckFilters: 4, normalization: 'none' }, kind: 'none', heads: 4 },
+    {
+      name: 'no norm, legacy key bias, 2 heads',
+      args: { heads: 2, bottleneckFilters: 4, normalization: 'none', keyBias: true },
+      kind: 'none',
+      heads: 2,
+    },
+    { name: 'batch norm, no output projection (the paper literal)', args: { heads: 2, outputProjection: false }, kind: 'batch', heads: 2 },
   ] as const;
   for (const c of cases) {
     it(`matches a plain-loop reference: ${c.name}`, () => {
@@ -68,8 +76,39 @@ describe('RABlock3D', () => {
       const y = layer.apply(tensor(xa), { training: true }) as tf.Tensor;
       expect(y.shape).toEqual(SHAPE);
       expectClose(y.dataSync(), referenceBlock(xa, weightArrays(layer), c.heads, c.kind).data, 1e-4, 1e-4);
+      const names = layer.weights.map((w) => w.originalName.split('/').pop());
+      expect(names.includes('key_bias')).toBe('keyBias' in c.args);
+      expect(names.includes('output_kernel')).toBe(!('outputProjection' in c.args));
     });
   }
+
+  it('parameter counts: key bias gone by default, output projection optional (hand-computed)', () => {
+    // 8 channels, bottleneck 4, 2x2x3 grid, 2 heads of width 2, no normalization (all biases on)
+    const count = (args: Parameters<typeof raBlock3D>[0]): number => {
+      const layer = raBlock3D({ heads: 2, bottleneckFilters: 4, normalization: 'none', ...args });
+      layer.apply(tf.input({ shape: SHAPE.slice(1) }));
+      return layer.countParams();
+    };
+    const reduceExpand = 8 * 4 + 4 + 4 * 8 + 8;
+    const qv = 2 * (4 * 4 + 4);
+    const k = 4 * 4;
+    const position = 2 * (2 + 2 + 3) * 2;
+    const output = 4 * 4 + 4;
+    expect(count({})).toBe(reduceExpand + qv + k + position + output);
+    expect(count({ keyBias: true })).toBe(reduceExpand + qv + k + 4 + position + output);
+    expect(count({ outputProjection: false })).toBe(reduceExpand + qv + k + position);
+    expect(() => raBlock3D({ keyBias: true })).toThrow(/keyBias needs useBias/);
+  });
+
+  it('loads a config saved before keyBias and outputProjection existed as it was (key bias with useBias, projection on)', () => {
+    const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap['raunet>RABlock3D'];
+    const { keyBias: _k, outputProjection: _o, ...old } = raBlock3D({ heads: 2, bottleneckFilters: 4, normalization: 'none' }).getConfig();
+    const legacy = fromConfig(cls, old) as RABlock3D;
+    expect(legacy.keyBias).toBe(true);
+    expect(legacy.outputProjection).toBe(true);
+    const { keyBias: _k2, ...oldBatch } = raBlock3D({ heads: 2 }).getConfig();
+    expect((fromConfig(cls, oldBatch) as RABlock3D).keyBias).toBe(false); // useBias false under batch norm: no key bias either way
+  });
 
   it('has gradients matching finite differences for the input and every weight (batch norm, training)', () => {
     const layer = raBlock3D({ heads: 2, bottleneckFilters: 2, ...seeded(5) });

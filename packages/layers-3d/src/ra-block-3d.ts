@@ -44,10 +44,27 @@ export interface RABlock3DArgs extends LayerArgs {
    */
   epsilon?: number;
   /**
-   * Biases on the 1x1x1 reduce/expand convolutions and the attention projections.
+   * Biases on the 1x1x1 reduce/expand convolutions and the attention's Q, V and output projections (and K
+   * with {@link RABlock3DArgs.keyBias}).
    * @defaultValue `true` when `normalization` is `'none'`, otherwise `false`
    */
   useBias?: boolean;
+  /**
+   * Learn a bias on the key projection (only with `useBias`). It is a dead parameter: it adds `q_i . b_k`
+   * to every logit of query i, a per-query constant that the softmax over keys removes, so its gradient
+   * is exactly 0. A config deserialized without this field (a layer saved before it existed) gets the
+   * value of `useBias`, so saved weights that include `key_bias` still load.
+   * @defaultValue false
+   */
+  keyBias?: boolean;
+  /**
+   * Apply the attention's 1x1x1 output projection (`bottleneck -> bottleneck`, MHSA's W_O) before `norm2`.
+   * `false` is the paper's literal form `Z = softmax(Q K^T / sqrt(d) + Q P^T) V` feeding the expand
+   * convolution directly (the expand convolution then mixes the heads). Absent from a deserialized config:
+   * `true`, the form every earlier layer had.
+   * @defaultValue true
+   */
+  outputProjection?: boolean;
   /**
    * Learn the attention's relative position code.
    * @defaultValue true
@@ -79,7 +96,8 @@ export interface RABlock3DArgs extends LayerArgs {
  * build time (position code).
  *
  * Weights: `reduce_kernel`, `norm1_*`, `query_kernel`, `key_kernel`, `value_kernel`, `rel_d`, `rel_h`,
- * `rel_w`, `output_kernel`, `norm2_*`, `expand_kernel`, `norm3_*` (plus `*_bias` with `useBias`).
+ * `rel_w`, `output_kernel` (with `outputProjection`), `norm2_*`, `expand_kernel`, `norm3_*`, plus `*_bias`
+ * with `useBias` (`key_bias` only with `keyBias`).
  *
  * @example
  * ```ts
@@ -104,6 +122,10 @@ export class RABlock3D extends tf.layers.Layer {
   readonly epsilon: number;
   /** Whether convolutions and projections have biases. */
   readonly useBias: boolean;
+  /** Whether the attention's key projection has a bias (`key_bias`). */
+  readonly keyBias: boolean;
+  /** Whether the attention's output projection is applied. */
+  readonly outputProjection: boolean;
   /** Whether the attention uses the relative position code. */
   readonly positionCode: boolean;
   /** Fixed spatial size `[D, H, W]` (null until built when not given). */
@@ -123,6 +145,9 @@ export class RABlock3D extends tf.layers.Layer {
     this.momentum = numberIn(args.momentum ?? 0.99, where, 'momentum', 0, 1);
     this.epsilon = numberIn(args.epsilon ?? 1e-5, where, 'epsilon', 0, Infinity, true);
     this.useBias = bool(args.useBias ?? this.normalization === 'none', where, 'useBias');
+    this.keyBias = bool(args.keyBias ?? false, where, 'keyBias');
+    if (this.keyBias && !this.useBias) throw new InvalidArgumentError(`${where}: keyBias needs useBias: true`);
+    this.outputProjection = bool(args.outputProjection ?? true, where, 'outputProjection');
     this.positionCode = bool(args.positionCode ?? true, where, 'positionCode');
     this.spatialShape = checkSpatialShape(args.spatialShape, where);
     this.kernelInitializerSpec = checkInitializer(args.kernelInitializer ?? 'heNormal', where, 'kernelInitializer');
@@ -167,14 +192,14 @@ export class RABlock3D extends tf.layers.Layer {
     v.wq = add('query_kernel', [1, 1, 1, bw, bw], ainit);
     v.bq = bias('query_bias', bw);
     v.wk = add('key_kernel', [1, 1, 1, bw, bw], ainit);
-    v.bk = bias('key_bias', bw);
+    v.bk = this.keyBias ? bias('key_bias', bw) : null;
     v.wv = add('value_kernel', [1, 1, 1, bw, bw], ainit);
     v.bv = bias('value_bias', bw);
     v.relD = this.positionCode ? add('rel_d', [this.heads, d, 1, 1, c], pinit) : null;
     v.relH = this.positionCode ? add('rel_h', [this.heads, 1, h, 1, c], pinit) : null;
     v.relW = this.positionCode ? add('rel_w', [this.heads, 1, 1, w, c], pinit) : null;
-    v.wo = add('output_kernel', [1, 1, 1, bw, bw], ainit);
-    v.bo = bias('output_bias', bw);
+    v.wo = this.outputProjection ? add('output_kernel', [1, 1, 1, bw, bw], ainit) : null;
+    v.bo = this.outputProjection ? bias('output_bias', bw) : null;
     const n2 = norm('norm2_', bw);
     v.we = add('expand_kernel', [1, 1, 1, bw, cin], kinit);
     v.be = bias('expand_bias', cin);
@@ -220,11 +245,25 @@ export class RABlock3D extends tf.layers.Layer {
       momentum: this.momentum,
       epsilon: this.epsilon,
       useBias: this.useBias,
+      keyBias: this.keyBias,
+      outputProjection: this.outputProjection,
       positionCode: this.positionCode,
       spatialShape: this.spatialShape ? [...this.spatialShape] : null,
       kernelInitializer: serializeInitializer(this.kernelInitializerSpec),
       attentionInitializer: serializeInitializer(this.attentionInitializerSpec),
     };
+  }
+
+  /**
+   * Creates the layer from a config (model loading). A config without `keyBias` (saved before the field
+   * existed) gets `keyBias = useBias`, the key bias that layer was saved with.
+   */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    const useBias = config['useBias'] ?? (config['normalization'] ?? 'batch') === 'none';
+    return new cls({ ...config, keyBias: config['keyBias'] ?? useBias });
   }
 }
 tf.serialization.registerClass(RABlock3D);

@@ -89,6 +89,13 @@ export interface RAUnetConfig {
   attentionLevel?: number;
   /** Heads of the RA block's self-attention. @defaultValue 4 */
   attentionHeads: number;
+  /**
+   * The RA block's attention output projection: a 1x1x1 convolution (bottleneck to bottleneck, BoTNet's and
+   * the Transformer's W_O) after `softmax(Q K^T / sqrt(d) + Q P^T) V` and before the block's normalization.
+   * `false` is the paper's literal form, Z fed straight to the expand convolution (which then mixes the
+   * heads); it saves `bottleneck^2` parameters (1,024 at the paper's size). [choice] @defaultValue true
+   */
+  attentionOutputProjection: boolean;
   /** Reduced channels inside the RA block's bottleneck. @defaultValue channels of that level / 4 */
   attentionBottleneckFilters?: number;
   /** Output channels (one sigmoid probability per class). @defaultValue 1 */
@@ -118,6 +125,7 @@ export const defaultRAUnetConfig: Readonly<RAUnetConfig> = Object.freeze({
   upsampleProjection: true,
   attention: true,
   attentionHeads: 4,
+  attentionOutputProjection: true,
   outputChannels: 1,
 });
 

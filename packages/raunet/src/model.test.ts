@@ -118,6 +118,24 @@ describe('buildRAUnet (default, symbolic only)', () => {
     model.dispose();
   });
 
+  it("the paper's literal forms: parameter counts at the paper's size (as in docs/method.md)", () => {
+    const count = (config: Partial<RAUnetConfig>, build = buildRAUnet): [number, number] => {
+      const m = build(config);
+      const s = summarizeModel(m);
+      m.dispose();
+      return [s.trainableParameters, s.nonTrainableParameters];
+    };
+    // strided first residual blocks instead of the separate stride-2 conv + BN + ReLU: 587,520 + 480 fewer
+    expect(count({ downsample: 'strided-block' })).toEqual([10_160_817, 7_264]);
+    // no attention output projection: 32 x 32 fewer
+    expect(count({ attentionOutputProjection: false })).toEqual([10_747_793, 7_744]);
+    // all three literal choices (no up-projection either: the decoder blocks then take 3f channels)
+    const literal = { downsample: 'strided-block', upsampleProjection: false, attentionOutputProjection: false } as const;
+    expect(count(literal)).toEqual([10_725_073, 6_784]);
+    expect(count(literal, buildUNet3D)).toEqual([10_711_761, 6_400]);
+    expect(count({}, buildUNet3D)).toEqual([10_734_481, 7_360]);
+  });
+
   it('the U-Net baseline equals the hand count and is RA-Unet minus the RA block', () => {
     const unet = buildUNet3D();
     const s = summarizeModel(unet);
@@ -251,6 +269,82 @@ describe('buildRAUnet fidelity options', () => {
     expect(m.getLayer('enc2_block0').getConfig()).toMatchObject({ strides: [2, 2, 2] });
     expect(m.getLayer('enc2_block0').outputShape).toEqual([null, 4, 4, 4, 16]);
     m.dispose();
+  });
+});
+
+describe('models saved before the fidelity options', () => {
+  const small = { patchSize: [16, 16, 8] as [number, number, number], levels: 3, baseFilters: 4, attentionHeads: 2, attentionBottleneckFilters: 4 };
+
+  async function artifactsOf(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        saved = a;
+        return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } });
+      }),
+    );
+    return saved!;
+  }
+
+  /** The model.json of the former layout: layer configs without padding, keyBias and outputProjection (saved as snake_case). */
+  function asLegacy(artifacts: tf.io.ModelArtifacts): tf.io.ModelArtifacts {
+    const topology = JSON.parse(JSON.stringify(artifacts.modelTopology)) as {
+      config: { layers: { class_name: string; config: Record<string, unknown> }[] };
+    };
+    for (const layer of topology.config.layers) {
+      if (layer.class_name === 'raunet>ResidualBlock3D') delete layer.config.padding;
+      if (layer.class_name === 'raunet>RABlock3D') {
+        delete layer.config.key_bias; // model.json keys are snake_case
+        delete layer.config.output_projection;
+      }
+    }
+    return { ...artifacts, modelTopology: topology };
+  }
+
+  it("load with their epsilon 1e-3 and 'same' padding and predict identically", async () => {
+    // what buildRAUnet made before: TF 'same' strided convolutions, epsilon 1e-3
+    const old = buildRAUnet({ ...small, downsamplePadding: 'same', normEpsilon: 1e-3, seed: 9 });
+    const x = tf.randomUniform([1, 8, 16, 16, 1], 0, 1, 'float32', 10);
+    for (const k of [1, 2]) tf.tidy(() => void old.apply(tf.randomUniform([2, 8, 16, 16, 1], 0, 1, 'float32', k), { training: true }));
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(asLegacy(await artifactsOf(old))));
+    for (const layer of loaded.layers) {
+      const config = layer.getConfig() as { epsilon?: number; padding?: string };
+      if (config.epsilon !== undefined) expect(config.epsilon).toBe(1e-3);
+      if (layer.getClassName() === 'raunet>ResidualBlock3D') expect(config.padding).toBe('same');
+    }
+    const a = old.predict(x) as tf.Tensor;
+    const b = loaded.predict(x) as tf.Tensor;
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    tf.dispose([x, a, b]);
+    [old, loaded].forEach((m) => m.dispose());
+  });
+
+  it('load with the key bias they were saved with (normalization none: useBias on)', async () => {
+    const model = buildRAUnet({ ...small, normalization: 'none', downsamplePadding: 'same', seed: 11 });
+    const artifacts = asLegacy(await artifactsOf(model));
+    // the former RA block had a key bias: append it to the weights as a saved model holds it
+    const keyBias = new Float32Array([0.3, -0.2, 0.1, 0.5]);
+    const data = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData!));
+    const joined = new Uint8Array(data.length + keyBias.byteLength);
+    joined.set(data);
+    joined.set(new Uint8Array(keyBias.buffer), data.length);
+    const legacy = {
+      ...artifacts,
+      weightSpecs: [...artifacts.weightSpecs!, { name: 'dec1_ra/key_bias', shape: [4], dtype: 'float32' as const }],
+      weightData: joined.buffer,
+    };
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(legacy));
+    const ra = loaded.getLayer('dec1_ra');
+    expect(ra.getConfig()).toMatchObject({ keyBias: true, outputProjection: true });
+    expect(Array.from(ra.weights.find((w) => w.originalName.endsWith('key_bias'))!.read().dataSync())).toEqual(Array.from(keyBias));
+    // a dead parameter: the predictions equal the model without it
+    const x = tf.randomUniform([1, 8, 16, 16, 1], 0, 1, 'float32', 12);
+    const a = model.predict(x) as tf.Tensor;
+    const b = loaded.predict(x) as tf.Tensor;
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+    expect(diff).toBeLessThan(1e-5);
+    tf.dispose([x, a, b]);
+    [model, loaded].forEach((m) => m.dispose());
   });
 });
 

@@ -207,6 +207,7 @@ function build(config: Partial<RAUnetConfig>, attention: boolean): tf.LayersMode
         groups: c.groups,
         momentum: c.normMomentum,
         epsilon: c.normEpsilon,
+        outputProjection: c.attentionOutputProjection,
         ...(c.attentionBottleneckFilters ? { bottleneckFilters: c.attentionBottleneckFilters } : {}),
         name: `dec${l}_ra`,
       }).apply(x) as tf.SymbolicTensor;

@@ -192,11 +192,11 @@ export interface PositionCode {
 /**
  * Multi-head self-attention by plain loops: q, k, v = 1x1x1 projections; per head h and tokens i, j:
  * logit(i, j) = sum_c q_i,c k_j,c / sqrt(c) + sum_c q_i,c P_j,c with P_j = rel_d[dj] + rel_h[hj] + rel_w[wj];
- * softmax over j; z_i = sum_j a_ij v_j; heads concatenated; output projection.
+ * softmax over j; z_i = sum_j a_ij v_j; heads concatenated; output projection (when `wo` is given).
  */
 export function attention(
   x: Arr,
-  w: { wq: Arr; wk: Arr; wv: Arr; wo: Arr; bq?: Arr; bk?: Arr; bv?: Arr; bo?: Arr },
+  w: { wq: Arr; wk: Arr; wv: Arr; wo?: Arr; bq?: Arr; bk?: Arr; bv?: Arr; bo?: Arr },
   heads: number,
   pos: PositionCode | null,
 ): Arr {
@@ -239,5 +239,6 @@ export function attention(
           z[(n * L + i) * inner + h * c + e] = s;
         }
       }
-  return pointwise({ data: z, shape: [b, D, H, W, inner] }, w.wo, w.bo);
+  const merged = { data: z, shape: [b, D, H, W, inner] };
+  return w.wo ? pointwise(merged, w.wo, w.bo) : merged;
 }

@@ -123,7 +123,8 @@ export interface AttentionTensors {
   wq: tf.Tensor;
   wk: tf.Tensor;
   wv: tf.Tensor;
-  wo: tf.Tensor;
+  /** Output projection, null without one. */
+  wo: tf.Tensor | null;
   bq: tf.Tensor | null;
   bk: tf.Tensor | null;
   bv: tf.Tensor | null;
@@ -136,7 +137,7 @@ export interface AttentionTensors {
 
 /**
  * The attention tensors of a layer, read by weight name (`wq`, `bq`, `relD`, ...); absent optional
- * weights (biases, position code) read as null. Shared by the attention layer and the RA block.
+ * weights (biases, output projection, position code) read as null. Shared by the attention layer and the RA block.
  */
 export function readAttentionTensors(read: (name: string) => tf.Tensor | null): AttentionTensors {
   const required = (name: string): tf.Tensor => {
@@ -148,7 +149,7 @@ export function readAttentionTensors(read: (name: string) => tf.Tensor | null): 
     wq: required('wq'),
     wk: required('wk'),
     wv: required('wv'),
-    wo: required('wo'),
+    wo: read('wo'),
     bq: read('bq'),
     bk: read('bk'),
     bv: read('bv'),
@@ -162,7 +163,8 @@ export function readAttentionTensors(read: (name: string) => tf.Tensor | null): 
 /**
  * Multi-head self-attention over the D*H*W tokens of an NDHWC tensor:
  * logits = Q K^T / sqrt(c) + Q P^T = Q (K / sqrt(c) + P)^T per head (c = width of one head), softmax over
- * keys, Z = softmax(logits) V, heads concatenated, then the output projection. Batched tf.matMul only.
+ * keys, Z = softmax(logits) V, heads concatenated, then the output projection when there is one. Batched
+ * tf.matMul only.
  */
 export function multiHeadAttention(x: tf.Tensor, t: AttentionTensors, heads: number): tf.Tensor {
   const [b, d, h, w, cin] = x.shape;
@@ -195,6 +197,7 @@ export function multiHeadAttention(x: tf.Tensor, t: AttentionTensors, heads: num
   const e = tf.exp(tf.matMul(tf.concat([qf, m], 2), tf.concat([kf, minusOnes], 2), false, true));
   const z = tf.div(tf.matMul(e, tf.reshape<tf.Rank.R3>(v, [b * heads, l, c])), tf.sum(e, -1, true));
   const merged = tf.reshape<tf.Rank.R2>(tf.transpose(tf.reshape(z, [b, heads, l, c]), [0, 2, 1, 3]), [b * l, inner]);
+  if (!t.wo) return tf.reshape(merged, [b, d, h, w, inner]);
   const cout = (t.wo.shape as number[])[4];
   let out: tf.Tensor = tf.matMul(merged, tf.reshape<tf.Rank.R2>(t.wo, [inner, cout]));
   if (t.bo) out = tf.add(out, t.bo);
