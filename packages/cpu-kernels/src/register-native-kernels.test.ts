@@ -160,6 +160,28 @@ describe.skipIf(!probe.loaded)(`native conv3d kernels${skipReason}`, () => {
     cases.forEach((c, i) => [0, 1, 2].forEach((j) => expect(relErr(native[i][j], js[i][j]), JSON.stringify(c)).toBeLessThan(2e-5)));
   });
 
+  it('covers the per-axis RA-Unet geometry: 3x3x1 kernels (tensor [1, 3, 3]) and [1, 2, 2] strides, symmetric-padded valid', () => {
+    // kernelSizes [3, 3, 1] and poolStrides [2, 2, 1] in (x, y, z) are [1, 3, 3] and [1, 2, 2] in NDHWC; with
+    // symmetric padding the strided convolutions run 'valid' on an input padded by 1 in y and x (here 12 + 2)
+    const cases: Case[] = [
+      { x: [2, 4, 12, 12, 8], k: [1, 3, 3], out: 8, strides: [1, 1, 1], pad: 'same' },
+      { x: [1, 4, 14, 14, 8], k: [1, 3, 3], out: 16, strides: [1, 2, 2], pad: 'valid' },
+      { x: [1, 6, 14, 14, 8], k: [3, 3, 3], out: 16, strides: [1, 2, 2], pad: 'valid' },
+      { x: [1, 1, 14, 14, 4], k: [1, 3, 3], out: 8, strides: [1, 2, 2], pad: 'valid' }, // one slice (2D)
+      { x: [1, 4, 12, 12, 8], k: [1, 1, 1], out: 16, strides: [1, 2, 2], pad: 'valid' }, // strided shortcut
+    ];
+    const js = cases.map((c, i) => run(c, 200 + i));
+    registerNativeKernels();
+    const native = cases.map((c, i) => run(c, 200 + i));
+    const { calls } = nativeKernelsStatus();
+    unregisterNativeKernels();
+    for (const n of CONV) {
+      expect(calls[n].native, n).toBeGreaterThanOrEqual(cases.length);
+      expect(calls[n].fallback, `${n}: ${calls[n].lastFallbackReason}`).toBe(0);
+    }
+    cases.forEach((c, i) => [0, 1, 2].forEach((j) => expect(relErr(native[i][j], js[i][j]), JSON.stringify(c)).toBeLessThan(2e-5)));
+  });
+
   it('serves conv3dTranspose (Conv3DBackpropInputV2) and falls back to JS for dilations > 1', () => {
     const next = rng(7);
     const x = randomTensor([1, 4, 5, 6, 3], next) as tf.Tensor5D;
