@@ -1,12 +1,12 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { DatasetError, InvalidArgumentError, Rng } from '@raunet/core';
-import { readNiftiHeader } from '@raunet/io';
+import { caseName, listNiftiFiles, readNiftiHeader } from '@raunet/io';
 import { caseGroup, type CaseGrouping } from './folds.js';
 
 /** One training case: a CT and its infection mask (and optionally a lung mask), as NIfTI paths. */
 export interface DatasetCase {
-  /** Case name (the file name without `.nii`/`.nii.gz`). */
+  /** Case name (the file name without its NIfTI suffix, see `caseName` of `@raunet/io`). */
   name: string;
   /** Path of the CT. */
   image: string;
@@ -46,23 +46,20 @@ export interface LoadDatasetOptions {
   affineTolerance?: number;
 }
 
-const NIFTI = /\.nii(\.gz)?$/i;
-const caseName = (file: string): string => basename(file).replace(NIFTI, '');
-
 async function listNifti(dir: string, what: string): Promise<Map<string, string>> {
-  let entries: string[];
+  let files: string[];
   try {
-    entries = await readdir(dir);
+    files = await listNiftiFiles(dir);
   } catch (error) {
     throw new DatasetError(`${what} folder cannot be read: ${(error as Error).message}`, { file: dir, cause: error });
   }
   const out = new Map<string, string>();
-  for (const e of entries.filter((f) => NIFTI.test(f)).sort()) {
-    const name = caseName(e);
-    if (out.has(name)) throw new DatasetError(`${what} folder holds two files for case '${name}': ${out.get(name)} and ${join(dir, e)}`, { file: dir });
-    out.set(name, join(dir, e));
+  for (const file of files) {
+    const name = caseName(file);
+    if (out.has(name)) throw new DatasetError(`${what} folder holds two files for case '${name}': ${out.get(name)} and ${file}`, { file: dir });
+    out.set(name, file);
   }
-  if (out.size === 0) throw new DatasetError(`${what} folder holds no .nii or .nii.gz file`, { file: dir });
+  if (out.size === 0) throw new DatasetError(`${what} folder holds no NIfTI file (.nii, .nii.gz, .hdr, .hdr.gz)`, { file: dir });
   return out;
 }
 
@@ -88,7 +85,7 @@ async function fromFolders(imagesDir: string, labelsDir: string, lungDir?: strin
       noImage.length ? `labels without an image in ${imagesDir}: ${noImage.map((n) => labels.get(n)).join(', ')}` : '',
       noLung.length ? `images without a lung mask in ${lungDir}: ${noLung.map((n) => images.get(n)).join(', ')}` : '',
     ].filter(Boolean);
-    throw new DatasetError(`image and mask file names do not match (matched by name without .nii/.nii.gz): ${parts.join('; ')}`);
+    throw new DatasetError(`image and mask file names do not match (matched by name without the NIfTI suffix): ${parts.join('; ')}`);
   }
   return [...images.keys()].map((name) => ({
     name,

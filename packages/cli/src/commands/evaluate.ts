@@ -1,5 +1,5 @@
 import { DatasetError } from '@raunet/core';
-import { readNifti } from '@raunet/io';
+import { caseName, listNiftiFiles, readNifti } from '@raunet/io';
 import {
   evaluateCase,
   summarizeCases,
@@ -11,7 +11,6 @@ import {
 import { writeFileAtomic } from '@raunet/core/node';
 import type { CommandModule } from '../internal/command.js';
 import { numberFlag, requireFlag, stringFlag } from '../internal/args.js';
-import { caseName, listNifti } from '../internal/fs.js';
 
 /** `raunet evaluate --pred DIR --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N]`. */
 export const command: CommandModule = {
@@ -42,8 +41,8 @@ export const command: CommandModule = {
     const toleranceMm = numberFlag('evaluate', args, 'tolerance', { min: 0 }) ?? 3;
     const label = numberFlag('evaluate', args, 'label', { integer: true, min: 1 });
     const csvPath = stringFlag(args, 'csv');
-    const preds = await listNifti(predDir);
-    const gts = new Map((await listNifti(gtDir)).map((p) => [caseName(p), p]));
+    const preds = await listNiftiFiles(predDir);
+    const gts = new Map((await listNiftiFiles(gtDir)).map((p) => [caseName(p), p]));
     if (preds.length === 0) throw new DatasetError('no NIfTI files found', { file: predDir });
     const missing = preds.filter((p) => !gts.has(caseName(p)));
     if (missing.length) {

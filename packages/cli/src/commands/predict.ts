@@ -1,6 +1,6 @@
 import { basename, dirname, join } from 'node:path';
 import type { Volume } from '@raunet/core';
-import { readNifti, writeNifti } from '@raunet/io';
+import { caseName, listNiftiFiles, readNifti, writeNifti } from '@raunet/io';
 import { marchingCubes, meshVolume, writeMesh } from '@raunet/mesh';
 import { loadModel, predictVolume, type PredictVolumeOptions } from '@raunet/raunet';
 import { renderOverlays, writePng } from '@raunet/viz';
@@ -8,7 +8,7 @@ import type { CommandModule } from '../internal/command.js';
 import { choiceFlag, numberFlag, requireFlag, stringFlag } from '../internal/args.js';
 import { BACKENDS, startBackend } from '../internal/backend.js';
 import { CliUsageError } from '../internal/context.js';
-import { assertExists, caseName, ensureDir, listNifti } from '../internal/fs.js';
+import { assertExists, ensureDir } from '../internal/fs.js';
 import { bar, ProgressLine } from '../internal/progress.js';
 import { overlayPixelSize } from '../internal/pictures.js';
 
@@ -124,10 +124,10 @@ export const command: CommandModule = {
             `predict: with a folder as --input, --${flag} must be a folder, received '${v}'`,
           );
       }
-      const files = await listNifti(input);
+      const files = await listNiftiFiles(input);
       if (files.length === 0) throw new CliUsageError(`predict: no NIfTI files in ${input}`);
       const lungs = extras.lungs
-        ? new Map((await listNifti(extras.lungs)).map((p) => [caseName(p), p]))
+        ? new Map((await listNiftiFiles(extras.lungs)).map((p) => [caseName(p), p]))
         : undefined;
       for (const f of files) {
         const name = caseName(f);

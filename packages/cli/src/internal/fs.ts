@@ -1,5 +1,4 @@
-import { mkdir, readdir, stat } from 'node:fs/promises';
-import { join, basename } from 'node:path';
+import { mkdir, stat } from 'node:fs/promises';
 import { FileAccessError } from '@raunet/core';
 
 /** Creates a folder (and parents) or throws a {@link @raunet/core!FileAccessError | FileAccessError} naming it. */
@@ -31,19 +30,4 @@ export async function assertExists(
       file: path,
     });
   return is;
-}
-
-/** NIfTI files (`.nii`, `.nii.gz`, `.hdr`) in a folder, sorted by name. */
-export async function listNifti(dir: string): Promise<string[]> {
-  await assertExists(dir, 'dir');
-  const names = await readdir(dir);
-  return names
-    .filter((n) => /\.(nii|nii\.gz|hdr|hdr\.gz)$/i.test(n) && !n.startsWith('.'))
-    .sort()
-    .map((n) => join(dir, n));
-}
-
-/** File name without `.nii`, `.nii.gz`, `.hdr` or `.img` suffixes. */
-export function caseName(path: string): string {
-  return basename(path).replace(/\.(nii|hdr|img)(\.gz)?$/i, '');
 }

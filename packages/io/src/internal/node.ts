@@ -56,7 +56,7 @@ export async function isFile(path: string): Promise<boolean> {
 export function accessError(e: unknown, path: string, what: string): FileAccessError {
   const code = (e as { code?: string } | null)?.code;
   const reason =
-    code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : e instanceof Error ? e.message : String(e);
+    code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : code === 'ENOTDIR' ? 'not a directory' : e instanceof Error ? e.message : String(e);
   return new FileAccessError(`${what}: ${reason}`, { file: path, cause: e });
 }
 
