@@ -44,4 +44,4 @@ export {
   type GaussianImportanceMapOptions,
   type PatchStitcherOptions,
 } from './sliding-window.js';
-export { augmentPair, type AugmentOptions, type AugmentRecord, type AugmentResult } from './augment.js';
+export { augmentPair, augmentPatch, type AugmentOptions, type AugmentRecord, type AugmentResult } from './augment.js';
