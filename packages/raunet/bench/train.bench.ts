@@ -8,7 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { slidingWindowGrid } from '@raunet/preprocess';
 import { buildRAUnet, diceLoss, initBackend, summarizeModel, type RAUnetConfig } from '../src/index.js';
 
-const backend = await initBackend((process.env.BACKEND ?? 'cpu') as 'cpu');
+const backend = await initBackend((process.env.BACKEND ?? 'cpu') as 'cpu', {
+  nativeKernels: () => import('@raunet/cpu-kernels'),
+});
 const repeats = Number(process.env.REPEATS ?? 3);
 const reducedPatch = (process.env.PATCH ?? '64,64,16').split(',').map(Number) as [number, number, number];
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackendError } from '@raunet/core';
-import { initBackend } from './backend.js';
+import { BACKEND_KINDS, initBackend } from './backend.js';
 
 const missing = (name: string): Promise<never> => Promise.reject(new Error(`Cannot find package '${name}'`));
 
@@ -11,7 +11,7 @@ afterAll(async () => {
 
 describe('initBackend', () => {
   it('auto falls back to cpu and says why every other backend was not used', async () => {
-    const r = await initBackend('auto', { importModule: missing });
+    const r = await initBackend('auto', { importModule: missing, nativeKernels: () => missing('@raunet/cpu-kernels') });
     expect(r.backend).toBe('cpu');
     expect(tf.getBackend()).toBe('cpu');
     const names = r.tried.map((t) => t.name);
@@ -19,7 +19,10 @@ describe('initBackend', () => {
     expect(r.tried.find((t) => t.name === 'tensorflow-gpu')!.reason).toContain('@tensorflow/tfjs-node-gpu');
     expect(r.tried.find((t) => t.name === 'tensorflow')!.reason).toContain('@tensorflow/tfjs-node');
     expect(r.tried.find((t) => t.name === 'native-kernels')!.ok).toBe(false);
+    expect(r.tried.find((t) => t.name === 'native-kernels')!.reason).toContain("Cannot find package '@raunet/cpu-kernels'");
     expect(r.nativeKernels).toBe(false);
+    const without = await initBackend('auto', { importModule: missing });
+    expect(without.tried.map((t) => t.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
   });
 
   it('asking for the GPU when it cannot load throws a BackendError saying what to install', async () => {
@@ -31,16 +34,26 @@ describe('initBackend', () => {
     await expect(initBackend('tensorflow', { importModule: missing })).rejects.toThrow(/tfjs-node/);
   });
 
-  it('uses registerNativeKernels of @raunet/cpu-kernels when it loads', async () => {
+  it('registers the native kernels the caller loads, and only then', async () => {
     let called = 0;
     const r = await initBackend('cpu', {
-      importModule: (name) => (name === '@raunet/cpu-kernels' ? Promise.resolve({ registerNativeKernels: () => void called++ }) : missing(name)),
+      importModule: missing,
+      nativeKernels: () => Promise.resolve({ registerNativeKernels: () => void called++ }),
     });
     expect(called).toBe(1);
     expect(r.nativeKernels).toBe(true);
     expect(r.backend).toBe('cpu');
-    const off = await initBackend('cpu', { nativeKernels: false, importModule: missing });
+    const off = await initBackend('cpu', { importModule: missing });
     expect(off.tried.map((t) => t.name)).toEqual(['cpu']);
+    expect(off.nativeKernels).toBe(false);
+  });
+
+  it('reports native kernels whose addon did not load as not used, with their reason', async () => {
+    const r = await initBackend('cpu', {
+      nativeKernels: () => Promise.resolve({ registerNativeKernels: () => ({ loaded: false, reason: 'addon not built' }) }),
+    });
+    expect(r.nativeKernels).toBe(false);
+    expect(r.tried.find((t) => t.name === 'native-kernels')!.reason).toBe('native kernels not used: addon not built');
   });
 
   it('loads the real wasm backend when asked', async () => {
@@ -52,7 +65,7 @@ describe('initBackend', () => {
     await tf.setBackend('cpu');
   });
 
-  it('rejects an unknown kind', async () => {
-    await expect(initBackend('gpu' as never)).rejects.toThrow(/one of/);
+  it('rejects an unknown kind, listing BACKEND_KINDS', async () => {
+    await expect(initBackend('gpu' as never)).rejects.toThrow(`one of ${BACKEND_KINDS.join(', ')}`);
   });
 });

@@ -1,8 +1,26 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendError, InvalidArgumentError } from '@raunet/core';
 
-/** Which tfjs backend to use; `'auto'` tries them from fastest to slowest. */
-export type BackendKind = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+/**
+ * The backend names {@link initBackend} accepts, `'auto'` first: it tries the others from fastest to
+ * slowest.
+ */
+export const BACKEND_KINDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+
+/** Which tfjs backend to use (one of {@link BACKEND_KINDS}); `'auto'` tries them from fastest to slowest. */
+export type BackendKind = (typeof BACKEND_KINDS)[number];
+
+/**
+ * What {@link InitBackendOptions.nativeKernels} resolves to: a module with `registerNativeKernels`, such as
+ * `@raunet/cpu-kernels`.
+ */
+export interface NativeKernelsModule {
+  /**
+   * Registers native kernels on tfjs's `cpu` backend. It may throw, or return a report
+   * `{ loaded: false, reason }` when its addon is not available; either way the JS kernels stay.
+   */
+  registerNativeKernels(): unknown;
+}
 
 /** One backend {@link initBackend} considered. */
 export interface BackendAttempt {
@@ -17,11 +35,17 @@ export interface BackendAttempt {
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {
   /**
-   * On the `cpu` backend, try `registerNativeKernels()` of the optional package `@raunet/cpu-kernels`
-   * (fast native Conv3D). @defaultValue true
+   * Loads the native cpu kernels to register when the `cpu` backend is used (and, with `'auto'`, to prefer
+   * cpu with native kernels over wasm), e.g. `() => import('@raunet/cpu-kernels')`: the caller that
+   * depends on that package passes it, so this package names no package it does not depend on.
+   * @defaultValue undefined (the cpu backend runs tfjs's own JS kernels)
    */
-  nativeKernels?: boolean;
-  /** Module loader, replaceable for tests. @defaultValue dynamic `import()` */
+  nativeKernels?: () => Promise<NativeKernelsModule>;
+  /**
+   * Loader of the optional tfjs backend packages the user installs (`@tensorflow/tfjs-node-gpu`,
+   * `@tensorflow/tfjs-node`, `@tensorflow/tfjs-backend-wasm`), given the package name; replaceable for
+   * tests. @defaultValue dynamic `import()`
+   */
   importModule?: (name: string) => Promise<unknown>;
 }
 
@@ -31,7 +55,7 @@ export interface InitBackendResult {
   backend: string;
   /** What was tried, in order, and why each was or was not used. */
   tried: BackendAttempt[];
-  /** Whether native cpu kernels from `@raunet/cpu-kernels` are registered. */
+  /** Whether native cpu kernels (from {@link InitBackendOptions.nativeKernels}) are registered. */
   nativeKernels: boolean;
 }
 
@@ -44,7 +68,6 @@ const MODULES: Record<string, string> = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
   tensorflow: '@tensorflow/tfjs-node',
   wasm: '@tensorflow/tfjs-backend-wasm',
-  nativeKernels: '@raunet/cpu-kernels',
 };
 
 function message(error: unknown): string {
@@ -88,44 +111,50 @@ async function tryWasm(load: (n: string) => Promise<unknown>): Promise<BackendAt
   }
 }
 
-async function tryNativeKernels(load: (n: string) => Promise<unknown>): Promise<BackendAttempt> {
+async function tryNativeKernels(load: () => Promise<NativeKernelsModule>): Promise<BackendAttempt> {
   try {
-    const mod = (await load(MODULES.nativeKernels)) as { registerNativeKernels?: () => unknown };
+    const mod = (await load()) as Partial<NativeKernelsModule>;
     if (typeof mod.registerNativeKernels !== 'function') {
-      return { name: 'native-kernels', ok: false, reason: `${MODULES.nativeKernels} has no registerNativeKernels()` };
+      return { name: 'native-kernels', ok: false, reason: 'the native kernels module has no registerNativeKernels()' };
     }
-    await mod.registerNativeKernels();
-    return { name: 'native-kernels', ok: true, reason: `${MODULES.nativeKernels}: native Conv3D kernels registered on cpu` };
+    const report = (await mod.registerNativeKernels()) as { loaded?: unknown; reason?: unknown } | undefined;
+    if (report?.loaded === false) {
+      const why = typeof report.reason === 'string' ? report.reason : 'not loaded';
+      return { name: 'native-kernels', ok: false, reason: `native kernels not used: ${why}` };
+    }
+    return { name: 'native-kernels', ok: true, reason: 'native kernels registered on cpu' };
   } catch (error) {
-    return { name: 'native-kernels', ok: false, reason: `${MODULES.nativeKernels} not used: ${message(error)}` };
+    return { name: 'native-kernels', ok: false, reason: `native kernels not used: ${message(error)}` };
   }
 }
 
 /**
  * Chooses and activates a tfjs backend. `'auto'` tries `@tensorflow/tfjs-node-gpu`, then
  * `@tensorflow/tfjs-node` (both through dynamic imports: they are never dependencies; install one
- * yourself), then the `cpu` backend with the optional `@raunet/cpu-kernels` native Conv3D, then
- * `@tensorflow/tfjs-backend-wasm`, then the pure-JS `cpu` backend. On `cpu` it always tries
- * `@raunet/cpu-kernels` unless `nativeKernels` is false. Every attempt is reported with its reason.
+ * yourself), then the `cpu` backend with the native kernels that `options.nativeKernels` loads (when
+ * given), then `@tensorflow/tfjs-backend-wasm`, then the pure-JS `cpu` backend. On `cpu` it registers
+ * those native kernels whenever `nativeKernels` is given. Every attempt is reported with its reason.
  *
  * @throws {@link @raunet/core!BackendError | BackendError} when the requested backend (not `'auto'`) cannot be loaded; for
  * `'tensorflow-gpu'` the message says what to install.
  * @example
  * ```ts
- * const { backend, tried } = await initBackend('auto');
+ * const { backend, tried } = await initBackend('auto', { nativeKernels: () => import('@raunet/cpu-kernels') });
  * console.log(backend, tried.map((t) => `${t.name}: ${t.reason}`));
  * ```
  */
 export async function initBackend(kind: BackendKind = 'auto', options: InitBackendOptions = {}): Promise<InitBackendResult> {
   const load = options.importModule ?? defaultImport;
   const tried: BackendAttempt[] = [];
-  const valid: BackendKind[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
-  if (!valid.includes(kind)) throw new InvalidArgumentError(`initBackend: kind must be one of ${valid.join(', ')}, received ${String(kind)}`);
+  const loadNative = options.nativeKernels;
+  if (!(BACKEND_KINDS as readonly string[]).includes(kind)) {
+    throw new InvalidArgumentError(`initBackend: kind must be one of ${BACKEND_KINDS.join(', ')}, received ${String(kind)}`);
+  }
 
   const finish = async (): Promise<InitBackendResult> => {
     let nativeKernels = false;
-    if (tf.getBackend() === 'cpu' && (options.nativeKernels ?? true) && !tried.some((t) => t.name === 'native-kernels')) {
-      const attempt = await tryNativeKernels(load);
+    if (tf.getBackend() === 'cpu' && loadNative && !tried.some((t) => t.name === 'native-kernels')) {
+      const attempt = await tryNativeKernels(loadNative);
       tried.push(attempt);
       nativeKernels = attempt.ok;
     }
@@ -147,10 +176,10 @@ export async function initBackend(kind: BackendKind = 'auto', options: InitBacke
       tried.push(attempt);
       if (attempt.ok) return finish();
     }
-    if (options.nativeKernels ?? true) {
+    if (loadNative) {
       // Native kernels make the cpu backend far faster than wasm for Conv3D: prefer them when present.
       await tf.setBackend('cpu');
-      const attempt = await tryNativeKernels(load);
+      const attempt = await tryNativeKernels(loadNative);
       tried.push(attempt);
       if (attempt.ok) {
         tried.push({ name: 'cpu', ok: true, reason: 'cpu backend with native kernels' });

@@ -24,8 +24,10 @@ export {
 } from './losses.js';
 export {
   initBackend,
+  BACKEND_KINDS,
   GPU_INSTALL_HINT,
   type BackendKind,
+  type NativeKernelsModule,
   type BackendAttempt,
   type InitBackendOptions,
   type InitBackendResult,

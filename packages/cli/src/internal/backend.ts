@@ -1,28 +1,21 @@
-import { initBackend, type BackendKind, type InitBackendResult } from '@raunet/raunet';
+import { BACKEND_KINDS, initBackend, type BackendKind, type InitBackendResult } from '@raunet/raunet';
 import type { CliIO } from './context.js';
 
 /**
  * Backend names accepted by `--backend`: those of `initBackend`, plus `cpu-js`, tfjs's cpu backend with its
  * own JS kernels even when `@raunet/cpu-kernels` built (for comparisons and as a fallback).
  */
-export const BACKENDS: readonly (BackendKind | 'cpu-js')[] = [
-  'auto',
-  'tensorflow-gpu',
-  'tensorflow',
-  'wasm',
-  'cpu',
-  'cpu-js',
-];
+export const BACKENDS: readonly (BackendKind | 'cpu-js')[] = [...BACKEND_KINDS, 'cpu-js'];
 
 /** Starts the requested tfjs backend and prints which one is active and why the others were not. */
 export async function startBackend(kind: BackendKind | 'cpu-js', io: CliIO): Promise<InitBackendResult> {
   process.env.TF_FORCE_GPU_ALLOW_GROWTH ??= 'true';
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
-  // Resolve optional backends from the CLI's own dependencies (it depends on @raunet/cpu-kernels, whose
-  // native addon is used on the cpu backend when it built); tfjs-node(-gpu) only when the user installed it.
+  // The CLI depends on @raunet/cpu-kernels (its native addon is used on the cpu backend when it built);
+  // tfjs-node(-gpu) and tfjs-backend-wasm are resolved from here, used when the user installed them.
   const result = await initBackend(kind === 'cpu-js' ? 'cpu' : kind, {
     importModule: (name: string) => import(name),
-    ...(kind === 'cpu-js' ? { nativeKernels: false } : {}),
+    ...(kind === 'cpu-js' ? {} : { nativeKernels: () => import('@raunet/cpu-kernels') }),
   });
   const skipped = result.tried.filter((t) => !t.ok).map((t) => `${t.name}: ${t.reason}`);
   io.stderr(`backend: ${result.backend}${result.nativeKernels ? ' + native kernels' : ''}\n`);
