@@ -27,7 +27,7 @@ describe('ZeroPadding3D', () => {
     const b = tf.buffer([1, 4, 4, 4, 1]);
     b.set(1, 0, 2, 1, 3, 0);
     const x = b.toTensor() as tf.Tensor5D;
-    const k = tf.ones([3, 3, 3, 1, 1]) as tf.Tensor5D;
+    const k = tf.ones<tf.Rank.R5>([3, 3, 3, 1, 1]);
     const at = (d: number, h: number, w: number): number => (d * 2 + h) * 2 + w;
     const symmetric = tf.conv3d(zeroPadding3D({ padding: 1 }).apply(x) as tf.Tensor5D, k, 2, 'valid');
     const expectedSymmetric = new Array<number>(8).fill(0);

@@ -77,7 +77,9 @@ describe('recalibrateBatchNorm', () => {
     // the moving variance is the unbiased batch variance (n = 128 values per channel in every layer here);
     // training mode normalizes by the biased one, so scaled by (n - 1) / n inference equals training mode
     for (const w of model.weights.filter((v) => v.originalName.includes('moving_variance'))) {
-      tf.tidy(() => w.write(tf.mul(w.read(), 127 / 128)));
+      tf.tidy(() => {
+        w.write(tf.mul(w.read(), 127 / 128));
+      });
     }
     const after = tf.tidy(() => model.predict(x) as tf.Tensor);
     expect(tf.max(tf.abs(after.sub(trainingMode))).dataSync()[0]).toBeLessThan(2e-3);

@@ -23,7 +23,7 @@ afterAll(async () => {
 function trainStep(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, optimizer: tf.Optimizer): number {
   const cost = optimizer.minimize(() => {
     const p = model.apply(x, { training: true }) as tf.Tensor;
-    return tf.sub(1, tf.div(tf.mul(2, tf.sum(tf.mul(p, y))), tf.add(tf.add(tf.sum(p), tf.sum(y)), 1e-5))) as tf.Scalar;
+    return tf.sub<tf.Scalar>(1, tf.div(tf.mul(2, tf.sum(tf.mul(p, y))), tf.add(tf.add(tf.sum(p), tf.sum(y)), 1e-5)));
   }, true)!;
   const v = cost.dataSync()[0];
   cost.dispose();
@@ -324,7 +324,7 @@ describe('models saved before the fidelity options', () => {
     const artifacts = asLegacy(await artifactsOf(model));
     // the former RA block had a key bias: append it to the weights as a saved model holds it
     const keyBias = new Float32Array([0.3, -0.2, 0.1, 0.5]);
-    const data = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData!));
+    const data = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData));
     const joined = new Uint8Array(data.length + keyBias.byteLength);
     joined.set(data);
     joined.set(new Uint8Array(keyBias.buffer), data.length);
