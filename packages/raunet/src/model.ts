@@ -225,18 +225,22 @@ function build(config: Partial<RAUnetConfig>, attention: boolean): tf.LayersMode
 /**
  * Builds the paper's RA-Unet (see {@link RAUnetConfig} for every number and its default): a 3D U-Net
  * with 5 levels of 16..256 channels, two residual blocks per encoder level and one per decoder level,
- * stride-2 3x3x3 convolutions between levels, trilinear upsampling (+ a 1x1x1 channel-halving
- * convolution) and skip concatenation, the RA block after the decoder level just above the bottleneck,
- * and a 1x1x1 convolution with a sigmoid. Input `[batch, z, y, x, 1]`, output `[batch, z, y, x, 1]`.
+ * stride-2 3x3x3 convolutions between levels (symmetric `k//2` padding, as PyTorch), trilinear upsampling
+ * (+ a 1x1x1 channel-halving convolution) and skip concatenation, the RA block after the decoder level just
+ * above the bottleneck, and a 1x1x1 convolution with a sigmoid. Input `[batch, z, y, x, 1]`, output
+ * `[batch, z, y, x, 1]`. Per-level strides and kernels (`poolStrides`, `kernelSizes`) give anisotropic and
+ * one-slice (2D) networks.
  *
  * The default has 10,748,817 trainable parameters (plus 7,744 batch-norm moving statistics); see the
- * package README for how this compares to the SPEC's PyTorch reference.
+ * package README for how this compares to the SPEC's PyTorch reference, and docs/method.md for the paper's
+ * literal form (10,725,073).
  *
- * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} when a size is not a multiple of `2^(levels-1)` or a field is out of range.
+ * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} when a patch size is not a multiple of the product of its axis' strides or a field is out of range.
  * @example
  * ```ts
  * const model = buildRAUnet(); // 192x192x32 patches
  * const small = buildRAUnet({ patchSize: [32, 32, 16], levels: 3, baseFilters: 4, seed: 1 });
+ * const thick = buildRAUnet({ patchSize: [64, 64, 8], poolStrides: [[2, 2, 1], [2, 2, 2], [2, 2, 2], [2, 2, 1]] });
  * ```
  */
 export function buildRAUnet(config: Partial<RAUnetConfig> = {}): tf.LayersModel {
