@@ -29,7 +29,12 @@ export interface RAUnetModelInfo {
   format: 'raunet';
   /** `'raunet'` (with the RA block) or `'unet'` (the baseline). */
   architecture: 'raunet' | 'unet';
-  /** The full architecture config. */
+  /**
+   * The full architecture config, as resolved when the model was built. A model saved before a field
+   * existed lacks it (e.g. `normEpsilon`, `downsamplePadding`, `poolStrides`): rebuilding from such a config
+   * gives the new defaults, while loading the saved model keeps what its layer configs store (epsilon 1e-3,
+   * TF `'same'` padding, the attention's key bias).
+   */
   config: RAUnetConfig;
   /** Preprocessing used in training; {@link predictVolume} repeats it. */
   preprocessing?: PreprocessingOptions;
