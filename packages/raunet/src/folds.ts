@@ -7,7 +7,7 @@ import { InvalidArgumentError } from '@raunet/core';
  * groups; any other string is a regular expression whose first capture group (or whole match) is the
  * group key (a name it does not match is its own group).
  */
-export type CaseGrouping = 'auto' | 'none' | string;
+export type CaseGrouping = 'auto' | 'none' | (string & Record<never, never>);
 
 const AUTO_PATTERNS: readonly RegExp[] = [/^(.+?)_R_\d+$/];
 

@@ -13,7 +13,7 @@ export {
   type ModelSummary,
   type LayerSummary,
 } from './model.js';
-export { getModelInfo, setModelInfo, type RAUnetModelInfo } from './model-info.js';
+export { getModelInfo, setModelInfo, type RAUnetModelInfo, type InferenceSettings } from './model-info.js';
 export {
   diceLoss,
   diceBceLoss,

@@ -1,11 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { RAUnetConfig } from './config.js';
 import type { PreprocessingOptions } from './preprocessing.js';
-import type { predictVolume } from './predict.js';
 
 /**
  * How a model is best applied, chosen when it was trained and stored with it, so that prediction with
- * no flags gives the model's intended result. Every field is optional; {@link predictVolume}'s own
+ * no flags gives the model's intended result. Every field is optional; `predictVolume`'s own
  * options win over these, and its defaults fill what is missing.
  */
 export interface InferenceSettings {
@@ -38,7 +37,7 @@ export interface RAUnetModelInfo {
   config: RAUnetConfig;
   /** Preprocessing used in training; {@link predictVolume} repeats it. */
   preprocessing?: PreprocessingOptions;
-  /** How to apply the model (overlap, TTA, threshold, post-processing); {@link predictVolume} defaults to it. */
+  /** How to apply the model (overlap, TTA, threshold, post-processing); `predictVolume` defaults to it. */
   inference?: InferenceSettings;
   /** Training facts (epoch, validation DSC…), set by `train`. */
   training?: Record<string, unknown>;

@@ -11,6 +11,7 @@ import { CliUsageError } from '../internal/context.js';
 import { assertExists, ensureDir } from '../internal/fs.js';
 import { bar, ProgressLine } from '../internal/progress.js';
 import { overlayPixelSize } from '../internal/pictures.js';
+import { resolveModelSource } from '../internal/model-source.js';
 
 interface Job {
   name: string;
@@ -27,12 +28,13 @@ const isNiftiPath = (p: string) => /\.nii(\.gz)?$/i.test(p);
 /** `raunet predict --model DIR --input CT|DIR --output FILE|DIR [...]`. */
 export const command: CommandModule = {
   usage:
-    'raunet predict --model DIR --input CT.nii.gz|DIR --output FILE|DIR [--prob FILE|DIR] [--mesh FILE|DIR] [--png FILE|DIR] [--lungs FILE|DIR] [flags]',
+    'raunet predict --model NAME|DIR --input CT.nii.gz|DIR --output FILE|DIR [--prob FILE|DIR] [--mesh FILE|DIR] [--png FILE|DIR] [--lungs FILE|DIR] [flags]',
   flags: {
     model: {
       type: 'string',
-      value: 'DIR',
-      description: 'trained model folder (model.json + weights.bin), e.g. runs/raunet/best',
+      value: 'NAME|DIR',
+      description:
+        "a shipped model's name ('raunet models' lists them, e.g. lidc-nodules) or a trained model folder (model.json + weights.bin), e.g. runs/raunet/best",
     },
     input: { type: 'string', value: 'CT|DIR', description: 'a CT NIfTI file, or a folder of them' },
     output: {
@@ -56,14 +58,26 @@ export const command: CommandModule = {
       value: 'FILE|DIR',
       description: 'lung mask(s) with the same names: restrict infection to the lungs',
     },
-    overlap: { type: 'string', value: 'F', description: 'sliding-window overlap in [0, 1) (default 0.5)' },
-    threshold: { type: 'string', value: 'P', description: 'probability threshold of the mask (default 0.5)' },
+    overlap: {
+      type: 'string',
+      value: 'F',
+      description: "sliding-window overlap in [0, 1) (default: the model's, else 0.5)",
+    },
+    threshold: {
+      type: 'string',
+      value: 'P',
+      description: "probability threshold of the mask (default: the model's, else 0.5)",
+    },
     'min-size': {
       type: 'string',
       value: 'N',
-      description: 'remove components smaller than N voxels (default 0)',
+      description: "remove components smaller than N voxels (default: the model's, else 0)",
     },
-    tta: { type: 'boolean', description: 'flip test-time augmentation (4x slower)' },
+    tta: {
+      type: 'boolean',
+      description: "flip test-time augmentation, 4x slower (default: the model's, else off; --no-tta turns it off)",
+    },
+    'no-tta': { type: 'boolean', description: 'no flip test-time augmentation, whatever the model says' },
     'batch-size': { type: 'string', value: 'N', description: 'patches per model call (default 2)' },
     backend: {
       type: 'string',
@@ -72,7 +86,7 @@ export const command: CommandModule = {
     },
   },
   async run(args, io) {
-    const modelDir = requireFlag('predict', args, 'model');
+    const modelFlag = requireFlag('predict', args, 'model');
     const input = requireFlag('predict', args, 'input');
     const output = requireFlag('predict', args, 'output');
     const backend = choiceFlag('predict', args, 'backend', BACKENDS) ?? 'auto';
@@ -85,7 +99,9 @@ export const command: CommandModule = {
     if (threshold !== undefined) options.threshold = threshold;
     if (minComponentSize !== undefined) options.minComponentSize = minComponentSize;
     if (batchSize !== undefined) options.batchSize = batchSize;
+    if (args.flags.tta && args.flags['no-tta']) throw new CliUsageError('predict: --tta and --no-tta contradict each other');
     if (args.flags.tta) options.flipTta = true;
+    if (args.flags['no-tta']) options.flipTta = false;
     const extras = {
       prob: stringFlag(args, 'prob'),
       mesh: stringFlag(args, 'mesh'),
@@ -93,7 +109,7 @@ export const command: CommandModule = {
       lungs: stringFlag(args, 'lungs'),
     };
 
-    await assertExists(modelDir, 'dir');
+    const { dir: modelDir } = await resolveModelSource('predict', modelFlag);
     const kind = await assertExists(input);
     const jobs: Job[] = [];
     if (kind === 'file') {

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import {
+  kFoldSplit,
   loadDataset,
   splitDataset,
   train,
   type LoadDatasetOptions,
-  type SplitDatasetOptions,
   type TrainOptions,
 } from '@raunet/raunet';
 import { renderTrainingCurves, writePng, writeSvg } from '@raunet/viz';
@@ -14,7 +14,7 @@ import { choiceFlag, numberFlag, stringFlag } from '../internal/args.js';
 import { BACKENDS, startBackend } from '../internal/backend.js';
 import { CliUsageError } from '../internal/context.js';
 import { ensureDir } from '../internal/fs.js';
-import { readTrainConfig } from '../internal/train-config.js';
+import { readTrainConfig, type TrainConfigFile } from '../internal/train-config.js';
 import { trainingProgress } from '../internal/training.js';
 
 function parseSize(command: string, raw: string | undefined): [number, number, number] | undefined {
@@ -83,6 +83,12 @@ export const command: CommandModule = {
       value: 'N',
       description: 'cases held out for validation (default 5%, at least 1)',
     },
+    folds: {
+      type: 'string',
+      value: 'K',
+      description: 'K-fold cross-validation grouped by patient: validate on fold --fold, train on the others (no test part)',
+    },
+    fold: { type: 'string', value: 'I', description: 'the validation fold, 0..K-1 (with --folds)' },
     json: { type: 'boolean', description: 'print a JSON summary on stdout' },
   },
   async run(args, io) {
@@ -106,7 +112,7 @@ export const command: CommandModule = {
       throw new CliUsageError('train: give --images DIR and --labels DIR, or --root DIR, or --list FILE');
     }
     const patch = parseSize('train', stringFlag(args, 'patch'));
-    const split: SplitDatasetOptions = { ...cfg.split };
+    const split: NonNullable<TrainConfigFile['split']> = { ...cfg.split };
     const seed = numberFlag('train', args, 'seed', { integer: true }) ?? cfg.seed ?? 0;
     split.seed ??= seed;
     const testCount = numberFlag('train', args, 'test', { integer: true, min: 0 });
@@ -124,7 +130,13 @@ export const command: CommandModule = {
     if (batchSize !== undefined) overrides.batchSize = batchSize;
     if (learningRate !== undefined) overrides.learningRate = learningRate;
     const data = await loadDataset(dataset);
-    const parts = splitDataset(data.cases, split);
+    const folds = numberFlag('train', args, 'folds', { integer: true, min: 2 }) ?? split.folds;
+    const fold = numberFlag('train', args, 'fold', { integer: true, min: 0 }) ?? split.fold;
+    if ((folds === undefined) !== (fold === undefined)) throw new CliUsageError('train: --folds K and --fold I go together');
+    const parts =
+      folds !== undefined && fold !== undefined
+        ? { ...kFoldSplit(data.cases, { folds, fold, seed: split.seed, ...(split.grouping ? { grouping: split.grouping } : {}) }), test: [] }
+        : splitDataset(data.cases, split);
     io.stderr(
       `dataset: ${data.cases.length} cases: ${parts.train.length} train, ${parts.validation.length} validation, ${parts.test.length} test (${parts.test.map((c) => c.name).join(', ') || 'none'})\n`,
     );
@@ -164,6 +176,7 @@ export const command: CommandModule = {
       JSON.stringify(
         {
           seed: split.seed,
+          ...(folds !== undefined ? { folds, fold } : {}),
           train: parts.train.map((c) => c.name),
           validation: parts.validation.map((c) => c.name),
           test: parts.test.map((c) => c.name),

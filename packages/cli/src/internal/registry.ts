@@ -22,6 +22,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'turn a mask into a 3D surface model (STL, PLY, OBJ)',
     load: async () => (await import('../commands/mesh.js')).command,
   },
+  models: {
+    summary: 'list the trained models shipped with raunet and their validation figures',
+    load: async () => (await import('../commands/models.js')).command,
+  },
   info: {
     summary: 'summarize a NIfTI file: dims, spacing, orientation, datatype, intensities',
     load: async () => (await import('../commands/info.js')).command,

@@ -8,38 +8,45 @@ export interface TrainConfigFile extends Omit<
   TrainOptions,
   'train' | 'validation' | 'outputDir' | 'onProgress' | 'signal'
 > {
-  /** How cases are split into train, validation and test. */
-  split?: SplitDatasetOptions;
+  /**
+   * How cases are split into train, validation and test; with `folds` and `fold`, K-fold
+   * cross-validation grouped by patient instead (`kFoldSplit` of `@raunet/raunet`; no test part).
+   */
+  split?: SplitDatasetOptions & { folds?: number; fold?: number };
   /** Where the data is (flags win). */
   dataset?: LoadDatasetOptions;
 }
 
-const CONFIG_KEYS = new Set([
-  'architecture',
-  'model',
-  'preprocessing',
-  'epochs',
-  'stepsPerEpoch',
-  'batchSize',
-  'learningRate',
-  'adamBetas',
-  'adamEpsilon',
-  'loss',
-  'lossEpsilon',
-  'foregroundFraction',
-  'augmentation',
-  'validationInterval',
-  'validationOverlap',
-  'validationBatchSize',
-  'validationThreshold',
-  'earlyStoppingPatience',
-  'batchNormRecalibration',
-  'learningRateSchedule',
-  'seed',
-  'resume',
-  'split',
-  'dataset',
-]);
+// A record over every key of TrainConfigFile: the compiler refuses a missing or unknown key, so the
+// accepted keys cannot drift from the options type.
+const KEYS: Record<keyof TrainConfigFile, true> = {
+  architecture: true,
+  model: true,
+  preprocessing: true,
+  epochs: true,
+  stepsPerEpoch: true,
+  batchSize: true,
+  learningRate: true,
+  adamBetas: true,
+  adamEpsilon: true,
+  loss: true,
+  lossEpsilon: true,
+  foregroundFraction: true,
+  augmentation: true,
+  validationInterval: true,
+  validationOverlap: true,
+  validationBatchSize: true,
+  validationThreshold: true,
+  earlyStoppingPatience: true,
+  batchNormRecalibration: true,
+  inference: true,
+  learningRateSchedule: true,
+  seed: true,
+  resume: true,
+  split: true,
+  dataset: true,
+};
+const CONFIG_KEYS = new Set(Object.keys(KEYS));
 
 /** Reads and checks a training config file; unknown keys are an error naming them. */
 export async function readTrainConfig(path: string): Promise<TrainConfigFile> {

@@ -1,0 +1,138 @@
+/**
+ * Copies a trained model into this package with its model card:
+ *
+ *   pnpm tsx packages/models/scripts/ship-model.ts --name lidc-nodules --from runs/lidc-nodules/best \
+ *     --run runs/lidc-nodules --eval runs/lidc-nodules/validation.json --card configs/cards/lidc-nodules.json
+ *
+ * --from: the model folder (model.json + weights.bin); --run: the training folder (log.jsonl for the
+ * time and steps); --eval: `raunet evaluate --json` on the validation split; --card: the hand-written
+ * parts of the card (title, dataset, input, intendedUse, limits, recipe, trainedOn, split).
+ * Writes models/<name>/{model.json, weights.bin, card.json, README.md} and regenerates src/catalog.ts.
+ */
+import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { MeanSd, ShippedModelCard } from '../src/card.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: { name: { type: 'string' }, from: { type: 'string' }, run: { type: 'string' }, eval: { type: 'string' }, card: { type: 'string' } },
+});
+for (const k of ['name', 'from', 'run', 'eval', 'card'] as const) if (!values[k]) throw new Error(`--${k} is required`);
+const name = values.name!;
+const target = join(root, 'models', name);
+
+const modelJson = JSON.parse(await readFile(join(values.from!, 'model.json'), 'utf8')) as {
+  weightsManifest: { weights: { shape: number[]; name: string }[] }[];
+  modelTopology: { model_config?: { config?: { layers?: { config?: { trainable?: boolean } }[] } } };
+  userDefinedMetadata?: { raunet?: { architecture: 'raunet' | 'unet'; config: { patchSize: number[] }; preprocessing?: unknown; inference?: unknown; training?: unknown } };
+};
+const info = modelJson.userDefinedMetadata?.raunet;
+if (!info) throw new Error(`${values.from}: not an RA-Unet model (no raunet metadata)`);
+const weights = modelJson.weightsManifest.flatMap((g) => g.weights);
+const size = (s: number[]): number => s.reduce((a, b) => a * b, 1);
+const trainable = weights.filter((w) => !/moving_(mean|variance)$/.test(w.name)).reduce((n, w) => n + size(w.shape), 0);
+const weightBytes = (await stat(join(values.from!, 'weights.bin'))).size;
+
+const log = (await readFile(join(values.run!, 'log.jsonl'), 'utf8'))
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l) as { seconds: number; globalStep: number });
+const trainingMinutes = log.reduce((s, r) => s + r.seconds, 0) / 60;
+const trainingSteps = log.at(-1)?.globalStep ?? 0;
+
+const evaluation = JSON.parse(await readFile(values.eval!, 'utf8')) as {
+  cases: unknown[];
+  toleranceMm: number;
+  summary: Record<string, { mean: number; std: number }>;
+};
+const ms = (k: string): MeanSd | undefined => (evaluation.summary[k] ? { mean: evaluation.summary[k].mean, sd: evaluation.summary[k].std } : undefined);
+const hand = JSON.parse(await readFile(values.card!, 'utf8')) as Omit<
+  ShippedModelCard,
+  'name' | 'architecture' | 'parameters' | 'weightBytes' | 'trainingMinutes' | 'trainingSteps' | 'validation' | 'dimensionality'
+> & { split: string };
+const card: ShippedModelCard = {
+  name,
+  title: hand.title,
+  architecture: info.architecture,
+  dataset: hand.dataset,
+  dimensionality: info.config.patchSize[2] === 1 ? '2d' : '3d',
+  input: hand.input,
+  parameters: trainable,
+  weightBytes,
+  trainingMinutes: Math.round(trainingMinutes * 10) / 10,
+  trainingSteps,
+  trainedOn: hand.trainedOn,
+  recipe: hand.recipe,
+  validation: {
+    split: hand.split,
+    cases: evaluation.cases.length,
+    dice: ms('dice')!,
+    ...(ms('hd95') ? { hd95: ms('hd95') } : {}),
+    ...(ms('nsd') ? { nsd: ms('nsd'), nsdToleranceMm: evaluation.toleranceMm } : {}),
+  },
+  intendedUse: hand.intendedUse,
+  limits: hand.limits,
+};
+
+await mkdir(target, { recursive: true });
+await copyFile(join(values.from!, 'model.json'), join(target, 'model.json'));
+await copyFile(join(values.from!, 'weights.bin'), join(target, 'weights.bin'));
+await writeFile(join(target, 'card.json'), JSON.stringify(card, null, 2) + '\n');
+
+const f = (x: MeanSd | undefined, digits = 3): string => (x ? `${x.mean.toFixed(digits)} ± ${x.sd.toFixed(digits)}` : 'n/a');
+const readme = `# ${name}: ${card.title}
+
+Model card of a model shipped in \`@raunet/models\`. **Research use only; not a medical device.**
+
+| | |
+|---|---|
+| architecture | ${card.architecture === 'raunet' ? 'RA-Unet (3D U-Net with residual blocks and the RA self-attention block)' : 'U-Net (the same network without the RA block)'} |
+| data | ${card.dataset} |
+| input | ${card.input} |
+| kind | ${card.dimensionality === '2d' ? '2D (one-slice patches; a volume is segmented slice by slice)' : '3D'} |
+| parameters | ${card.parameters.toLocaleString('en-US')} trainable (weights.bin ${(card.weightBytes / 1e6).toFixed(2)} MB) |
+| training | ${card.trainingSteps} steps in ${card.trainingMinutes} min on ${card.trainedOn} |
+| recipe | \`${card.recipe}\` (\`pnpm raunet train --config ${card.recipe}\`) |
+
+## Validation (own split, not a test set)
+${card.validation.split}
+
+| cases | DSC | HD95 (mm) | NSD${card.validation.nsdToleranceMm !== undefined ? ` @ ${card.validation.nsdToleranceMm} mm` : ''} |
+|---:|---|---|---|
+| ${card.validation.cases} | ${f(card.validation.dice)} | ${f(card.validation.hd95, 2)} | ${f(card.validation.nsd)} |
+
+(mean ± sample sd over cases; \`raunet evaluate\` of \`raunet predict --model ${name}\` outputs.)
+
+## Preprocessing and inference (stored in model.json, applied by \`raunet predict\`)
+\`\`\`json
+${JSON.stringify({ preprocessing: info.preprocessing ?? {}, inference: info.inference ?? {} }, null, 2)}
+\`\`\`
+
+## Configuration
+\`\`\`json
+${JSON.stringify(info.config, null, 2)}
+\`\`\`
+
+## Intended use
+${card.intendedUse}
+
+## Limits
+${card.limits}
+
+## Use
+\`\`\`sh
+pnpm raunet predict --model ${name} --input CT.nii.gz --output mask.nii.gz
+\`\`\`
+`;
+await writeFile(join(target, 'README.md'), readme);
+
+const names = (await readdir(join(root, 'models'), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const cards: ShippedModelCard[] = [];
+for (const n of names) cards.push(JSON.parse(await readFile(join(root, 'models', n, 'card.json'), 'utf8')) as ShippedModelCard);
+await writeFile(
+  join(root, 'src', 'catalog.ts'),
+  `// Generated by scripts/ship-model.ts from models/*/card.json: do not edit by hand.\nimport type { ShippedModelCard } from './card.js';\n\n/** Cards of the models in this package, by name. */\nexport const CATALOG: readonly ShippedModelCard[] = ${JSON.stringify(cards, null, 2)};\n`,
+);
+console.log(`shipped ${name}: ${trainable} parameters, ${weightBytes} bytes, validation DSC ${f(card.validation.dice)}`);
