@@ -1,7 +1,6 @@
 import { InvalidArgumentError, type Volume } from '@raunet/core';
 import { scanPair } from './internal/mask.js';
 import { medianOf } from './internal/stats.js';
-import { directedDistances } from './internal/surface-core.js';
 import {
   diceFromCounts,
   iouFromCounts,
@@ -14,9 +13,12 @@ import {
 } from './overlap.js';
 import {
   assdFromDistances,
+  checkSurface,
+  distancesOf,
   hausdorffFromDistances,
   normalizedSurfaceDiceFromDistances,
   percentileHausdorffFromDistances,
+  type SurfaceDefinition,
 } from './surface.js';
 
 /** Names of the per-case metrics, in table (CSV column) order. */
@@ -42,9 +44,9 @@ export type CaseMetricName = (typeof CASE_METRIC_NAMES)[number];
 export interface CaseMetrics {
   /** Case name (from the pair or the options; `''` when none was given). */
   name: string;
-  /** Dice similarity coefficient in [0, 1] (see {@link dice}). */
+  /** Dice similarity coefficient in [0, 1] (see {@link dice}; an empty truth scores by `emptyScore`). */
   dice: number;
-  /** Intersection over union in [0, 1] (see {@link iou}). */
+  /** Intersection over union in [0, 1] (see {@link iou}; an empty truth scores by `emptyScore`). */
   iou: number;
   /** `TP / (TP + FP)`; NaN for an empty prediction. */
   precision: number;
@@ -60,7 +62,7 @@ export interface CaseMetrics {
   truthVolumeMl: number;
   /** Hausdorff distance in mm (NaN if both empty, Infinity if one is). NaN when `surface` is false. */
   hausdorff: number;
-  /** HD at `percentile` (95 by default) in mm, MONAI's max of the directed percentiles. */
+  /** HD at `percentile` (95 by default) in mm: the max of the two directed percentiles (see {@link percentileHausdorff}). */
   hausdorff95: number;
   /** Average symmetric surface distance in mm. */
   assd: number;
@@ -78,22 +80,33 @@ export interface EvaluateCaseOptions extends MaskOptions {
   toleranceMm?: number;
   /** Percentile of the robust Hausdorff distance reported as `hausdorff95`. @defaultValue 95 */
   percentile?: number;
-  /** Dice/IoU when both masks are empty (`NaN` to drop such cases from means). @defaultValue 1 */
+  /**
+   * Dice/IoU of a case whose truth is empty (see {@link OverlapOptions.emptyScore}): an empty prediction
+   * scores `emptyScore`, a non-empty one 0, except that `NaN` makes every empty-truth case NaN (MONAI's
+   * `ignore_empty=True`), so such cases drop out of set means. @defaultValue 1
+   */
   emptyScore?: number;
-  /** Compute the surface metrics (HD, HD95, ASSD, NSD); when false they are NaN. @defaultValue true */
-  surface?: boolean;
+  /**
+   * Surface definition of the surface metrics (HD, HD95, ASSD, NSD; see {@link SurfaceDefinition}):
+   * `'voxel'` (border voxels, MONAI) or `'surfel'` (area-weighted surfels, DeepMind and the
+   * COVID-19-CT-Seg benchmark); `false` skips them (they are NaN), `true` means `'voxel'`.
+   * @defaultValue 'voxel'
+   */
+  surface?: boolean | SurfaceDefinition;
 }
 
 /**
  * All metrics of one prediction against its ground truth, sharing one pass for the counts and one
- * distance computation for the four surface metrics.
+ * distance computation for the four surface metrics (on border voxels, or with `surface: 'surfel'` on
+ * area-weighted surfels as the COVID-19-CT-Seg benchmark).
  *
  * @throws {@link @raunet/core!ShapeMismatchError} when the masks are on different grids.
- * @throws {@link @raunet/core!InvalidArgumentError} for a bad label, tolerance or percentile.
+ * @throws {@link @raunet/core!InvalidArgumentError} for a bad label, tolerance, percentile or surface.
  * @example
  * ```ts
  * const m = evaluateCase(prediction, truth, { name: 'coronacases_001', toleranceMm: 3 });
  * console.log(m.dice, m.hausdorff95, m.nsd);
+ * const asBenchmark = evaluateCase(prediction, truth, { toleranceMm: 3, surface: 'surfel' });
  * ```
  */
 export function evaluateCase(prediction: Volume, truth: Volume, options: EvaluateCaseOptions = {}): CaseMetrics {
@@ -106,6 +119,7 @@ export function evaluateCase(prediction: Volume, truth: Volume, options: Evaluat
     throw new InvalidArgumentError(`evaluateCase: percentile must be in [0, 100], received ${percentile}`);
   }
   const where = options.name ? `evaluateCase(${options.name})` : 'evaluateCase';
+  const surface = surfaceOption(options.surface, where);
   const scan = scanPair(prediction, truth, options.label, where);
   const counts: ConfusionCounts = {
     truePositive: scan.tp,
@@ -120,8 +134,8 @@ export function evaluateCase(prediction: Volume, truth: Volume, options: Evaluat
   let hausdorff95 = Number.NaN;
   let assd = Number.NaN;
   let nsd = Number.NaN;
-  if (options.surface ?? true) {
-    const d = directedDistances(prediction, truth, options.label, scan);
+  if (surface) {
+    const d = distancesOf(prediction, truth, options.label, scan, surface);
     hausdorff = hausdorffFromDistances(d);
     hausdorff95 = percentileHausdorffFromDistances(d, percentile);
     assd = assdFromDistances(d);
@@ -143,6 +157,12 @@ export function evaluateCase(prediction: Volume, truth: Volume, options: Evaluat
     nsd,
     counts,
   };
+}
+
+/** The surface definition of an `EvaluateCaseOptions.surface`, or undefined when the surface metrics are skipped. */
+function surfaceOption(surface: EvaluateCaseOptions['surface'], where: string): SurfaceDefinition | undefined {
+  if (surface === false) return undefined;
+  return checkSurface(surface === true ? undefined : surface, where);
 }
 
 /** One case of a set: a named prediction and its ground truth, on the same grid. */
@@ -189,6 +209,11 @@ export interface EvaluateSetResult {
   toleranceMm: number;
   /** Percentile used for `hausdorff95`. */
   percentile: number;
+  /**
+   * Surface definition of the surface metrics; absent when they were skipped (`surface: false`) or the
+   * result was built without it.
+   */
+  surface?: SurfaceDefinition;
 }
 
 /** Options of {@link evaluateSet}: those of {@link evaluateCase} except the case name. */
@@ -250,6 +275,7 @@ export function summarizeCases(cases: readonly CaseMetrics[]): Record<CaseMetric
 export function evaluateSet(pairs: readonly EvaluationPair[], options: EvaluateSetOptions = {}): EvaluateSetResult {
   if (!Array.isArray(pairs)) throw new InvalidArgumentError('evaluateSet: pairs must be an array of { name, prediction, truth }');
   const list: readonly EvaluationPair[] = pairs;
+  const surface = surfaceOption(options.surface, 'evaluateSet');
   const cases = list.map((p: EvaluationPair | undefined, i) => {
     if (!p?.prediction || !p.truth) {
       throw new InvalidArgumentError(`evaluateSet: pair ${i} must have prediction and truth volumes`);
@@ -261,5 +287,6 @@ export function evaluateSet(pairs: readonly EvaluationPair[], options: EvaluateS
     summary: summarizeCases(cases),
     toleranceMm: options.toleranceMm ?? 1,
     percentile: options.percentile ?? 95,
+    ...(surface ? { surface } : {}),
   };
 }

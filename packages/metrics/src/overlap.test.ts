@@ -5,7 +5,9 @@ import { boxMask, padMask, vol, type Dims } from './__fixtures__/reference.js';
 import {
   confusionCounts,
   dice,
+  diceFromCounts,
   iou,
+  iouFromCounts,
   jaccard,
   lesionVolumeMl,
   precision,
@@ -78,6 +80,25 @@ describe('edge cases (documented conventions)', () => {
     expect(recall(empty, empty)).toBeNaN();
     expect(relativeVolumeDifference(empty, empty)).toBeNaN();
     expect(specificity(empty, empty)).toBe(1);
+  });
+
+  it('emptyScore: the score of an empty truth (NaN drops every empty-truth case, as MONAI ignore_empty=True)', () => {
+    // Empty truth, non-empty prediction: 0 by default (MONAI ignore_empty=False), NaN with emptyScore NaN.
+    expect(dice(some, empty)).toBe(0);
+    expect(iou(some, empty)).toBe(0);
+    expect(dice(some, empty, { emptyScore: Number.NaN })).toBeNaN();
+    expect(iou(some, empty, { emptyScore: Number.NaN })).toBeNaN();
+    expect(dice(some, empty, { emptyScore: 0.5 })).toBe(0);
+    // Both empty: emptyScore itself.
+    expect(dice(empty, empty, { emptyScore: 0.5 })).toBe(0.5);
+    expect(iou(empty, empty, { emptyScore: Number.NaN })).toBeNaN();
+    // Empty prediction on a non-empty truth is a plain miss, whatever emptyScore.
+    expect(dice(empty, some, { emptyScore: Number.NaN })).toBe(0);
+    expect(iou(empty, some, { emptyScore: Number.NaN })).toBe(0);
+    const counts = { truePositive: 0, falsePositive: 3, falseNegative: 0, trueNegative: 5 };
+    expect(diceFromCounts(counts)).toBe(0);
+    expect(diceFromCounts(counts, Number.NaN)).toBeNaN();
+    expect(iouFromCounts(counts, Number.NaN)).toBeNaN();
   });
 
   it('one empty: Dice 0, RVD -1 or Infinity', () => {

@@ -14,8 +14,11 @@ export interface MaskOptions {
 /** Options of {@link dice} and {@link iou}. */
 export interface OverlapOptions extends MaskOptions {
   /**
-   * Score when both masks are empty. `1` follows MONAI's `DiceMetric(ignore_empty=False)`; pass
-   * `NaN` for MONAI's `ignore_empty=True` (the case then drops out of set means).
+   * Score of a case whose truth is empty, where the ratio says nothing about the truth. A finite value
+   * is the score of an empty prediction on it (a non-empty prediction scores 0): `1` is MONAI's
+   * `DiceMetric(ignore_empty=False)`. `NaN` makes every empty-truth case NaN, whatever the prediction,
+   * as MONAI's `ignore_empty=True` (its default), so the case drops out of set means. Cases with a
+   * non-empty truth never use it.
    * @defaultValue 1
    */
   emptyScore?: number;
@@ -52,21 +55,35 @@ function ratio(num: number, den: number): number {
   return den === 0 ? (num === 0 ? Number.NaN : Infinity) : num / den;
 }
 
-/** Dice from counts: `2TP / (2TP + FP + FN)`, `emptyScore` when both masks are empty. */
-export function diceFromCounts(c: ConfusionCounts, emptyScore = 1): number {
-  const den = 2 * c.truePositive + c.falsePositive + c.falseNegative;
-  return den === 0 ? emptyScore : (2 * c.truePositive) / den;
+/**
+ * The score of a case with an empty truth ({@link OverlapOptions.emptyScore}): `emptyScore` when the
+ * prediction is empty too, NaN for any prediction when `emptyScore` is NaN, else 0.
+ */
+function emptyTruthScore(c: ConfusionCounts, emptyScore: number): number {
+  return c.falsePositive === 0 || Number.isNaN(emptyScore) ? emptyScore : 0;
 }
 
-/** IoU from counts: `TP / (TP + FP + FN)`, `emptyScore` when both masks are empty. */
+/**
+ * Dice from counts: `2TP / (2TP + FP + FN)`; with an empty truth (`TP + FN = 0`) the
+ * {@link OverlapOptions.emptyScore} rule: `emptyScore` for an empty prediction, 0 for another one,
+ * NaN for any when `emptyScore` is NaN.
+ */
+export function diceFromCounts(c: ConfusionCounts, emptyScore = 1): number {
+  if (c.truePositive + c.falseNegative === 0) return emptyTruthScore(c, emptyScore);
+  return (2 * c.truePositive) / (2 * c.truePositive + c.falsePositive + c.falseNegative);
+}
+
+/** IoU from counts: `TP / (TP + FP + FN)`; with an empty truth the same rule as {@link diceFromCounts}. */
 export function iouFromCounts(c: ConfusionCounts, emptyScore = 1): number {
-  const den = c.truePositive + c.falsePositive + c.falseNegative;
-  return den === 0 ? emptyScore : c.truePositive / den;
+  if (c.truePositive + c.falseNegative === 0) return emptyTruthScore(c, emptyScore);
+  return c.truePositive / (c.truePositive + c.falsePositive + c.falseNegative);
 }
 
 /**
  * Dice similarity coefficient `2|P∩T| / (|P| + |T|)` in [0, 1] (voxel counts; spacing cancels out).
- * Both masks empty → `emptyScore` (1); exactly one empty → 0.
+ * Empty prediction on a non-empty truth → 0. Empty truth: by {@link OverlapOptions.emptyScore}, by
+ * default 1 when the prediction is empty too and 0 when it is not (MONAI `ignore_empty=False`);
+ * `emptyScore: NaN` gives NaN for both (MONAI `ignore_empty=True`).
  *
  * @throws {@link @raunet/core!ShapeMismatchError} when the masks are on different grids.
  * @example
@@ -75,6 +92,7 @@ export function iouFromCounts(c: ConfusionCounts, emptyScore = 1): number {
  * const a = createVolume({ data: Uint8Array.from([1, 1, 0, 0]), dims: [4, 1, 1] });
  * const b = createVolume({ data: Uint8Array.from([0, 1, 1, 0]), dims: [4, 1, 1] });
  * dice(a, b); // 0.5
+ * dice(a, createVolume({ data: new Uint8Array(4), dims: [4, 1, 1] }), { emptyScore: Number.NaN }); // NaN (empty truth)
  * ```
  */
 export function dice(prediction: Volume, truth: Volume, options: OverlapOptions = {}): number {
@@ -82,8 +100,8 @@ export function dice(prediction: Volume, truth: Volume, options: OverlapOptions 
 }
 
 /**
- * Intersection over union (Jaccard index) `|P∩T| / |P∪T|` in [0, 1]. Both empty → `emptyScore` (1);
- * one empty → 0.
+ * Intersection over union (Jaccard index) `|P∩T| / |P∪T|` in [0, 1]. Empty prediction on a non-empty
+ * truth → 0; empty truth: as {@link dice}, by {@link OverlapOptions.emptyScore}.
  *
  * @throws {@link @raunet/core!ShapeMismatchError} when the masks are on different grids.
  * @example

@@ -27,4 +27,12 @@ describe('toTextTable', () => {
     expect(lines[3]).toContain('Infinity');
     expect(lines.slice(4).map((l) => l.split(/\s+/)[0])).toEqual(['mean', 'std', 'median']);
   });
+
+  it('tags the surface columns of a surfel result', () => {
+    const header = toTextTable(
+      evaluateSet([{ name: 'same', prediction: truth, truth }], { surface: 'surfel' }),
+    ).split('\n')[0];
+    expect(header).toContain('HD95mm(surfel)');
+    expect(header).toContain('NSD@1mm(surfel)');
+  });
 });

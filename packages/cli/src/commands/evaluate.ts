@@ -5,16 +5,18 @@ import {
   summarizeCases,
   toCsv,
   toTextTable,
+  SURFACE_DEFINITIONS,
   type CaseMetrics,
   type EvaluateSetResult,
 } from '@raunet/metrics';
 import { writeFileAtomic } from '@raunet/core/node';
 import type { CommandModule } from '../internal/command.js';
-import { numberFlag, requireFlag, stringFlag } from '../internal/args.js';
+import { choiceFlag, numberFlag, requireFlag, stringFlag } from '../internal/args.js';
 
-/** `raunet evaluate --pred DIR --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N]`. */
+/** `raunet evaluate --pred DIR --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N] [--surface voxel|surfel]`. */
 export const command: CommandModule = {
-  usage: 'raunet evaluate --pred DIR --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N]',
+  usage:
+    'raunet evaluate --pred DIR --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N] [--surface voxel|surfel]',
   flags: {
     pred: { type: 'string', value: 'DIR', description: 'folder of predicted masks (NIfTI)' },
     gt: {
@@ -34,12 +36,19 @@ export const command: CommandModule = {
       value: 'N',
       description: 'ground-truth label to score (default: any nonzero voxel)',
     },
+    surface: {
+      type: 'string',
+      value: 'voxel|surfel',
+      description:
+        'surface of HD95/NSD: voxel = border voxels, MONAI (default); surfel = area-weighted, DeepMind, as the COVID-19-CT-Seg benchmark',
+    },
   },
   async run(args, io) {
     const predDir = requireFlag('evaluate', args, 'pred');
     const gtDir = requireFlag('evaluate', args, 'gt');
     const toleranceMm = numberFlag('evaluate', args, 'tolerance', { min: 0 }) ?? 3;
     const label = numberFlag('evaluate', args, 'label', { integer: true, min: 1 });
+    const surface = choiceFlag('evaluate', args, 'surface', SURFACE_DEFINITIONS) ?? 'voxel';
     const csvPath = stringFlag(args, 'csv');
     const preds = await listNiftiFiles(predDir);
     const gts = new Map((await listNiftiFiles(gtDir)).map((p) => [caseName(p), p]));
@@ -51,14 +60,20 @@ export const command: CommandModule = {
       });
     }
     // One case in memory at a time: a CT-sized pair of masks is ~160 MB.
-    const options = { toleranceMm, ...(label !== undefined ? { label } : {}) };
+    const options = { toleranceMm, surface, ...(label !== undefined ? { label } : {}) };
     const cases: CaseMetrics[] = [];
     for (const p of preds) {
       const name = caseName(p);
       io.stderr(`scoring ${name}\n`);
       cases.push(evaluateCase(await readNifti(p), await readNifti(gts.get(name)!), { ...options, name }));
     }
-    const result: EvaluateSetResult = { cases, summary: summarizeCases(cases), toleranceMm, percentile: 95 };
+    const result: EvaluateSetResult = {
+      cases,
+      summary: summarizeCases(cases),
+      toleranceMm,
+      percentile: 95,
+      surface,
+    };
     if (csvPath) await writeFileAtomic(csvPath, toCsv(result));
     if (args.flags.json) {
       io.stdout(JSON.stringify(result, null, 2) + '\n');

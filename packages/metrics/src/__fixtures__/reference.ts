@@ -1,5 +1,6 @@
 // Plain-loop references for the tests: slow, obvious, independent of the package's code paths.
 import { createVolume, type Volume } from '@raunet/core';
+import fc from 'fast-check';
 
 export type Dims = [number, number, number];
 export type Spacing = [number, number, number];
@@ -105,3 +106,70 @@ export function padMask(m: Uint8Array, dims: Dims, pad: [Dims, Dims]): { data: U
       for (let x = 0; x < dims[0]; x++) out[idx(nd, x + pad[0][0], y + pad[0][1], z + pad[0][2])] = m[idx(dims, x, y, z)];
   return { data: out, dims: nd };
 }
+
+/**
+ * Surfels by the definition: the corner points `(x, y, z)`, `0 <= x <= nx` (likewise y, z), whose 8
+ * surrounding voxels `(x − 1 + i, y − 1 + j, z − 1 + k)` (outside the grid: background) are neither all
+ * foreground nor all background; `code` has bit `i + 2j + 4k` for each foreground one.
+ */
+export function surfelCorners(m: ArrayLike<number>, dims: Dims): { at: Dims; code: number }[] {
+  const at = (x: number, y: number, z: number): number =>
+    x < 0 || y < 0 || z < 0 || x >= dims[0] || y >= dims[1] || z >= dims[2] ? 0 : m[idx(dims, x, y, z)] ? 1 : 0;
+  const out: { at: Dims; code: number }[] = [];
+  for (let z = 0; z <= dims[2]; z++)
+    for (let y = 0; y <= dims[1]; y++)
+      for (let x = 0; x <= dims[0]; x++) {
+        let code = 0;
+        for (let b = 0; b < 8; b++) code |= at(x - 1 + (b & 1), y - 1 + ((b >> 1) & 1), z - 1 + ((b >> 2) & 1)) << b;
+        if (code !== 0 && code !== 255) out.push({ at: [x, y, z], code });
+      }
+  return out;
+}
+
+/** Brute-force surfel distances (mm, corner to nearest corner of the other surface) and areas from `areaOf(code)`. */
+export function bruteSurfels(p: ArrayLike<number>, t: ArrayLike<number>, dims: Dims, s: Spacing, areaOf: (code: number) => number) {
+  const sp = surfelCorners(p, dims);
+  const st = surfelCorners(t, dims);
+  const pt = directed(
+    sp.map((c) => c.at),
+    st.map((c) => c.at),
+    s,
+  );
+  const tp = directed(
+    st.map((c) => c.at),
+    sp.map((c) => c.at),
+    s,
+  );
+  return { pt, tp, ap: sp.map((c) => areaOf(c.code)), at: st.map((c) => areaOf(c.code)) };
+}
+
+/**
+ * DeepMind's robust Hausdorff of one direction, re-stated as plainly as possible: sort by distance,
+ * cumulative area over the total, the first index where it reaches `p` %.
+ */
+export function cumulativeAreaPercentile(d: number[], a: number[], p: number): number {
+  const order = d.map((_, i) => i).sort((i, j) => d[i] - d[j] || a[i] - a[j]);
+  const total = a.reduce((x, y) => x + y, 0);
+  let cum = 0;
+  for (let r = 0; r < order.length; r++) {
+    cum += a[order[r]];
+    if (cum / total >= p / 100) return d[order[r]];
+  }
+  return d[order[order.length - 1]];
+}
+
+/** Random pairs of non-empty masks on a small grid (up to 6 x 6 x 5) with random anisotropic spacing. */
+export const pairArb = fc
+  .record({
+    dims: fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 5 })),
+    spacing: fc.tuple(
+      fc.double({ min: 0.2, max: 5, noNaN: true }),
+      fc.double({ min: 0.2, max: 5, noNaN: true }),
+      fc.double({ min: 0.2, max: 5, noNaN: true }),
+    ),
+  })
+  .chain(({ dims, spacing }) => {
+    const n = dims[0] * dims[1] * dims[2];
+    const bits = fc.uint8Array({ minLength: n, maxLength: n, min: 0, max: 1 }).filter((m) => m.some((x) => x));
+    return fc.record({ dims: fc.constant(dims), spacing: fc.constant(spacing), a: bits, b: bits });
+  });

@@ -16,7 +16,8 @@ const EMPTY = new Float64Array(0);
 // instead of paying for a fresh large allocation each time, and the GC may free it between them.
 let scratch: WeakRef<Float64Array> | undefined;
 
-function scratchFloat64(n: number): Float64Array {
+/** A Float64 buffer of at least `n` values, reusing the one of the previous call while it is alive. */
+export function scratchFloat64(n: number): Float64Array {
   const held = scratch?.deref();
   if (held && held.length >= n && held.length <= 2 * n) return held;
   const fresh = new Float64Array(n);
@@ -36,32 +37,12 @@ function scratchFloat64(n: number): Float64Array {
 export function directedDistances(prediction: Volume, truth: Volume, label: number | undefined, scan: PairScan): DirectedDistances {
   const { box, grid } = scan;
   if (box.empty) return { predictionToTruth: EMPTY, truthToPrediction: EMPTY };
-  const { nx, ny } = grid;
   const bx = box.x1 - box.x0 + 1;
   const by = box.y1 - box.y0 + 1;
   const bz = box.z1 - box.z0 + 1;
   const bn = bx * by * bz;
   // bit 1: prediction, bit 2: truth.
-  const code = new Uint8Array(bn);
-  if (isIntegerArray(prediction.data) && isIntegerArray(truth.data)) {
-    const pd = prediction.data as IntegerArray;
-    const td = truth.data as IntegerArray;
-    const useLabel = label !== undefined;
-    const L = label ?? 0;
-    for (let z = 0; z < bz; z++) {
-      for (let y = 0; y < by; y++) {
-        const src = box.x0 + nx * (box.y0 + y + ny * (box.z0 + z));
-        const dst = bx * (y + by * z);
-        if (useLabel) {
-          for (let x = 0; x < bx; x++) code[dst + x] = (pd[src + x] === L ? 1 : 0) | (td[src + x] === L ? 2 : 0);
-        } else {
-          for (let x = 0; x < bx; x++) code[dst + x] = (pd[src + x] !== 0 ? 1 : 0) | (td[src + x] !== 0 ? 2 : 0);
-        }
-      }
-    }
-  } else {
-    fillCodeGeneric(prediction, truth, label, code, scan, bx, by, bz);
-  }
+  const code = cropCodes(prediction, truth, label, scan);
   // Border detection, both masks at once; border flags go to bits 4 (prediction) and 8 (truth) of `code`.
   let countP = 0;
   let countT = 0;
@@ -96,36 +77,69 @@ export function directedDistances(prediction: Volume, truth: Volume, label: numb
     if (c & 4) idxP[a++] = i;
     if (c & 8) idxT[b++] = i;
   }
-  const predictionToTruth = new Float64Array(countP);
-  const truthToPrediction = new Float64Array(countT);
-  const { sx, sy, sz } = grid;
+  return distancesBetween(code, [bx, by, bz], grid, [4, 8], [idxP, idxT]);
+}
+
+/**
+ * Directed distances in mm between the points of two masks flagged on one grid (x fastest): `features`
+ * carries bit `bits[0]` on the prediction's points and `bits[1]` on the truth's, listed in `points`.
+ * Each point gets the distance to the nearest point of the other mask (Infinity when it has none),
+ * from the exact distance transform restricted to the queried points.
+ */
+export function distancesBetween(
+  features: Uint8Array,
+  [nx, ny, nz]: readonly [number, number, number],
+  { sx, sy, sz }: { readonly sx: number; readonly sy: number; readonly sz: number },
+  [bitP, bitT]: readonly [number, number],
+  [idxP, idxT]: readonly [Int32Array, Int32Array],
+): DirectedDistances {
+  const n = nx * ny * nz;
+  const predictionToTruth = new Float64Array(idxP.length);
+  const truthToPrediction = new Float64Array(idxT.length);
   let dt: Float64Array | undefined;
-  if (countT === 0) predictionToTruth.fill(Infinity);
-  else if (countP > 0) {
-    dt = squaredEdt3d(code, bx, by, bz, sx, sy, sz, scratchFloat64(bn), 8, 4);
-    for (let a = 0; a < countP; a++) predictionToTruth[a] = Math.sqrt(dt[idxP[a]]);
+  if (idxT.length === 0) predictionToTruth.fill(Infinity);
+  else if (idxP.length > 0) {
+    dt = squaredEdt3d(features, nx, ny, nz, sx, sy, sz, scratchFloat64(n), bitT, bitP);
+    for (let a = 0; a < idxP.length; a++) predictionToTruth[a] = Math.sqrt(dt[idxP[a]]);
   }
-  if (countP === 0) truthToPrediction.fill(Infinity);
-  else if (countT > 0) {
-    dt = squaredEdt3d(code, bx, by, bz, sx, sy, sz, dt ?? scratchFloat64(bn), 4, 8);
-    for (let b = 0; b < countT; b++) truthToPrediction[b] = Math.sqrt(dt[idxT[b]]);
+  if (idxP.length === 0) truthToPrediction.fill(Infinity);
+  else if (idxT.length > 0) {
+    dt = squaredEdt3d(features, nx, ny, nz, sx, sy, sz, dt ?? scratchFloat64(n), bitP, bitT);
+    for (let b = 0; b < idxT.length; b++) truthToPrediction[b] = Math.sqrt(dt[idxT[b]]);
   }
   return { predictionToTruth, truthToPrediction };
 }
 
-/** Fills the crop codes (bit 1 prediction, bit 2 truth) for any voxel type, through row readers. */
-function fillCodeGeneric(
-  prediction: Volume,
-  truth: Volume,
-  label: number | undefined,
-  code: Uint8Array,
-  scan: PairScan,
-  bx: number,
-  by: number,
-  bz: number,
-): void {
+/**
+ * The two masks inside the union bounding box of `scan` (`bx × by × bz` voxels, x fastest), one byte per
+ * voxel: bit 1 prediction, bit 2 truth. The box must not be empty.
+ */
+export function cropCodes(prediction: Volume, truth: Volume, label: number | undefined, scan: PairScan): Uint8Array {
   const { box, grid } = scan;
   const { nx, ny } = grid;
+  const bx = box.x1 - box.x0 + 1;
+  const by = box.y1 - box.y0 + 1;
+  const bz = box.z1 - box.z0 + 1;
+  const code = new Uint8Array(bx * by * bz);
+  if (isIntegerArray(prediction.data) && isIntegerArray(truth.data)) {
+    const pd = prediction.data as IntegerArray;
+    const td = truth.data as IntegerArray;
+    const useLabel = label !== undefined;
+    const L = label ?? 0;
+    for (let z = 0; z < bz; z++) {
+      for (let y = 0; y < by; y++) {
+        const src = box.x0 + nx * (box.y0 + y + ny * (box.z0 + z));
+        const dst = bx * (y + by * z);
+        if (useLabel) {
+          for (let x = 0; x < bx; x++) code[dst + x] = (pd[src + x] === L ? 1 : 0) | (td[src + x] === L ? 2 : 0);
+        } else {
+          for (let x = 0; x < bx; x++) code[dst + x] = (pd[src + x] !== 0 ? 1 : 0) | (td[src + x] !== 0 ? 2 : 0);
+        }
+      }
+    }
+    return code;
+  }
+  // Any other voxel type (float with NaN as background, bigint): through row readers.
   const readP = binarizeRowwise(prediction, label);
   const readT = binarizeRowwise(truth, label);
   const rowP = new Uint8Array(bx);
@@ -139,4 +153,5 @@ function fillCodeGeneric(
       for (let x = 0; x < bx; x++) code[dst + x] = rowP[x] | (rowT[x] << 1);
     }
   }
+  return code;
 }
