@@ -46,7 +46,7 @@ describe('raunet (usage)', () => {
     const badFlag = await cli('info', '--nope', 'x.nii');
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toContain("Unknown option '--nope'");
-    expect((await cli('predict', '--help')).stdout).toContain('--model <DIR>');
+    expect((await cli('predict', '--help')).stdout).toContain('--model <NAME|DIR>');
   });
   it('shows each command with one summary, in the main help and at the top of its own help', async () => {
     const main = (await cli('--help')).stdout;
@@ -140,6 +140,40 @@ describe('raunet evaluate', () => {
     const text = await cli('evaluate', '--pred', pred, '--gt', gt);
     expect(text.stdout).toMatch(/^case\s+DSC/);
     expect(text.stdout).toContain('mean');
+  });
+  it('with one --pred per fold, pools every case in summary and adds per-fold and across-fold figures', async () => {
+    // two folds of one case each: the pooled mean equals the mean of the single-fold results
+    const fold0 = join(dir, 'fold0');
+    const fold1 = join(dir, 'fold1');
+    execFileSync('mkdir', ['-p', fold0, fold1]);
+    for (const [name, folder] of [['a', fold0], ['b', fold1]] as const) {
+      const v = await readNifti(join(dir, 'pred', `${name}.nii.gz`));
+      await writeNifti(join(folder, `${name}.nii.gz`), v);
+    }
+    const gt = join(dir, 'gt');
+    const all = JSON.parse((await cli('evaluate', '--pred', join(dir, 'pred'), '--gt', gt, '--json')).stdout) as {
+      cases: { name: string; dice: number }[];
+      summary: { dice: { mean: number } };
+    };
+    const r = await cli('evaluate', '--pred', fold0, '--pred', fold1, '--gt', gt, '--json');
+    expect(r.code).toBe(0);
+    const folds = JSON.parse(r.stdout) as {
+      summary: { dice: { mean: number } };
+      folds: { cases: number; summary: { dice: { mean: number } } }[];
+      acrossFolds: { dice: { mean: number; std: number } };
+    };
+    expect(folds.summary.dice.mean).toBeCloseTo(all.summary.dice.mean, 12);
+    expect(folds.folds.map((f) => f.cases)).toEqual([1, 1]);
+    const [da, db] = all.cases.map((c) => c.dice);
+    expect(folds.folds[0].summary.dice.mean).toBeCloseTo(da, 12);
+    expect(folds.acrossFolds.dice.mean).toBeCloseTo((da + db) / 2, 12);
+    expect(folds.acrossFolds.dice.std).toBeCloseTo(Math.abs(da - db) / Math.SQRT2, 12);
+    const text = await cli('evaluate', '--pred', fold0, '--pred', fold1, '--gt', gt);
+    expect(text.stdout).toMatch(/across 2 folds: DSC \d\.\d{4} ± \d\.\d{4}/);
+    // a case predicted in two folds is refused, naming both files
+    const twice = await cli('evaluate', '--pred', fold0, '--pred', fold0, '--gt', gt);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toContain("case 'a' is predicted in two folds");
   });
   it('refuses unmatched names before writing anything', async () => {
     const pred = join(dir, 'pred2');

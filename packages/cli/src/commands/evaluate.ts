@@ -12,13 +12,27 @@ import {
 import { writeFileAtomic } from '@raunet/core/node';
 import type { CommandModule } from '../internal/command.js';
 import { choiceFlag, numberFlag, requireFlag, stringFlag } from '../internal/args.js';
+import { CliUsageError } from '../internal/context.js';
 
-/** `raunet evaluate --pred DIR --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N] [--surface voxel|surfel]`. */
+/** Mean and sample sd over folds of each metric's per-fold mean. */
+type AcrossFolds = Record<string, { mean: number; std: number }>;
+
+/**
+ * `raunet evaluate --pred DIR [--pred DIR ...] --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N]
+ * [--surface voxel|surfel]`. Several `--pred` folders are the folds of a cross-validation: every case is
+ * scored, `summary` pools all cases (so `summary.dice.mean` keeps its meaning), and `folds` /
+ * `acrossFolds` add each fold's summary and the mean and sd of the per-fold means.
+ */
 export const command: CommandModule = {
   usage:
-    'raunet evaluate --pred DIR --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N] [--surface voxel|surfel]',
+    'raunet evaluate --pred DIR [--pred DIR ...] --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N] [--surface voxel|surfel]',
   flags: {
-    pred: { type: 'string', value: 'DIR', description: 'folder of predicted masks (NIfTI)' },
+    pred: {
+      type: 'string',
+      value: 'DIR',
+      multiple: true,
+      description: 'folder of predicted masks (NIfTI); repeat it for the folds of a cross-validation (one folder per fold)',
+    },
     gt: {
       type: 'string',
       value: 'DIR',
@@ -44,42 +58,82 @@ export const command: CommandModule = {
     },
   },
   async run(args, io) {
-    const predDir = requireFlag('evaluate', args, 'pred');
+    const predFlag = args.flags.pred;
+    const predDirs = Array.isArray(predFlag) ? predFlag : typeof predFlag === 'string' ? [predFlag] : [];
+    if (predDirs.length === 0) throw new CliUsageError('evaluate: --pred is required');
     const gtDir = requireFlag('evaluate', args, 'gt');
     const toleranceMm = numberFlag('evaluate', args, 'tolerance', { min: 0 }) ?? 3;
     const label = numberFlag('evaluate', args, 'label', { integer: true, min: 1 });
     const surface = choiceFlag('evaluate', args, 'surface', SURFACE_DEFINITIONS) ?? 'voxel';
     const csvPath = stringFlag(args, 'csv');
-    const preds = await listNiftiFiles(predDir);
     const gts = new Map((await listNiftiFiles(gtDir)).map((p) => [caseName(p), p]));
-    if (preds.length === 0) throw new DatasetError('no NIfTI files found', { file: predDir });
-    const missing = preds.filter((p) => !gts.has(caseName(p)));
-    if (missing.length) {
-      throw new DatasetError(`no ground truth in ${gtDir} for ${missing.map(caseName).join(', ')}`, {
-        file: predDir,
-      });
+    const folds: string[][] = [];
+    const seen = new Map<string, string>();
+    for (const predDir of predDirs) {
+      const preds = await listNiftiFiles(predDir);
+      if (preds.length === 0) throw new DatasetError('no NIfTI files found', { file: predDir });
+      const missing = preds.filter((p) => !gts.has(caseName(p)));
+      if (missing.length) {
+        throw new DatasetError(`no ground truth in ${gtDir} for ${missing.map(caseName).join(', ')}`, {
+          file: predDir,
+        });
+      }
+      for (const p of preds) {
+        const other = seen.get(caseName(p));
+        if (other) throw new DatasetError(`case '${caseName(p)}' is predicted in two folds: ${other} and ${p}`, { file: p });
+        seen.set(caseName(p), p);
+      }
+      folds.push(preds);
     }
     // One case in memory at a time: a CT-sized pair of masks is ~160 MB.
     const options = { toleranceMm, surface, ...(label !== undefined ? { label } : {}) };
     const cases: CaseMetrics[] = [];
-    for (const p of preds) {
-      const name = caseName(p);
-      io.stderr(`scoring ${name}\n`);
-      cases.push(evaluateCase(await readNifti(p), await readNifti(gts.get(name)!), { ...options, name }));
+    const perFold: CaseMetrics[][] = [];
+    for (const preds of folds) {
+      const foldCases: CaseMetrics[] = [];
+      for (const p of preds) {
+        const name = caseName(p);
+        io.stderr(`scoring ${name}\n`);
+        foldCases.push(evaluateCase(await readNifti(p), await readNifti(gts.get(name)!), { ...options, name }));
+      }
+      cases.push(...foldCases);
+      perFold.push(foldCases);
     }
-    const result: EvaluateSetResult = {
+    const result: EvaluateSetResult & { folds?: { pred: string; cases: number; summary: EvaluateSetResult['summary'] }[]; acrossFolds?: AcrossFolds } = {
       cases,
       summary: summarizeCases(cases),
       toleranceMm,
       percentile: 95,
       surface,
     };
+    if (perFold.length > 1) {
+      result.folds = perFold.map((c, i) => ({ pred: predDirs[i], cases: c.length, summary: summarizeCases(c) }));
+      result.acrossFolds = acrossFolds(result.folds.map((f) => f.summary));
+    }
     if (csvPath) await writeFileAtomic(csvPath, toCsv(result));
     if (args.flags.json) {
       io.stdout(JSON.stringify(result, null, 2) + '\n');
       return 0;
     }
     io.stdout(toTextTable(result));
+    if (result.folds && result.acrossFolds) {
+      for (const [i, f] of result.folds.entries())
+        io.stdout(`fold ${i} (${f.pred}, ${f.cases} cases): DSC ${f.summary.dice.mean.toFixed(4)} ± ${f.summary.dice.std.toFixed(4)}\n`);
+      const d = result.acrossFolds.dice;
+      io.stdout(`across ${result.folds.length} folds: DSC ${d.mean.toFixed(4)} ± ${d.std.toFixed(4)} (mean ± sd of the fold means)\n`);
+    }
     return 0;
   },
 };
+
+/** Mean and sample sd over folds of every metric's per-fold mean (NaN where a fold has none). */
+function acrossFolds(summaries: EvaluateSetResult['summary'][]): AcrossFolds {
+  const out: AcrossFolds = {};
+  for (const key of Object.keys(summaries[0])) {
+    const means = summaries.map((s) => (s as Record<string, { mean: number }>)[key].mean).filter((x) => Number.isFinite(x));
+    const mean = means.reduce((a, b) => a + b, 0) / means.length;
+    const std = means.length > 1 ? Math.sqrt(means.reduce((a, b) => a + (b - mean) ** 2, 0) / (means.length - 1)) : Number.NaN;
+    out[key] = { mean, std };
+  }
+  return out;
+}
