@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileAccessError } from '@raunet/core';
 import { replaceDirAtomic } from '@raunet/core/node';
@@ -105,6 +105,16 @@ async function decode(dir: string, bin: string, json: string): Promise<NamedTens
   const buffer = new Uint8Array(bytes).buffer;
   const map = tf.io.decodeWeights(buffer, specs);
   return specs.map((s) => ({ name: s.name, tensor: map[s.name] }));
+}
+
+/** Whether `dir` holds a checkpoint (its `state.json`). */
+export async function hasCheckpoint(dir: string): Promise<boolean> {
+  try {
+    await stat(join(dir, STATE));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Reads only the JSON state of a checkpoint directory. */

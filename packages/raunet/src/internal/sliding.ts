@@ -14,6 +14,27 @@ export interface SlidingOptions {
   onPatch?: (done: number, total: number) => void;
 }
 
+/**
+ * The sliding-window settings of prediction and of validation during training when nothing else is given:
+ * half-patch overlap, 2 patches per model call, no flip TTA, Gaussian blending with σ = patch/8, and the
+ * mask threshold 0.5.
+ */
+export const SLIDING_DEFAULTS = {
+  overlap: 0.5,
+  batchSize: 2,
+  flipTta: false,
+  sigmaScale: 0.125,
+  blending: 'gaussian',
+  threshold: 0.5,
+} as const satisfies Omit<SlidingOptions, 'patchSize' | 'onPatch'> & { threshold: number };
+
+/** The binary mask of a probability map: 1 where `p >= threshold`, else 0. */
+export function thresholdProbability(p: ArrayLike<number>, threshold: number): Uint8Array<ArrayBuffer> {
+  const mask = new Uint8Array(p.length);
+  for (let i = 0; i < p.length; i++) mask[i] = p[i] >= threshold ? 1 : 0;
+  return mask;
+}
+
 /** Axes of the NDHWC batch tensor flipped by test-time augmentation: none, z, y, x. */
 const FLIPS: number[][] = [[], [1], [2], [3]];
 
