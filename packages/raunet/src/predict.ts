@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { assertSameGrid, InvalidArgumentError, withData, type Volume } from '@raunet/core';
 import { modelPatchSize } from './internal/bridge.js';
 import { removeSmallComponents } from './internal/components.js';
-import { slidingWindowProbability } from './internal/sliding.js';
+import { SLIDING_DEFAULTS, slidingWindowProbability, thresholdProbability } from './internal/sliding.js';
 import { getModelInfo, type InferenceSettings } from './model-info.js';
 import { prepareCase, restoreToInput, type PreprocessingOptions } from './preprocessing.js';
 
@@ -65,11 +65,11 @@ export interface PredictVolumeResult {
 export async function predictVolume(model: tf.LayersModel, ct: Volume, options: PredictVolumeOptions = {}): Promise<PredictVolumeResult> {
   const info = getModelInfo(model);
   const settings = info?.inference ?? {};
-  const overlap = options.overlap ?? settings.overlap ?? 0.5;
+  const overlap = options.overlap ?? settings.overlap ?? SLIDING_DEFAULTS.overlap;
   if (!(overlap >= 0 && overlap < 1)) throw new InvalidArgumentError(`predictVolume: overlap must be in [0, 1), received ${overlap}`);
-  const batchSize = options.batchSize ?? 2;
+  const batchSize = options.batchSize ?? SLIDING_DEFAULTS.batchSize;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError(`predictVolume: batchSize must be a positive integer, received ${batchSize}`);
-  const threshold = options.threshold ?? settings.threshold ?? 0.5;
+  const threshold = options.threshold ?? settings.threshold ?? SLIDING_DEFAULTS.threshold;
   if (ct.dims.length > 3 && ct.dims.slice(3).some((d) => d !== 1)) {
     throw new InvalidArgumentError(`predictVolume: ct must be a 3D volume, received dims [${ct.dims.join(', ')}]`);
   }
@@ -86,9 +86,9 @@ export async function predictVolume(model: tf.LayersModel, ct: Volume, options: 
     patchSize,
     overlap,
     batchSize,
-    flipTta: options.flipTta ?? settings.flipTta ?? false,
-    sigmaScale: options.sigmaScale ?? settings.sigmaScale ?? 0.125,
-    blending: options.blending ?? settings.blending ?? 'gaussian',
+    flipTta: options.flipTta ?? settings.flipTta ?? SLIDING_DEFAULTS.flipTta,
+    sigmaScale: options.sigmaScale ?? settings.sigmaScale ?? SLIDING_DEFAULTS.sigmaScale,
+    blending: options.blending ?? settings.blending ?? SLIDING_DEFAULTS.blending,
     onPatch: options.onProgress,
   });
   const probability = restoreToInput(withData(prepared.image, values), prepared.transform);
@@ -97,8 +97,7 @@ export async function predictVolume(model: tf.LayersModel, ct: Volume, options: 
     const lung = options.lungMask.data;
     for (let i = 0; i < p.length; i++) if (!(Number(lung[i]) > 0)) p[i] = 0;
   }
-  let mask: Uint8Array<ArrayBuffer> = new Uint8Array(p.length);
-  for (let i = 0; i < p.length; i++) mask[i] = p[i] >= threshold ? 1 : 0;
+  let mask: Uint8Array<ArrayBuffer> = thresholdProbability(p, threshold);
   const minComponentSize = options.minComponentSize ?? settings.minComponentSize ?? 0;
   if (minComponentSize > 1) mask = removeSmallComponents(mask, ct.dims, minComponentSize);
   return { probability, mask: withData(ct, mask) };
