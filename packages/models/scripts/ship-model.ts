@@ -69,7 +69,7 @@ const card: ShippedModelCard = {
     split: hand.split,
     cases: evaluation.cases.length,
     dice: ms('dice')!,
-    ...(ms('hd95') ? { hd95: ms('hd95') } : {}),
+    ...(ms('hausdorff95') ? { hd95: ms('hausdorff95') } : {}),
     ...(ms('nsd') ? { nsd: ms('nsd'), nsdToleranceMm: evaluation.toleranceMm } : {}),
   },
   intendedUse: hand.intendedUse,

@@ -2,4 +2,71 @@
 import type { ShippedModelCard } from './card.js';
 
 /** Cards of the models in this package, by name. */
-export const CATALOG: readonly ShippedModelCard[] = [];
+export const CATALOG: readonly ShippedModelCard[] = [
+  {
+    "name": "covid-semiseg",
+    "title": "RA-Unet for COVID-19 infection in 8-bit CT slices (COVID-SemiSeg)",
+    "architecture": "raunet",
+    "dataset": "COVID-SemiSeg training slices (50 axial COVID-19 CT slices with radiologists' infection masks; MedSeg / SIRM via Inf-Net)",
+    "dimensionality": "2d",
+    "input": "2D axial chest CT slices as one-slice NIfTI volumes with 8-bit windowed intensities (0..255, lung window as in MedSeg's JPEGs; NOT Hounsfield units); a volume is segmented slice by slice",
+    "parameters": 2469969,
+    "weightBytes": 9907012,
+    "trainingMinutes": 45.5,
+    "trainingSteps": 800,
+    "trainedOn": "2 vCPU AMD EPYC (Zen 5), tfjs cpu backend with @raunet/cpu-kernels (oneDNN); the four shipped models trained at the same time, sharing the 2 cores (alone, a run takes about a third of the time)",
+    "recipe": "configs/covid-semiseg.json",
+    "validation": {
+      "split": "10 of the 50 training slices held out for validation (seeded, `splitDataset` seed 1; patients are unknown, so slices of one patient may sit on both sides); the other 40 trained the model.",
+      "cases": 10,
+      "dice": {
+        "mean": 0.6115068710787555,
+        "sd": 0.16955401614662077
+      },
+      "hd95": {
+        "mean": 37.92131583489919,
+        "sd": 27.363646120121565
+      },
+      "nsd": {
+        "mean": 0.7239713347719383,
+        "sd": 0.1557002303250918
+      },
+      "nsdToleranceMm": 3
+    },
+    "intendedUse": "Research on COVID-19 infection (ground-glass opacity and consolidation) segmentation in 8-bit windowed axial slices like those of COVID-SemiSeg / Inf-Net.",
+    "limits": "Research use only, not a medical device. Trained on 40 slices: expect errors on other windows, resolutions and scanners. It expects 8-bit windowed input; Hounsfield-unit CT must be windowed the same way first (the window of the source JPEGs is unknown). Figures are on 10 validation slices, not on the held-out test part."
+  },
+  {
+    "name": "covid-semiseg-unet",
+    "title": "U-Net baseline for COVID-19 infection in 8-bit CT slices (COVID-SemiSeg)",
+    "architecture": "unet",
+    "dataset": "COVID-SemiSeg training slices (50 axial COVID-19 CT slices with radiologists' infection masks; MedSeg / SIRM via Inf-Net)",
+    "dimensionality": "2d",
+    "input": "2D axial chest CT slices as one-slice NIfTI volumes with 8-bit windowed intensities (0..255, lung window as in MedSeg's JPEGs; NOT Hounsfield units); a volume is segmented slice by slice",
+    "parameters": 2455729,
+    "weightBytes": 9848516,
+    "trainingMinutes": 43.1,
+    "trainingSteps": 800,
+    "trainedOn": "2 vCPU AMD EPYC (Zen 5), tfjs cpu backend with @raunet/cpu-kernels (oneDNN); the four shipped models trained at the same time, sharing the 2 cores (alone, a run takes about a third of the time)",
+    "recipe": "configs/covid-semiseg-unet.json",
+    "validation": {
+      "split": "10 of the 50 training slices held out for validation (seeded, `splitDataset` seed 1; patients are unknown, so slices of one patient may sit on both sides); the other 40 trained the model.",
+      "cases": 10,
+      "dice": {
+        "mean": 0.6071611460582902,
+        "sd": 0.1776611886912067
+      },
+      "hd95": {
+        "mean": 51.36716236007535,
+        "sd": 49.60537846573025
+      },
+      "nsd": {
+        "mean": 0.7204494709821805,
+        "sd": 0.16700696880486546
+      },
+      "nsdToleranceMm": 3
+    },
+    "intendedUse": "Research on COVID-19 infection (ground-glass opacity and consolidation) segmentation in 8-bit windowed axial slices like those of COVID-SemiSeg / Inf-Net.",
+    "limits": "Research use only, not a medical device. Trained on 40 slices: expect errors on other windows, resolutions and scanners. It expects 8-bit windowed input; Hounsfield-unit CT must be windowed the same way first (the window of the source JPEGs is unknown). Figures are on 10 validation slices, not on the held-out test part."
+  }
+];
