@@ -124,7 +124,7 @@ describe('predictVolume geometry', () => {
       expect(Array.from(overridden.probability.data)).toEqual(Array.from(explicit.probability.data));
       expect(overridden.mask.data.some((v, i) => v !== explicit.mask.data[i])).toBe(true);
     } finally {
-      model.setUserDefinedMetadata(before as object);
+      model.setUserDefinedMetadata(before ?? {});
     }
   });
 

@@ -3,7 +3,7 @@ import { assertSameGrid, InvalidArgumentError, withData, type Volume } from '@ra
 import { modelPatchSize } from './internal/bridge.js';
 import { removeSmallComponents } from './internal/components.js';
 import { SLIDING_DEFAULTS, slidingWindowProbability, thresholdProbability } from './internal/sliding.js';
-import { getModelInfo, type InferenceSettings } from './model-info.js';
+import { getModelInfo } from './model-info.js';
 import { prepareCase, restoreToInput, type PreprocessingOptions } from './preprocessing.js';
 
 /**

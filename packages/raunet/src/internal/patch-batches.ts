@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng, type Volume } from '@raunet/core';
 import { readNifti } from '@raunet/io';
-import { augmentPair, samplePatches, type AugmentOptions } from '@raunet/preprocess';
+import { augmentPatch, samplePatches, type AugmentOptions } from '@raunet/preprocess';
 import { recalibrateBatchNorm } from '../batch-norm-statistics.js';
 import type { DatasetCase } from '../dataset.js';
 import { prepareCase, type PreparedCase, type PreprocessingOptions } from '../preprocessing.js';
@@ -92,7 +92,9 @@ export function patchBatchSampler(cases: readonly TrainingCase[], options: Patch
       const [pair] = samplePatches(c.image, c.label, { count: 1, size, foregroundFraction: fg ? 1 : 0, rng, padValue: c.padValue });
       let image: Volume = pair.image;
       let label: Volume = pair.label;
-      if (augmentation) ({ image, label } = augmentPair(image, label, augmentation, rng));
+      // augmentPatch draws what augmentPair would on the cut patch (same rng stream), but reads rotated and
+      // zoomed corners from the whole volume instead of padding them
+      if (augmentation) ({ image, label } = augmentPatch(c.image, c.label, pair.origin, size, { padValue: c.padValue, ...augmentation }, rng));
       images.set(image.data as Float32Array, b * patchVoxels);
       const l = label.data;
       for (let i = 0; i < patchVoxels; i++) labels[b * patchVoxels + i] = Number(l[i]) > 0 ? 1 : 0;
