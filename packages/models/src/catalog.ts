@@ -68,5 +68,38 @@ export const CATALOG: readonly ShippedModelCard[] = [
     },
     "intendedUse": "Research on COVID-19 infection (ground-glass opacity and consolidation) segmentation in 8-bit windowed axial slices like those of COVID-SemiSeg / Inf-Net.",
     "limits": "Research use only, not a medical device. Trained on 40 slices: expect errors on other windows, resolutions and scanners. It expects 8-bit windowed input; Hounsfield-unit CT must be windowed the same way first (the window of the source JPEGs is unknown). Figures are on 10 validation slices, not on the held-out test part."
+  },
+  {
+    "name": "lidc-nodules",
+    "title": "RA-Unet for lung nodules in LIDC-IDRI VOIs",
+    "architecture": "raunet",
+    "dataset": "LIDC-IDRI lung-nodule VOIs (training part of ../shared/data/lesions/lidc-nodules: 799 VOIs of 436 patients; TCIA, CC BY 3.0)",
+    "dimensionality": "3d",
+    "input": "3D CT crop around a lung nodule in Hounsfield units (NIfTI, any spacing and orientation; resampled internally to 0.7x0.7x1.25 mm and mapped back)",
+    "parameters": 2033169,
+    "weightBytes": 8146244,
+    "trainingMinutes": 90.9,
+    "trainingSteps": 1600,
+    "trainedOn": "2 vCPU AMD EPYC (Zen 5), tfjs cpu backend with @raunet/cpu-kernels (oneDNN); the four shipped models trained at the same time, sharing the 2 cores (alone, a run takes about a third of the time)",
+    "recipe": "configs/lidc-nodules.json",
+    "validation": {
+      "split": "80 VOIs of the training part held out for validation, whole patients (`splitDataset` with grouping 'auto', seed 1); the other 719 VOIs trained the model.",
+      "cases": 80,
+      "dice": {
+        "mean": 0.8100426973910075,
+        "sd": 0.09918542695645642
+      },
+      "hd95": {
+        "mean": 1.8651113949729896,
+        "sd": 1.8128389053850158
+      },
+      "nsd": {
+        "mean": 0.9876283570263963,
+        "sd": 0.03929624580590504
+      },
+      "nsdToleranceMm": 3
+    },
+    "intendedUse": "Research on lung-nodule segmentation in VOIs already centred on a nodule (e.g. from a detector or a reader's click); a reference for what RA-Unet learns on real CT in TypeScript.",
+    "limits": "Research use only, not a medical device. Trained on LIDC-IDRI VOIs (one nodule per VOI, 3-30 mm, consensus masks of up to four readers); it is not a detector: on a whole CT it will mark many structures. Not validated on other scanners, contrast CT, or nodules outside the lung. Figures are on a validation split of the training part, not on the held-out test part."
   }
 ];
