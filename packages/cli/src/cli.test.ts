@@ -188,6 +188,59 @@ describe('raunet evaluate', () => {
   });
 });
 
+const LESIONS = resolve('../shared/data/lesions');
+const haveLesions = existsSync(LESIONS);
+if (!haveLesions && process.env.CI) throw new Error(`shared lesion data missing in CI: ${LESIONS}`);
+
+describe('raunet models and predict --model NAME (shipped models)', () => {
+  it('lists the shipped models with their validation figures, as a table and as JSON', async () => {
+    const text = await cli('models');
+    expect(text.code).toBe(0);
+    for (const name of ['lidc-nodules', 'lidc-nodules-unet', 'covid-semiseg', 'covid-semiseg-unet']) expect(text.stdout).toContain(name);
+    const cards = JSON.parse((await cli('models', '--json')).stdout) as { name: string; validation: { dice: { mean: number } } }[];
+    expect(cards.map((c) => c.name).sort()).toEqual(['covid-semiseg', 'covid-semiseg-unet', 'lidc-nodules', 'lidc-nodules-unet']);
+    for (const c of cards) expect(c.validation.dice.mean).toBeGreaterThan(0.5);
+  });
+
+  it('refuses a --model that is neither a folder nor a shipped name, listing the shipped ones', async () => {
+    const r = await cli('predict', '--model', 'no-such-model', '--input', join(dir, 'x.nii.gz'), '--output', join(dir, 'y.nii.gz'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--model 'no-such-model' is neither a model folder nor a shipped model");
+    expect(r.stderr).toContain('covid-semiseg');
+  });
+
+  it.skipIf(!haveLesions)(
+    "segments a real 8-bit slice that intensity detection refuses, with the model's own settings and no other flag",
+    { timeout: 300_000 },
+    async () => {
+      // semiseg_002 is refused by detectIntensityScale (not CT-like on 0..255): the model declares 'raw'
+      const input = join(LESIONS, 'covid-semiseg', 'images', 'semiseg_002.nii.gz');
+      const out = join(dir, 'semiseg_002_mask.nii.gz');
+      const r = await cli('predict', '--model', 'covid-semiseg', '--input', input, '--output', out);
+      expect(r.stderr).not.toContain('error');
+      expect(r.code).toBe(0);
+      const [ct, mask, truth] = await Promise.all([readNifti(input), readNifti(out), readNifti(join(LESIONS, 'covid-semiseg', 'masks', 'semiseg_002.nii.gz'))]);
+      expect(mask.dims).toEqual(ct.dims);
+      expect(mask.affine).toEqual(ct.affine);
+      let inter = 0;
+      let sum = 0;
+      for (let i = 0; i < mask.data.length; i++) {
+        const p = Number(mask.data[i]) > 0 ? 1 : 0;
+        const t = Number(truth.data[i]) > 0 ? 1 : 0;
+        inter += p & t;
+        sum += p + t;
+      }
+      // a training slice of this model: the point is the plumbing (scale, grid), the bound is loose
+      expect((2 * inter) / sum).toBeGreaterThan(0.3);
+      // a 3D model refuses the single slice, naming the mismatch
+      const wrong = await cli('predict', '--model', 'lidc-nodules', '--input', input, '--output', join(dir, 'never.nii.gz'));
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toMatch(/single slice \(2D.*the model is 3D/);
+      expect(existsSync(join(dir, 'never.nii.gz'))).toBe(false);
+    },
+  );
+});
+
 describe('raunet mesh', () => {
   it('writes a binary STL of a voxelized sphere whose triangle count matches its header', async () => {
     const n = 20;
