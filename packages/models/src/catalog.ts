@@ -101,5 +101,38 @@ export const CATALOG: readonly ShippedModelCard[] = [
     },
     "intendedUse": "Research on lung-nodule segmentation in VOIs already centred on a nodule (e.g. from a detector or a reader's click); a reference for what RA-Unet learns on real CT in TypeScript.",
     "limits": "Research use only, not a medical device. Trained on LIDC-IDRI VOIs (one nodule per VOI, 3-30 mm, consensus masks of up to four readers); it is not a detector: on a whole CT it will mark many structures. Not validated on other scanners, contrast CT, or nodules outside the lung. Figures are on a validation split of the training part, not on the held-out test part."
+  },
+  {
+    "name": "lidc-nodules-unet",
+    "title": "U-Net baseline for lung nodules in LIDC-IDRI VOIs",
+    "architecture": "unet",
+    "dataset": "LIDC-IDRI lung-nodule VOIs (training part of ../shared/data/lesions/lidc-nodules: 799 VOIs of 436 patients; TCIA, CC BY 3.0)",
+    "dimensionality": "3d",
+    "input": "3D CT crop around a lung nodule in Hounsfield units (NIfTI, any spacing and orientation; resampled internally to 0.7x0.7x1.25 mm and mapped back)",
+    "parameters": 2029393,
+    "weightBytes": 8130372,
+    "trainingMinutes": 78.4,
+    "trainingSteps": 1600,
+    "trainedOn": "2 vCPU AMD EPYC (Zen 5), tfjs cpu backend with @raunet/cpu-kernels (oneDNN); the four shipped models trained at the same time, sharing the 2 cores (alone, a run takes about a third of the time)",
+    "recipe": "configs/lidc-nodules-unet.json",
+    "validation": {
+      "split": "80 VOIs of the training part held out for validation, whole patients (`splitDataset` with grouping 'auto', seed 1); the other 719 VOIs trained the model.",
+      "cases": 80,
+      "dice": {
+        "mean": 0.8069418141409634,
+        "sd": 0.11911514821080087
+      },
+      "hd95": {
+        "mean": 1.8400760913527539,
+        "sd": 1.718973490851053
+      },
+      "nsd": {
+        "mean": 0.9846308900210708,
+        "sd": 0.049969175055374286
+      },
+      "nsdToleranceMm": 3
+    },
+    "intendedUse": "Research on lung-nodule segmentation in VOIs already centred on a nodule (e.g. from a detector or a reader's click); a reference for what RA-Unet learns on real CT in TypeScript.",
+    "limits": "Research use only, not a medical device. Trained on LIDC-IDRI VOIs (one nodule per VOI, 3-30 mm, consensus masks of up to four readers); it is not a detector: on a whole CT it will mark many structures. Not validated on other scanners, contrast CT, or nodules outside the lung. Figures are on a validation split of the training part, not on the held-out test part."
   }
 ];
