@@ -95,7 +95,7 @@ export interface TrainOptions {
   /** Stop after this many validations without improvement of the best DSC. @defaultValue undefined (never) */
   earlyStoppingPatience?: number;
   /**
-   * Batch-norm recalibration ("precise BN", see {@link recalibrateBatchNorm}): before each validation and
+   * Batch-norm recalibration ("precise BN", see {@link @raunet/raunet!recalibrateBatchNorm | recalibrateBatchNorm}): before each validation and
    * before the final model is saved, the moving statistics are recomputed from this many training batches,
    * sampled as in training (foreground bias and augmentation) but from their own seeded stream, so the
    * training sequence is unchanged. 0 turns it off (the moving averages of training are kept, as in the
