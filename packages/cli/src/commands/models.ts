@@ -18,7 +18,7 @@ export const command: CommandModule = {
       c.name,
       c.architecture === 'raunet' ? 'RA-Unet' : 'U-Net',
       c.dimensionality,
-      c.dataset,
+      c.dataset.split(' (')[0],
       `${(c.parameters / 1e6).toFixed(2)} M`,
       `${f(c.validation.dice.mean, 3)} ± ${f(c.validation.dice.sd, 3)}`,
       c.validation.hd95 ? `${f(c.validation.hd95.mean, 2)}` : '',
