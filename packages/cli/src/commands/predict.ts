@@ -23,9 +23,10 @@ interface Job {
   png?: string;
 }
 
-const isNiftiPath = (p: string) => /\.nii(\.gz)?$/i.test(p);
+/** Outputs are written as .nii or .nii.gz (reading also accepts Analyze .hdr: `isNiftiPath` of @raunet/io). */
+const isNiftiOutputPath = (p: string) => /\.nii(\.gz)?$/i.test(p);
 
-/** `raunet predict --model DIR --input CT|DIR --output FILE|DIR [...]`. */
+/** `raunet predict --model NAME|DIR --input CT|DIR --output FILE|DIR [...]`. */
 export const command: CommandModule = {
   usage:
     'raunet predict --model NAME|DIR --input CT.nii.gz|DIR --output FILE|DIR [--prob FILE|DIR] [--mesh FILE|DIR] [--png FILE|DIR] [--lungs FILE|DIR] [flags]',
@@ -113,11 +114,11 @@ export const command: CommandModule = {
     const kind = await assertExists(input);
     const jobs: Job[] = [];
     if (kind === 'file') {
-      if (!isNiftiPath(output))
+      if (!isNiftiOutputPath(output))
         throw new CliUsageError(
           `predict: --output must be a .nii or .nii.gz file for a single input, received '${output}'`,
         );
-      if (extras.prob && !isNiftiPath(extras.prob))
+      if (extras.prob && !isNiftiOutputPath(extras.prob))
         throw new CliUsageError(`predict: --prob must be a .nii or .nii.gz file, received '${extras.prob}'`);
       if (extras.mesh && !/\.(stl|ply|obj)$/i.test(extras.mesh))
         throw new CliUsageError(`predict: --mesh must end in .stl, .ply or .obj, received '${extras.mesh}'`);
