@@ -231,33 +231,43 @@ export type EvaluateSetOptions = Omit<EvaluateCaseOptions, 'name'>;
  */
 export function summarizeCases(cases: readonly CaseMetrics[]): Record<CaseMetricName, MetricSummary> {
   const out = {} as Record<CaseMetricName, MetricSummary>;
-  for (const key of CASE_METRIC_NAMES) {
-    const finite: number[] = [];
-    let nanCount = 0;
-    let infiniteCount = 0;
-    for (const c of cases) {
-      const v = c[key];
-      if (Number.isNaN(v)) nanCount++;
-      else if (!Number.isFinite(v)) infiniteCount++;
-      else finite.push(v);
-    }
-    const n = finite.length;
-    let mean = Number.NaN;
-    let std = Number.NaN;
-    if (n > 0) mean = finite.reduce((s, x) => s + x, 0) / n;
-    if (n > 1) std = Math.sqrt(finite.reduce((s, x) => s + (x - mean) * (x - mean), 0) / (n - 1));
-    out[key] = {
-      mean,
-      std,
-      median: medianOf(finite),
-      min: n ? Math.min(...finite) : Number.NaN,
-      max: n ? Math.max(...finite) : Number.NaN,
-      count: n,
-      nanCount,
-      infiniteCount,
-    };
-  }
+  for (const key of CASE_METRIC_NAMES) out[key] = summarizeValues(cases.map((c) => c[key]));
   return out;
+}
+
+/**
+ * Statistics of a list of values, as {@link summarizeCases} gives per metric: `mean`, sample `std`,
+ * `median`, `min` and `max` over the finite values; NaN and infinite values are only counted.
+ *
+ * @example
+ * ```ts
+ * summarizeValues([0.8, 0.9, NaN]); // { mean: 0.85, std: 0.0707..., count: 2, nanCount: 1, ... }
+ * ```
+ */
+export function summarizeValues(values: readonly number[]): MetricSummary {
+  const finite: number[] = [];
+  let nanCount = 0;
+  let infiniteCount = 0;
+  for (const v of values) {
+    if (Number.isNaN(v)) nanCount++;
+    else if (!Number.isFinite(v)) infiniteCount++;
+    else finite.push(v);
+  }
+  const n = finite.length;
+  let mean = Number.NaN;
+  let std = Number.NaN;
+  if (n > 0) mean = finite.reduce((s, x) => s + x, 0) / n;
+  if (n > 1) std = Math.sqrt(finite.reduce((s, x) => s + (x - mean) * (x - mean), 0) / (n - 1));
+  return {
+    mean,
+    std,
+    median: medianOf(finite),
+    min: n ? Math.min(...finite) : Number.NaN,
+    max: n ? Math.max(...finite) : Number.NaN,
+    count: n,
+    nanCount,
+    infiniteCount,
+  };
 }
 
 /**

@@ -43,6 +43,7 @@ export {
   evaluateCase,
   evaluateSet,
   summarizeCases,
+  summarizeValues,
   CASE_METRIC_NAMES,
   type CaseMetricName,
   type CaseMetrics,

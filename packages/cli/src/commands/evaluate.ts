@@ -3,19 +3,21 @@ import { caseName, listNiftiFiles, readNifti } from '@raunet/io';
 import {
   evaluateCase,
   summarizeCases,
+  summarizeValues,
   toCsv,
   toTextTable,
   SURFACE_DEFINITIONS,
   type CaseMetrics,
   type EvaluateSetResult,
+  type MetricSummary,
 } from '@raunet/metrics';
 import { writeFileAtomic } from '@raunet/core/node';
 import type { CommandModule } from '../internal/command.js';
 import { choiceFlag, numberFlag, requireFlag, stringFlag } from '../internal/args.js';
 import { CliUsageError } from '../internal/context.js';
 
-/** Mean and sample sd over folds of each metric's per-fold mean. */
-type AcrossFolds = Record<string, { mean: number; std: number }>;
+/** Per metric, the statistics (mean, sample sd, ...) of the per-fold means. */
+type AcrossFolds = Record<string, MetricSummary>;
 
 /**
  * `raunet evaluate --pred DIR [--pred DIR ...] --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N]
@@ -126,14 +128,11 @@ export const command: CommandModule = {
   },
 };
 
-/** Mean and sample sd over folds of every metric's per-fold mean (NaN where a fold has none). */
+/** Statistics over folds of every metric's per-fold mean (folds where a metric has no finite mean are counted, not averaged). */
 function acrossFolds(summaries: EvaluateSetResult['summary'][]): AcrossFolds {
   const out: AcrossFolds = {};
-  for (const key of Object.keys(summaries[0])) {
-    const means = summaries.map((s) => (s as Record<string, { mean: number }>)[key].mean).filter((x) => Number.isFinite(x));
-    const mean = means.reduce((a, b) => a + b, 0) / means.length;
-    const std = means.length > 1 ? Math.sqrt(means.reduce((a, b) => a + (b - mean) ** 2, 0) / (means.length - 1)) : Number.NaN;
-    out[key] = { mean, std };
+  for (const key of Object.keys(summaries[0]) as (keyof EvaluateSetResult['summary'])[]) {
+    out[key] = summarizeValues(summaries.map((s) => s[key].mean));
   }
   return out;
 }
