@@ -13,8 +13,11 @@ import { prepareCase, restoreToInput, type PreprocessingOptions } from './prepro
 export interface PredictVolumeOptions {
   /** Fraction of the patch shared by neighbouring windows, in [0, 1). @defaultValue the model's, else 0.5 */
   overlap?: number;
-  /** Patches per model call. @defaultValue 2 */
-  batchSize?: number;
+  /**
+   * Patches per model call, flipped copies of test-time augmentation included. @defaultValue `'auto'`: as many
+   * as fit in the input voxels of two 192x192x32 patches, at most 16 (2 for the paper's patch, 16 for 48x48x16)
+   */
+  batchSize?: number | 'auto';
   /** Average the predictions of the patch and its flips along z, y and x (4 passes). @defaultValue the model's, else false */
   flipTta?: boolean;
   /** Blending of overlapping windows. @defaultValue the model's, else 'gaussian' */
@@ -68,7 +71,7 @@ export async function predictVolume(model: tf.LayersModel, ct: Volume, options: 
   const overlap = options.overlap ?? settings.overlap ?? SLIDING_DEFAULTS.overlap;
   if (!(overlap >= 0 && overlap < 1)) throw new InvalidArgumentError(`predictVolume: overlap must be in [0, 1), received ${overlap}`);
   const batchSize = options.batchSize ?? SLIDING_DEFAULTS.batchSize;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError(`predictVolume: batchSize must be a positive integer, received ${batchSize}`);
+  if (batchSize !== 'auto' && (!Number.isInteger(batchSize) || batchSize < 1)) throw new InvalidArgumentError(`predictVolume: batchSize must be a positive integer, received ${batchSize}`);
   const threshold = options.threshold ?? settings.threshold ?? SLIDING_DEFAULTS.threshold;
   if (ct.dims.length > 3 && ct.dims.slice(3).some((d) => d !== 1)) {
     throw new InvalidArgumentError(`predictVolume: ct must be a 3D volume, received dims [${ct.dims.join(', ')}]`);

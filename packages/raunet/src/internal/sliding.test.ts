@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { flipPatches } from './sliding.js';
+import { createVolume } from '@raunet/core';
+import { extractPatch, PatchStitcher, slidingWindowGrid } from '@raunet/preprocess';
+import { autoBatchSize, flipPatches, slidingWindowProbability } from './sliding.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -21,5 +23,61 @@ describe('flipPatches', () => {
       }
       t.dispose();
     }
+  });
+});
+
+describe('slidingWindowProbability', () => {
+  // A small fully convolutional net whose output is not symmetric under flips, so flip TTA changes values.
+  const model = (): tf.LayersModel => {
+    const input = tf.input({ shape: [6, 8, 8, 1] });
+    const h = tf.layers.conv3d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', seed: 3 } as never).apply(input) as tf.SymbolicTensor;
+    const out = tf.layers.conv3d({ filters: 1, kernelSize: [1, 2, 3], padding: 'same', activation: 'sigmoid', seed: 4 } as never).apply(h) as tf.SymbolicTensor;
+    return tf.model({ inputs: input, outputs: out });
+  };
+
+  it('equals a window-by-window reference with tf.reverse flips, whatever the patches per call', async () => {
+    const net = model();
+    const dims: [number, number, number] = [13, 11, 9];
+    const data = Float32Array.from({ length: 13 * 11 * 9 }, (_, i) => Math.cos(i * 0.37) + (i % 7) / 7);
+    const image = createVolume({ data, dims });
+    const size: [number, number, number] = [8, 8, 6];
+    const base = { patchSize: size, overlap: 0.5, sigmaScale: 0.125, blending: 'gaussian' as const };
+    // reference: each window alone, each flip with tf.reverse, averaged, then stitched
+    const { origins } = slidingWindowGrid(dims, size, { overlap: 0.5 });
+    const stitcher = new PatchStitcher(dims, size, { sigmaScale: 0.125, mode: 'gaussian' });
+    const padValue = Math.min(...data);
+    for (const origin of origins) {
+      const patch = tf.tensor5d(extractPatch(image, origin, size, { padValue }), [1, 6, 8, 8, 1]);
+      const sum = tf.tidy(() =>
+        [[], [1], [2], [3]]
+          .map((axes) => {
+            const x = axes.length ? tf.reverse(patch, axes) : patch;
+            const y = net.predict(x) as tf.Tensor;
+            return axes.length ? tf.reverse(y, axes) : y;
+          })
+          .reduce((a, b) => a.add(b))
+          .div(4),
+      );
+      stitcher.add(origin, sum.dataSync() as Float32Array);
+      patch.dispose();
+      sum.dispose();
+    }
+    const expected = stitcher.result();
+    const before = tf.memory().numTensors;
+    for (const batchSize of [1, 2, 3, 4, 8, 'auto'] as const) {
+      const got = await slidingWindowProbability(net, image, { ...base, batchSize, flipTta: true });
+      let maxDiff = 0;
+      for (let i = 0; i < got.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i] - expected[i]));
+      expect(maxDiff, `batchSize ${batchSize}`).toBeLessThan(1e-6);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    net.dispose();
+  });
+
+  it('fits two paper-size patches per call, at most 16', () => {
+    expect(autoBatchSize([192, 192, 32])).toBe(2);
+    expect(autoBatchSize([48, 48, 16])).toBe(16);
+    expect(autoBatchSize([192, 192, 1])).toBe(16);
+    expect(autoBatchSize([256, 256, 64])).toBe(1);
   });
 });

@@ -19,7 +19,7 @@ export interface ValidateCasesOptions {
   patchSize: [number, number, number];
   /** Sliding-window overlap. @defaultValue SLIDING_DEFAULTS.overlap */
   overlap?: number;
-  /** Patches per model call. @defaultValue SLIDING_DEFAULTS.batchSize */
+  /** Patches per model call. @defaultValue autoBatchSize of the patch */
   batchSize?: number;
   /** Threshold of the masks. @defaultValue SLIDING_DEFAULTS.threshold */
   threshold?: number;
