@@ -20,16 +20,16 @@ export const CATALOG: readonly ShippedModelCard[] = [
       "split": "10 of the 50 training slices held out for validation (seeded, `splitDataset` seed 1; patients are unknown, so slices of one patient may sit on both sides); the other 40 trained the model.",
       "cases": 10,
       "dice": {
-        "mean": 0.6115068710787555,
-        "sd": 0.16955401614662077
+        "mean": 0.6119893426364081,
+        "sd": 0.16903832000027333
       },
       "hd95": {
-        "mean": 37.92131583489919,
-        "sd": 27.363646120121565
+        "mean": 38.53214011828468,
+        "sd": 27.445146338998175
       },
       "nsd": {
-        "mean": 0.7239713347719383,
-        "sd": 0.1557002303250918
+        "mean": 0.7251045844310091,
+        "sd": 0.15424769533708227
       },
       "nsdToleranceMm": 3
     },
@@ -53,16 +53,16 @@ export const CATALOG: readonly ShippedModelCard[] = [
       "split": "10 of the 50 training slices held out for validation (seeded, `splitDataset` seed 1; patients are unknown, so slices of one patient may sit on both sides); the other 40 trained the model.",
       "cases": 10,
       "dice": {
-        "mean": 0.6071611460582902,
-        "sd": 0.1776611886912067
+        "mean": 0.6090686936363021,
+        "sd": 0.1802346009731317
       },
       "hd95": {
-        "mean": 51.36716236007535,
-        "sd": 49.60537846573025
+        "mean": 50.89575889532435,
+        "sd": 49.95877285052698
       },
       "nsd": {
-        "mean": 0.7204494709821805,
-        "sd": 0.16700696880486546
+        "mean": 0.721309666995526,
+        "sd": 0.17105054229838973
       },
       "nsdToleranceMm": 3
     },

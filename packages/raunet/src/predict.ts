@@ -18,7 +18,7 @@ export interface PredictVolumeOptions {
    * as fit in the input voxels of two 192x192x32 patches, at most 16 (2 for the paper's patch, 16 for 48x48x16)
    */
   batchSize?: number | 'auto';
-  /** Average the predictions of the patch and its flips along z, y and x (4 passes). @defaultValue the model's, else false */
+  /** Average the predictions of the patch and its flips along z, y and x (4 passes; 3 for a one-slice patch, which has no z flip). @defaultValue the model's, else false */
   flipTta?: boolean;
   /** Blending of overlapping windows. @defaultValue the model's, else 'gaussian' */
   blending?: 'gaussian' | 'constant';

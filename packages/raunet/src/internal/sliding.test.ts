@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createVolume } from '@raunet/core';
 import { extractPatch, PatchStitcher, slidingWindowGrid } from '@raunet/preprocess';
-import { autoBatchSize, flipPatches, slidingWindowProbability } from './sliding.js';
+import { autoBatchSize, flipPatches, slidingWindowProbability, ttaFlips } from './sliding.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -71,6 +71,30 @@ describe('slidingWindowProbability', () => {
       expect(maxDiff, `batchSize ${batchSize}`).toBeLessThan(1e-6);
     }
     expect(tf.memory().numTensors).toBe(before);
+    net.dispose();
+  });
+
+  it('flips a 2D patch along y and x only: three distinct views, each weighted 1/3', async () => {
+    expect(ttaFlips([8, 8, 6])).toEqual([[], [1], [2], [3]]);
+    expect(ttaFlips([8, 8, 1])).toEqual([[], [2], [3]]);
+    expect(ttaFlips([8, 1, 1])).toEqual([[], [3]]);
+    const input = tf.input({ shape: [1, 8, 8, 1] });
+    const out = tf.layers.conv3d({ filters: 1, kernelSize: [1, 3, 2], padding: 'same', activation: 'sigmoid', seed: 5 } as never).apply(input) as tf.SymbolicTensor;
+    const net = tf.model({ inputs: input, outputs: out });
+    const data = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i * 0.9));
+    const image = createVolume({ data, dims: [8, 8, 1] });
+    const opts = { patchSize: [8, 8, 1] as [number, number, number], overlap: 0, sigmaScale: 0.125, blending: 'constant' as const, batchSize: 'auto' as const };
+    const got = await slidingWindowProbability(net, image, { ...opts, flipTta: true });
+    const x = tf.tensor5d(data, [1, 1, 8, 8, 1]);
+    const expected = tf.tidy(() => {
+      const views = [[], [2], [3]].map((axes) => {
+        const y = net.predict(axes.length ? tf.reverse(x, axes) : x) as tf.Tensor;
+        return axes.length ? tf.reverse(y, axes) : y;
+      });
+      return views.reduce((a, b) => a.add(b)).div(3).dataSync();
+    });
+    for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(expected[i], 6);
+    x.dispose();
     net.dispose();
   });
 

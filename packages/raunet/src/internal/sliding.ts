@@ -86,8 +86,15 @@ export function flipPatches(src: Float32Array, count: number, size: [number, num
   return out;
 }
 
-/** Axes of the NDHWC batch tensor flipped by test-time augmentation: none, z, y, x. */
-const FLIPS: number[][] = [[], [1], [2], [3]];
+/**
+ * Flips of test-time augmentation for a patch size: none, then each NDHWC axis (1 = z, 2 = y, 3 = x) along
+ * which the patch has more than one voxel (a flip along a one-voxel axis is the patch itself: a 2D patch
+ * gets three views, not the same view twice).
+ */
+export function ttaFlips(patchSize: readonly [number, number, number]): number[][] {
+  const [nx, ny, nz] = patchSize;
+  return [[], ...[[1, nz], [2, ny], [3, nx]].filter(([, n]) => n > 1).map(([axis]) => [axis])];
+}
 
 /**
  * Probability map of a normalized volume: the model runs on a regular grid of patches (`overlap`
@@ -105,7 +112,7 @@ export async function slidingWindowProbability(model: tf.LayersModel, image: Vol
     if (v < padValue) padValue = v;
   }
   const patchVoxels = size[0] * size[1] * size[2];
-  const flips = options.flipTta ? FLIPS : [[]];
+  const flips = options.flipTta ? ttaFlips(size) : [[]];
   const perCall = options.batchSize === 'auto' ? autoBatchSize(size) : options.batchSize;
   // Whole windows with all their flipped copies per model call when the batch allows; otherwise one window
   // per call and its flips spread over several calls, so no call exceeds the batch.
