@@ -5,3 +5,11 @@
  * @module
  */
 export { segmentLungs, LEFT_LUNG, RIGHT_LUNG, type SegmentLungsOptions, type SegmentLungsResult } from './segment-lungs.js';
+export {
+  infectionBurden,
+  compareBurden,
+  toLeftRightLungs,
+  type InfectionBurden,
+  type LungInvolvement,
+  type BurdenError,
+} from './burden.js';

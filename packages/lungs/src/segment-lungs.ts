@@ -1,6 +1,7 @@
 import { InvalidArgumentError, withData, type Volume } from '@raunet/core';
 import { findAirway } from './internal/airway.js';
 import { closeLung } from './internal/fill.js';
+import { fillPleuralBites } from './internal/hull.js';
 import { buildWorkGrid, toInputGrid } from './internal/grid.js';
 import { assignSides, selectLungRegions } from './internal/sides.js';
 import { components3d, fillSliceHoles } from './internal/regions.js';
@@ -105,6 +106,9 @@ export function segmentLungs(ct: Volume, options: SegmentLungsOptions = {}): Seg
   const labels = assignSides(regions, dims, midX, minRegionFraction);
   for (const side of [LEFT_LUNG, RIGHT_LUNG]) {
     closeLung(labels, side, dims, spacing, closingRadiusMm, body, airway);
+  }
+  for (const side of [LEFT_LUNG, RIGHT_LUNG]) {
+    fillPleuralBites(labels, side, dims, hu, body, airway, midX, { maxAreaFraction: 0.6, maxMeanHu: 150, maxMediastinalFraction: 0.5 });
   }
   // Axial holes (vessels, airways, lesions enclosed by lung) of each lung.
   for (const side of [LEFT_LUNG, RIGHT_LUNG]) {

@@ -1,0 +1,149 @@
+import type { Dims } from './regions.js';
+
+/** Settings of {@link fillPleuralBites}. */
+export interface BiteSettings {
+  /** A bite larger than this fraction of the lung's area in the slice is not filled (the diaphragm's dome, the heart). */
+  maxAreaFraction: number;
+  /** A bite whose mean HU is above this is not filled (bone). */
+  maxMeanHu: number;
+  /** A bite with more than this fraction of its pixels between the two lungs (mediastinum) is not filled. */
+  maxMediastinalFraction: number;
+}
+
+/**
+ * Convex-hull closing along the pleura, per axial slice: the pixels inside the 2D convex hull of one lung
+ * (`labels === side`) but outside it form "bites"; a bite is added to the lung when it lies in the body,
+ * in no lung, outside the airway, mostly not between the two lungs (the mediastinum, row by row between
+ * the lungs' medial edges), is not bone, and is small against the lung's cross-section. Dense lesions at
+ * the costal pleura (consolidation wider than the closing ball) come back into the lung this way.
+ */
+export function fillPleuralBites(
+  labels: Uint8Array,
+  side: number,
+  dims: Dims,
+  hu: Float32Array,
+  body: Uint8Array,
+  airway: Uint8Array | undefined,
+  midX: number,
+  settings: BiteSettings,
+): number {
+  const [nx, ny, nz] = dims;
+  const sxy = nx * ny;
+  const other = side === 1 ? 2 : 1;
+  const lo = new Int32Array(ny);
+  const hi = new Int32Array(ny);
+  const leftMedial = new Float64Array(ny);
+  const rightMedial = new Float64Array(ny);
+  const bite = new Uint8Array(sxy);
+  const seen = new Uint8Array(sxy);
+  const queue = new Int32Array(sxy);
+  let added = 0;
+  for (let z = 0; z < nz; z++) {
+    const base = z * sxy;
+    // Row extents of this lung, and the medial edges of both lungs (x grows to the patient's right: left lung at low x).
+    let area = 0;
+    const points: [number, number][] = [];
+    for (let y = 0; y < ny; y++) {
+      lo[y] = nx;
+      hi[y] = -1;
+      leftMedial[y] = -1;
+      rightMedial[y] = nx;
+      const row = base + y * nx;
+      for (let x = 0; x < nx; x++) {
+        const l = labels[row + x];
+        if (l === 1 && x > leftMedial[y]) leftMedial[y] = x;
+        if (l === 2 && x < rightMedial[y]) rightMedial[y] = x;
+        if (l !== side) continue;
+        area++;
+        if (x < lo[y]) lo[y] = x;
+        if (x > hi[y]) hi[y] = x;
+      }
+      if (hi[y] >= 0) points.push([lo[y], y], [hi[y], y]);
+      if (leftMedial[y] < 0) leftMedial[y] = Math.min(midX, rightMedial[y]);
+      if (rightMedial[y] >= nx) rightMedial[y] = Math.max(midX, leftMedial[y]);
+    }
+    if (points.length < 6) continue;
+    const hull = convexHull(points);
+    if (hull.length < 3) continue;
+    bite.fill(0);
+    let candidates = 0;
+    for (let y = 0; y < ny; y++) {
+      const range = rowRange(hull, y);
+      if (!range) continue;
+      const row = base + y * nx;
+      for (let x = Math.ceil(range[0]); x <= Math.floor(range[1]); x++) {
+        const p = row + x;
+        if (labels[p] === 0 && body[p] && !(airway && airway[p])) {
+          bite[y * nx + x] = 1;
+          candidates++;
+        }
+      }
+    }
+    if (candidates === 0) continue;
+    seen.fill(0);
+    for (let s = 0; s < sxy; s++) {
+      if (!bite[s] || seen[s]) continue;
+      let tail = 0;
+      queue[tail++] = s;
+      seen[s] = 1;
+      let sumHu = 0;
+      let between = 0;
+      let touchesOther = false;
+      for (let h = 0; h < tail; h++) {
+        const q = queue[h];
+        const x = q % nx;
+        const y = (q - x) / nx;
+        sumHu += hu[base + q];
+        if (x > leftMedial[y] && x < rightMedial[y]) between++;
+        const next = [x > 0 ? q - 1 : -1, x < nx - 1 ? q + 1 : -1, y > 0 ? q - nx : -1, y < ny - 1 ? q + nx : -1];
+        for (const r of next) {
+          if (r < 0) continue;
+          if (labels[base + r] === other) touchesOther = true;
+          if (bite[r] && !seen[r]) (seen[r] = 1), (queue[tail++] = r);
+        }
+      }
+      if (touchesOther || tail > settings.maxAreaFraction * area || sumHu / tail > settings.maxMeanHu || between > settings.maxMediastinalFraction * tail) continue;
+      for (let h = 0; h < tail; h++) labels[base + queue[h]] = side;
+      added += tail;
+    }
+  }
+  return added;
+}
+
+/** Convex hull (Andrew's monotone chain), counter-clockwise, of integer points. */
+function convexHull(points: [number, number][]): [number, number][] {
+  const pts = points.slice().sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const cross = (o: [number, number], a: [number, number], b: [number, number]) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const lower: [number, number][] = [];
+  for (const p of pts) {
+    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], p) <= 0) lower.pop();
+    lower.push(p);
+  }
+  const upper: [number, number][] = [];
+  for (let i = pts.length - 1; i >= 0; i--) {
+    const p = pts[i];
+    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], p) <= 0) upper.pop();
+    upper.push(p);
+  }
+  return lower.slice(0, -1).concat(upper.slice(0, -1));
+}
+
+/** The x range of a convex polygon on the row `y`, or undefined when the row misses it. */
+function rowRange(hull: [number, number][], y: number): [number, number] | undefined {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < hull.length; i++) {
+    const [x0, y0] = hull[i];
+    const [x1, y1] = hull[(i + 1) % hull.length];
+    if ((y < Math.min(y0, y1)) || y > Math.max(y0, y1)) continue;
+    if (y0 === y1) {
+      lo = Math.min(lo, x0, x1);
+      hi = Math.max(hi, x0, x1);
+    } else {
+      const x = x0 + ((y - y0) * (x1 - x0)) / (y1 - y0);
+      lo = Math.min(lo, x);
+      hi = Math.max(hi, x);
+    }
+  }
+  return hi >= lo ? [lo, hi] : undefined;
+}
