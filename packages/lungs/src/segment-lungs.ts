@@ -4,7 +4,7 @@ import { closeLung } from './internal/fill.js';
 import { fillPleuralBites } from './internal/hull.js';
 import { buildWorkGrid, toInputGrid } from './internal/grid.js';
 import { assignSides, selectLungRegions } from './internal/sides.js';
-import { components3d, fillSliceHoles } from './internal/regions.js';
+import { boundingBox, components3d, fillSliceHoles, growBox } from './internal/regions.js';
 
 /** Label of the left lung in lung masks (COVID-19-CT-Seg's `Lung_Mask`: 1 = left, 2 = right). */
 export const LEFT_LUNG = 1;
@@ -112,11 +112,18 @@ export function segmentLungs(ct: Volume, options: SegmentLungsOptions = {}): Seg
   }
   // Axial holes (vessels, airways, lesions enclosed by lung) of each lung.
   for (const side of [LEFT_LUNG, RIGHT_LUNG]) {
+    const bbox = boundingBox(labels, dims, side);
+    if (!bbox) continue;
+    const box = growBox(bbox, [1, 1, 0], dims);
     const own = new Uint8Array(n);
-    for (let p = 0; p < n; p++) own[p] = labels[p] === side ? 1 : 0;
     const allowed = new Uint8Array(n);
-    for (let p = 0; p < n; p++) allowed[p] = labels[p] === 0 && body[p] && !(airway && airway[p]) ? 1 : 0;
-    fillSliceHoles(own, dims, [0, dims[0], 0, dims[1], 0, dims[2]], labels, side, allowed);
+    for (let z = box[4]; z < box[5]; z++)
+      for (let y = box[2]; y < box[3]; y++)
+        for (let x = box[0], p = (z * dims[1] + y) * dims[0] + box[0]; x < box[1]; x++, p++) {
+          own[p] = labels[p] === side ? 1 : 0;
+          allowed[p] = labels[p] === 0 && body[p] && !(airway && airway[p]) ? 1 : 0;
+        }
+    fillSliceHoles(own, dims, box, labels, side, allowed);
   }
   const out = toInputGrid(grid, labels);
   let left = 0;

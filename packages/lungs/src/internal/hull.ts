@@ -1,4 +1,4 @@
-import type { Dims } from './regions.js';
+import { boundingBox, type Dims } from './regions.js';
 
 /** Settings of {@link fillPleuralBites}. */
 export interface BiteSettings {
@@ -27,7 +27,7 @@ export function fillPleuralBites(
   midX: number,
   settings: BiteSettings,
 ): number {
-  const [nx, ny, nz] = dims;
+  const [nx, ny] = dims;
   const sxy = nx * ny;
   const other = side === 1 ? 2 : 1;
   const lo = new Int32Array(ny);
@@ -38,7 +38,9 @@ export function fillPleuralBites(
   const seen = new Uint8Array(sxy);
   const queue = new Int32Array(sxy);
   let added = 0;
-  for (let z = 0; z < nz; z++) {
+  const box = boundingBox(labels, dims, side);
+  if (!box) return 0;
+  for (let z = box[4]; z < box[5]; z++) {
     const base = z * sxy;
     // Row extents of this lung, and the medial edges of both lungs (x grows to the patient's right: left lung at low x).
     let area = 0;
