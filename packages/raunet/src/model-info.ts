@@ -20,6 +20,11 @@ export interface InferenceSettings {
   threshold?: number;
   /** Remove connected components smaller than this many voxels. */
   minComponentSize?: number;
+  /**
+   * When no lung mask is given, compute one (`segmentLungs` of `@raunet/lungs`), crop to it and restrict
+   * the infection to it, as `predictVolume`'s `lungMask: 'auto'`.
+   */
+  autoLungs?: boolean;
 }
 
 /** What an RA-Unet model records about itself in `userDefinedMetadata` (saved in model.json). */

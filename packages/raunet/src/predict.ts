@@ -4,6 +4,7 @@ import { modelPatchSize } from './internal/bridge.js';
 import { removeSmallComponents } from './internal/components.js';
 import { SLIDING_DEFAULTS, slidingWindowProbability, thresholdProbability } from './internal/sliding.js';
 import { getModelInfo } from './model-info.js';
+import { automaticLungMask } from './internal/auto-lungs.js';
 import { prepareCase, restoreToInput, type PreprocessingOptions } from './preprocessing.js';
 
 /**
@@ -30,9 +31,11 @@ export interface PredictVolumeOptions {
   minComponentSize?: number;
   /**
    * Lung mask on the CT's grid: probabilities outside it are set to 0, and it drives the crop when the
-   * preprocessing says `cropToLungs`. @defaultValue undefined
+   * preprocessing says `cropToLungs`. `'auto'` computes it from the CT (`segmentLungs` of
+   * `@raunet/lungs`, on the CT in HU) and always crops to it, as the paper does.
+   * @defaultValue undefined, or `'auto'` when the model's {@link InferenceSettings} say `autoLungs`
    */
-  lungMask?: Volume;
+  lungMask?: Volume | 'auto';
   /**
    * Preprocessing; by default the one stored in the model's metadata by `train` (see
    * {@link getModelInfo}), else the defaults of {@link PreprocessingOptions}. @defaultValue from the model
@@ -48,6 +51,8 @@ export interface PredictVolumeResult {
   probability: Volume<Float32Array>;
   /** Binary infection mask (0/1). */
   mask: Volume<Uint8Array>;
+  /** The lung mask the prediction was restricted to (the computed one for `'auto'`: 1 = left, 2 = right), when there was one. */
+  lungs?: Volume;
 }
 
 /**
@@ -82,9 +87,14 @@ export async function predictVolume(model: tf.LayersModel, ct: Volume, options: 
       `predictVolume: the input is a single slice (2D, dims [${ct.dims.slice(0, 3).join(', ')}]) but the model is 3D (patch ${patchSize.join('x')} voxels, ${patchSize[2]} slices); use a model trained on slices (patch z = 1)`,
     );
   }
-  if (options.lungMask) assertSameGrid(ct, options.lungMask, 'predictVolume: ct and lungMask');
-  const preprocessing = options.preprocessing ?? info?.preprocessing ?? {};
-  const prepared = prepareCase(ct, { lung: options.lungMask, options: preprocessing });
+  let preprocessing = options.preprocessing ?? info?.preprocessing ?? {};
+  let lungMask = options.lungMask === 'auto' ? undefined : options.lungMask;
+  if (options.lungMask === 'auto' || (options.lungMask === undefined && settings.autoLungs === true)) {
+    lungMask = automaticLungMask(ct, preprocessing);
+    preprocessing = { ...preprocessing, cropToLungs: true };
+  }
+  if (lungMask) assertSameGrid(ct, lungMask, 'predictVolume: ct and lungMask');
+  const prepared = prepareCase(ct, { lung: lungMask, options: preprocessing });
   const values = await slidingWindowProbability(model, prepared.image, {
     patchSize,
     overlap,
@@ -96,12 +106,12 @@ export async function predictVolume(model: tf.LayersModel, ct: Volume, options: 
   });
   const probability = restoreToInput(withData(prepared.image, values), prepared.transform);
   const p = probability.data;
-  if (options.lungMask) {
-    const lung = options.lungMask.data;
+  if (lungMask) {
+    const lung = lungMask.data;
     for (let i = 0; i < p.length; i++) if (!(Number(lung[i]) > 0)) p[i] = 0;
   }
   let mask: Uint8Array<ArrayBuffer> = thresholdProbability(p, threshold);
   const minComponentSize = options.minComponentSize ?? settings.minComponentSize ?? 0;
   if (minComponentSize > 1) mask = removeSmallComponents(mask, ct.dims, minComponentSize);
-  return { probability, mask: withData(ct, mask) };
+  return { probability, mask: withData(ct, mask), ...(lungMask ? { lungs: lungMask } : {}) };
 }
