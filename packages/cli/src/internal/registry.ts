@@ -14,6 +14,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'segment one CT or a folder of CTs with a trained model',
     load: async () => (await import('../commands/predict.js')).command,
   },
+  lungs: {
+    summary: 'segment both lungs of a chest CT without a model (1 = left, 2 = right)',
+    load: async () => (await import('../commands/lungs.js')).command,
+  },
   evaluate: {
     summary: 'score predicted masks against ground truth (DSC, HD95, NSD, ...)',
     load: async () => (await import('../commands/evaluate.js')).command,
