@@ -1,5 +1,6 @@
 import { join, relative } from 'node:path';
 import { readNifti, writeNifti } from '@raunet/io';
+import { infectionBurden, segmentLungs, toLeftRightLungs, type InfectionBurden } from '@raunet/lungs';
 import { evaluateSet, toCsv, toTextTable, type EvaluationPair } from '@raunet/metrics';
 import { marchingCubes, meshVolume, writeMesh } from '@raunet/mesh';
 import { writePhantomDataset } from '@raunet/phantom';
@@ -156,6 +157,7 @@ export const command: CommandModule = {
     const model = await loadModel(run.bestModelDir);
     const pairs: EvaluationPair[] = [];
     const pictures: { name: string; png: string; mesh?: string }[] = [];
+    const burden: { name: string; predicted: InfectionBurden; truth: InfectionBurden }[] = [];
     await ensureDir(join(out, 'predictions'));
     await ensureDir(join(out, 'pictures'));
     try {
@@ -183,6 +185,9 @@ export const command: CommandModule = {
         }
         pictures.push(entry);
         pairs.push({ name: c.name, prediction: mask, truth });
+        // The phantom's own lung mask (the demo data has one), split into left and right.
+        const lungs = toLeftRightLungs(c.lung ? await readNifti(c.lung) : segmentLungs(ct).mask);
+        burden.push({ name: c.name, predicted: infectionBurden(mask, lungs), truth: infectionBurden(truth, lungs) });
       }
     } finally {
       model.dispose();
@@ -203,6 +208,7 @@ export const command: CommandModule = {
       testDsc: result.summary.dice.mean,
       testNsd3mm: result.summary.nsd.mean,
       testHd95Mm: result.summary.hausdorff95.mean,
+      burden,
       seconds,
       files: {
         report: join(out, 'report.html'),
@@ -219,6 +225,7 @@ export const command: CommandModule = {
         table,
         summary,
         curves: relative(out, join(out, 'curves.svg')),
+        burden,
         pictures: pictures.map((p) => ({
           name: p.name,
           src: relative(out, p.png),

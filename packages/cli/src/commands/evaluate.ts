@@ -15,6 +15,7 @@ import { writeFileAtomic } from '@raunet/core/node';
 import type { CommandModule } from '../internal/command.js';
 import { choiceFlag, numberFlag, requireFlag, stringFlag } from '../internal/args.js';
 import { CliUsageError } from '../internal/context.js';
+import { burdenComparisonCsv, LungSource, summarizeBurden, type BurdenComparison } from '../internal/evaluate-burden.js';
 
 /** Per metric, the statistics (mean, sample sd, ...) of the per-fold means. */
 type AcrossFolds = Record<string, MetricSummary>;
@@ -27,7 +28,7 @@ type AcrossFolds = Record<string, MetricSummary>;
  */
 export const command: CommandModule = {
   usage:
-    'raunet evaluate --pred DIR [--pred DIR ...] --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N] [--surface voxel|surfel]',
+    'raunet evaluate --pred DIR [--pred DIR ...] --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N] [--surface voxel|surfel] [--lungs DIR | --images DIR] [--burden FILE]',
   flags: {
     pred: {
       type: 'string',
@@ -41,6 +42,9 @@ export const command: CommandModule = {
       description: 'folder of ground-truth masks with the same file names',
     },
     csv: { type: 'string', value: 'FILE', description: 'also write the per-case table as CSV' },
+    lungs: { type: 'string', value: 'DIR', description: 'lung masks with the same names: also report the burden error (infection mL, % of each lung)' },
+    images: { type: 'string', value: 'DIR', description: 'the CTs with the same names: burden error with automatic lung masks' },
+    burden: { type: 'string', value: 'FILE', description: 'write the per-case burden comparison (.json or .csv); needs --lungs or --images' },
     json: { type: 'boolean', description: 'print the full result as JSON on stdout' },
     tolerance: {
       type: 'string',
@@ -68,6 +72,14 @@ export const command: CommandModule = {
     const label = numberFlag('evaluate', args, 'label', { integer: true, min: 1 });
     const surface = choiceFlag('evaluate', args, 'surface', SURFACE_DEFINITIONS) ?? 'voxel';
     const csvPath = stringFlag(args, 'csv');
+    const lungsDir = stringFlag(args, 'lungs');
+    const imagesDir = stringFlag(args, 'images');
+    const burdenPath = stringFlag(args, 'burden');
+    if (lungsDir && imagesDir) throw new CliUsageError('evaluate: give --lungs or --images, not both');
+    if (burdenPath && !lungsDir && !imagesDir) throw new CliUsageError('evaluate: --burden needs --lungs DIR or --images DIR');
+    if (burdenPath && !/\.(json|csv)$/i.test(burdenPath)) throw new CliUsageError(`evaluate: --burden must end in .json or .csv, received '${burdenPath}'`);
+    const lungSource = lungsDir ? await LungSource.open(lungsDir, 'given') : imagesDir ? await LungSource.open(imagesDir, 'auto') : undefined;
+    const burdens: BurdenComparison[] = [];
     const gts = new Map((await listNiftiFiles(gtDir)).map((p) => [caseName(p), p]));
     const folds: string[][] = [];
     const seen = new Map<string, string>();
@@ -96,12 +108,19 @@ export const command: CommandModule = {
       for (const p of preds) {
         const name = caseName(p);
         io.stderr(`scoring ${name}\n`);
-        foldCases.push(evaluateCase(await readNifti(p), await readNifti(gts.get(name)!), { ...options, name }));
+        const prediction = await readNifti(p);
+        const truth = await readNifti(gts.get(name)!);
+        foldCases.push(evaluateCase(prediction, truth, { ...options, name }));
+        if (lungSource) burdens.push(await lungSource.compare(name, prediction, truth));
       }
       cases.push(...foldCases);
       perFold.push(foldCases);
     }
-    const result: EvaluateSetResult & { folds?: { pred: string; cases: number; summary: EvaluateSetResult['summary'] }[]; acrossFolds?: AcrossFolds } = {
+    const result: EvaluateSetResult & {
+      folds?: { pred: string; cases: number; summary: EvaluateSetResult['summary'] }[];
+      acrossFolds?: AcrossFolds;
+      burden?: { cases: BurdenComparison[]; summary: Record<string, MetricSummary> };
+    } = {
       cases,
       summary: summarizeCases(cases),
       toleranceMm,
@@ -112,7 +131,10 @@ export const command: CommandModule = {
       result.folds = perFold.map((c, i) => ({ pred: predDirs[i], cases: c.length, summary: summarizeCases(c) }));
       result.acrossFolds = acrossFolds(result.folds.map((f) => f.summary));
     }
+    if (lungSource) result.burden = { cases: burdens, summary: summarizeBurden(burdens) };
     if (csvPath) await writeFileAtomic(csvPath, toCsv(result));
+    if (burdenPath && result.burden)
+      await writeFileAtomic(burdenPath, /\.csv$/i.test(burdenPath) ? burdenComparisonCsv(burdens) : JSON.stringify(result.burden, null, 2) + '\n');
     if (args.flags.json) {
       io.stdout(JSON.stringify(result, null, 2) + '\n');
       return 0;
@@ -123,6 +145,13 @@ export const command: CommandModule = {
         io.stdout(`fold ${i} (${f.pred}, ${f.cases} cases): DSC ${f.summary.dice.mean.toFixed(4)} ± ${f.summary.dice.std.toFixed(4)}\n`);
       const d = result.acrossFolds.dice;
       io.stdout(`across ${result.folds.length} folds: DSC ${d.mean.toFixed(4)} ± ${d.std.toFixed(4)} (mean ± sd of the fold means)\n`);
+    }
+    if (result.burden) {
+      const b = result.burden.summary;
+      io.stdout(
+        `burden error (prediction - truth, ${lungsDir ? 'given' : 'automatic'} lung masks): infection ${b.infectionMl.mean.toFixed(2)} mL (mean |error| ${b.infectionMlAbsolute.mean.toFixed(2)} mL); ` +
+          `% of both lungs involved ${b.totalPercent.mean.toFixed(2)} points (mean |error| ${b.totalPercentAbsolute.mean.toFixed(2)})\n`,
+      );
     }
     return 0;
   },

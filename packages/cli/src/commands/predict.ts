@@ -12,6 +12,7 @@ import { assertExists, ensureDir } from '../internal/fs.js';
 import { bar, ProgressLine } from '../internal/progress.js';
 import { overlayPixelSize } from '../internal/pictures.js';
 import { resolveModelSource } from '../internal/model-source.js';
+import { burdenOf, burdenText, checkBurdenPath, writeBurdenFile, type CaseBurden } from '../internal/burden-outputs.js';
 
 interface Job {
   name: string;
@@ -29,7 +30,7 @@ const isNiftiOutputPath = (p: string) => /\.nii(\.gz)?$/i.test(p);
 /** `raunet predict --model NAME|DIR --input CT|DIR --output FILE|DIR [...]`. */
 export const command: CommandModule = {
   usage:
-    'raunet predict --model NAME|DIR --input CT.nii.gz|DIR --output FILE|DIR [--prob FILE|DIR] [--mesh FILE|DIR] [--png FILE|DIR] [--lungs FILE|DIR] [flags]',
+    'raunet predict --model NAME|DIR --input CT.nii.gz|DIR --output FILE|DIR [--prob FILE|DIR] [--mesh FILE|DIR] [--png FILE|DIR] [--lungs FILE|DIR | --auto-lungs] [--burden FILE] [--json] [flags]',
   flags: {
     model: {
       type: 'string',
@@ -59,6 +60,16 @@ export const command: CommandModule = {
       value: 'FILE|DIR',
       description: 'lung mask(s) with the same names: restrict infection to the lungs',
     },
+    'auto-lungs': {
+      type: 'boolean',
+      description: "compute each CT's lung mask (as raunet lungs), crop and restrict infection to it (default: the model's)",
+    },
+    burden: {
+      type: 'string',
+      value: 'FILE',
+      description: 'write the infection burden per case (mL, each lung, % involved) as .json or .csv',
+    },
+    json: { type: 'boolean', description: 'print the per-case results with their burden as JSON on stdout' },
     overlap: {
       type: 'string',
       value: 'F',
@@ -109,6 +120,12 @@ export const command: CommandModule = {
       png: stringFlag(args, 'png'),
       lungs: stringFlag(args, 'lungs'),
     };
+
+    const autoLungs = args.flags['auto-lungs'] === true;
+    if (autoLungs && extras.lungs) throw new CliUsageError('predict: --lungs and --auto-lungs contradict each other');
+    const burdenPath = stringFlag(args, 'burden');
+    checkBurdenPath('predict', burdenPath);
+    const results: (CaseBurden & { output: string; seconds: number })[] = [];
 
     const { dir: modelDir } = await resolveModelSource('predict', modelFlag);
     const kind = await assertExists(input);
@@ -164,6 +181,7 @@ export const command: CommandModule = {
     // Create every output folder before the (long) work, so an unwritable target fails first.
     for (const j of jobs)
       for (const p of [j.output, j.prob, j.mesh, j.png]) if (p) await ensureDir(dirname(p));
+    if (burdenPath) await ensureDir(dirname(burdenPath));
 
     await startBackend(backend, io);
     const model = await loadModel(modelDir);
@@ -174,9 +192,9 @@ export const command: CommandModule = {
         const lungMask = j.lung ? await readNifti(j.lung) : undefined;
         const line = new ProgressLine(io);
         const t0 = Date.now();
-        const { probability, mask } = await predictVolume(model, ct, {
+        const { probability, mask, lungs } = await predictVolume(model, ct, {
           ...options,
-          ...(lungMask ? { lungMask } : {}),
+          ...(lungMask ? { lungMask } : autoLungs ? { lungMask: 'auto' as const } : {}),
           onProgress: (done, total) =>
             line.update(
               `[${n + 1}/${jobs.length}] ${j.name} ${bar(done / total)} ${done}/${total} patches`,
@@ -199,10 +217,16 @@ export const command: CommandModule = {
             j.png,
             renderOverlays({ ct, prediction: mask, pixelSize: overlayPixelSize(ct) }).montage,
           );
+        const burden = burdenOf(mask, lungs);
+        results.push({ name: j.name, output: j.output, seconds: (Date.now() - t0) / 1000, burden });
+        if (args.flags.json) continue;
         io.stdout(
           `${j.name}: ${voxels} infection voxels (${(voxels * mlPerVoxel).toFixed(2)} mL) in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${j.output}${meshNote}\n`,
         );
+        if (lungs) io.stdout(`  ${burdenText(burden)}\n`);
       }
+      if (burdenPath) await writeBurdenFile(burdenPath, results, results.map(({ name, burden }) => ({ name, burden })));
+      if (args.flags.json) io.stdout(JSON.stringify({ cases: results }, null, 2) + '\n');
     } finally {
       model.dispose();
     }
