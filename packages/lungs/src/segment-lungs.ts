@@ -27,6 +27,13 @@ export interface SegmentLungsOptions {
    * radius are filled, the heart's and the diaphragm's wide impressions are not. @defaultValue 12
    */
   closingRadiusMm?: number;
+  /**
+   * Slices in which pleural bites (the parts of a lung's 2D convex hull outside it, lateral or posterior
+   * to it, small against it, not bone, not between the lungs) are filled, for consolidation wider than the
+   * closing: `'axial-coronal'` keeps basal and costal consolidation in the lung best (on the CIP chest CT
+   * it costs 0.01 of DSC against axial only), `'none'` turns it off. @defaultValue 'axial-coronal'
+   */
+  pleuralBites?: 'axial-coronal' | 'axial' | 'none';
   /** Remove the trachea and main bronchi (grown from the trachea found in the top slices). @defaultValue true */
   removeAirways?: boolean;
   /** Air-filled regions smaller than this fraction of the largest one are not lung (bowel gas, oesophagus). @defaultValue 0.08 */
@@ -53,8 +60,9 @@ export interface SegmentLungsResult {
  * slice's holes filled; the air-filled voxels inside it form the lungs and airways, minus small regions
  * (bowel gas, oesophagus); the trachea is found in the top slices and grown slice by slice into the main
  * bronchi, then removed; touching lungs are split at their thinnest junction; each lung is closed with a
- * ball of `closingRadiusMm` and its axial holes are filled, so vessels, airways and lesions inside it,
- * also dense ones at the pleura, are lung.
+ * ball of `closingRadiusMm`, the pleural bites of its axial and coronal convex hulls (lateral or posterior
+ * to it) are filled, and its axial holes are filled, so vessels, airways and lesions inside it, also dense
+ * ones at the pleura, are lung.
  *
  * Left and right come from the affine's patient directions, never from array order: the lung whose
  * centre lies towards the patient's left is label 1. Works for any orientation (through the affine's
@@ -74,6 +82,9 @@ export function segmentLungs(ct: Volume, options: SegmentLungsOptions = {}): Seg
   const workingSpacing = options.workingSpacing ?? 1.5;
   const closingRadiusMm = options.closingRadiusMm ?? 12;
   const minRegionFraction = options.minRegionFraction ?? 0.08;
+  const bites = options.pleuralBites ?? 'axial-coronal';
+  check(['axial-coronal', 'axial', 'none'].includes(bites), "pleuralBites must be 'axial-coronal', 'axial' or 'none'", bites);
+  const pleuralPlanes = bites === 'none' ? [] : bites === 'axial' ? (['axial'] as const) : (['axial', 'coronal'] as const);
   check(Number.isFinite(threshold), 'threshold must be a finite HU value', threshold);
   check(workingSpacing > 0 && Number.isFinite(workingSpacing), 'workingSpacing must be a positive number of mm', workingSpacing);
   check(closingRadiusMm >= 0 && Number.isFinite(closingRadiusMm), 'closingRadiusMm must be a number of mm >= 0', closingRadiusMm);
@@ -108,7 +119,11 @@ export function segmentLungs(ct: Volume, options: SegmentLungsOptions = {}): Seg
     closeLung(labels, side, dims, spacing, closingRadiusMm, body, airway);
   }
   for (const side of [LEFT_LUNG, RIGHT_LUNG]) {
-    fillPleuralBites(labels, side, dims, hu, body, airway, midX, { maxAreaFraction: 0.6, maxMeanHu: 150, maxMediastinalFraction: 0.5 });
+    for (const plane of pleuralPlanes) {
+      // Coronal bites are kept smaller: below the lung base they would take in the diaphragm's dome.
+      const maxAreaFraction = plane === 'axial' ? 0.6 : 0.25;
+      fillPleuralBites(labels, side, dims, hu, body, airway, midX, { maxAreaFraction, maxMeanHu: 150, maxMediastinalFraction: 0.5 }, plane);
+    }
   }
   // Axial holes (vessels, airways, lesions enclosed by lung) of each lung.
   for (const side of [LEFT_LUNG, RIGHT_LUNG]) {

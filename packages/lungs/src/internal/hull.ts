@@ -6,7 +6,7 @@ export interface BiteSettings {
   maxAreaFraction: number;
   /** A bite whose mean HU is above this is not filled (bone). */
   maxMeanHu: number;
-  /** A bite with more than this fraction of its pixels between the two lungs (mediastinum) is not filled. */
+  /** A bite with more than this fraction of its pixels between the two lungs (mediastinum) is not filled, unless it lies posterior to the lung's centre. */
   maxMediastinalFraction: number;
 }
 
@@ -26,86 +26,108 @@ export function fillPleuralBites(
   airway: Uint8Array | undefined,
   midX: number,
   settings: BiteSettings,
+  plane: 'axial' | 'coronal' = 'axial',
 ): number {
-  const [nx, ny] = dims;
-  const sxy = nx * ny;
+  const [nx, ny, nz] = dims;
+  // In-plane axes: u = x (R) always; v = y (A) for axial slices, z (S) for coronal ones.
+  const nv = plane === 'axial' ? ny : nz;
+  const strideV = plane === 'axial' ? nx : nx * ny;
+  const strideW = plane === 'axial' ? nx * ny : nx;
+  const size = nx * nv;
   const other = side === 1 ? 2 : 1;
-  const lo = new Int32Array(ny);
-  const hi = new Int32Array(ny);
-  const leftMedial = new Float64Array(ny);
-  const rightMedial = new Float64Array(ny);
-  const bite = new Uint8Array(sxy);
-  const seen = new Uint8Array(sxy);
-  const queue = new Int32Array(sxy);
+  const lo = new Int32Array(nv);
+  const hi = new Int32Array(nv);
+  const leftMedial = new Float64Array(nv);
+  const rightMedial = new Float64Array(nv);
+  const bite = new Uint8Array(size);
+  const seen = new Uint8Array(size);
+  const queue = new Int32Array(size);
   let added = 0;
   const box = boundingBox(labels, dims, side);
   if (!box) return 0;
-  for (let z = box[4]; z < box[5]; z++) {
-    const base = z * sxy;
+  const [w0, w1] = plane === 'axial' ? [box[4], box[5]] : [box[2], box[3]];
+  const at = (w: number, q: number) => w * strideW + Math.floor(q / nx) * strideV + (q % nx);
+  for (let w = w0; w < w1; w++) {
     // Row extents of this lung, and the medial edges of both lungs (x grows to the patient's right: left lung at low x).
     let area = 0;
+    let lungX = 0;
+    let lungV = 0;
     const points: [number, number][] = [];
-    for (let y = 0; y < ny; y++) {
-      lo[y] = nx;
-      hi[y] = -1;
-      leftMedial[y] = -1;
-      rightMedial[y] = nx;
-      const row = base + y * nx;
+    for (let v = 0; v < nv; v++) {
+      lo[v] = nx;
+      hi[v] = -1;
+      leftMedial[v] = -1;
+      rightMedial[v] = nx;
+      const row = w * strideW + v * strideV;
       for (let x = 0; x < nx; x++) {
         const l = labels[row + x];
-        if (l === 1 && x > leftMedial[y]) leftMedial[y] = x;
-        if (l === 2 && x < rightMedial[y]) rightMedial[y] = x;
+        if (l === 1 && x > leftMedial[v]) leftMedial[v] = x;
+        if (l === 2 && x < rightMedial[v]) rightMedial[v] = x;
         if (l !== side) continue;
         area++;
-        if (x < lo[y]) lo[y] = x;
-        if (x > hi[y]) hi[y] = x;
+        lungX += x;
+        lungV += v;
+        if (x < lo[v]) lo[v] = x;
+        if (x > hi[v]) hi[v] = x;
       }
-      if (hi[y] >= 0) points.push([lo[y], y], [hi[y], y]);
-      if (leftMedial[y] < 0) leftMedial[y] = Math.min(midX, rightMedial[y]);
-      if (rightMedial[y] >= nx) rightMedial[y] = Math.max(midX, leftMedial[y]);
+      if (hi[v] >= 0) points.push([lo[v], v], [hi[v], v]);
+      if (leftMedial[v] < 0) leftMedial[v] = Math.min(midX, rightMedial[v]);
+      if (rightMedial[v] >= nx) rightMedial[v] = Math.max(midX, leftMedial[v]);
     }
     if (points.length < 6) continue;
+    lungX /= area;
+    lungV /= area;
     const hull = convexHull(points);
     if (hull.length < 3) continue;
     bite.fill(0);
     let candidates = 0;
-    for (let y = 0; y < ny; y++) {
-      const range = rowRange(hull, y);
+    for (let v = 0; v < nv; v++) {
+      const range = rowRange(hull, v);
       if (!range) continue;
-      const row = base + y * nx;
+      const row = w * strideW + v * strideV;
       for (let x = Math.ceil(range[0]); x <= Math.floor(range[1]); x++) {
         const p = row + x;
         if (labels[p] === 0 && body[p] && !(airway && airway[p])) {
-          bite[y * nx + x] = 1;
+          bite[v * nx + x] = 1;
           candidates++;
         }
       }
     }
     if (candidates === 0) continue;
     seen.fill(0);
-    for (let s = 0; s < sxy; s++) {
+    for (let s = 0; s < size; s++) {
       if (!bite[s] || seen[s]) continue;
       let tail = 0;
       queue[tail++] = s;
       seen[s] = 1;
       let sumHu = 0;
+      let sumX = 0;
+      let sumV = 0;
       let between = 0;
       let touchesOther = false;
       for (let h = 0; h < tail; h++) {
         const q = queue[h];
         const x = q % nx;
-        const y = (q - x) / nx;
-        sumHu += hu[base + q];
-        if (x > leftMedial[y] && x < rightMedial[y]) between++;
-        const next = [x > 0 ? q - 1 : -1, x < nx - 1 ? q + 1 : -1, y > 0 ? q - nx : -1, y < ny - 1 ? q + nx : -1];
+        const v = (q - x) / nx;
+        sumHu += hu[at(w, q)];
+        sumX += x;
+        sumV += v;
+        if (x > leftMedial[v] && x < rightMedial[v]) between++;
+        const next = [x > 0 ? q - 1 : -1, x < nx - 1 ? q + 1 : -1, v > 0 ? q - nx : -1, v < nv - 1 ? q + nx : -1];
         for (const r of next) {
           if (r < 0) continue;
-          if (labels[base + r] === other) touchesOther = true;
+          if (labels[at(w, r)] === other) touchesOther = true;
           if (bite[r] && !seen[r]) (seen[r] = 1), (queue[tail++] = r);
         }
       }
-      if (touchesOther || tail > settings.maxAreaFraction * area || sumHu / tail > settings.maxMeanHu || between > settings.maxMediastinalFraction * tail) continue;
-      for (let h = 0; h < tail; h++) labels[base + queue[h]] = side;
+      // Where the bite lies from the lung's centre: lateral (x away from the other lung; the left lung is at
+      // low x), or, in axial slices, posterior (lower y; y grows anteriorly). The heart and the diaphragm's
+      // dome lie medial (and anterior) of the lung's centre; costal and paravertebral consolidation lateral or posterior.
+      const lateral = side === 1 ? sumX / tail < lungX : sumX / tail > lungX;
+      const posterior = plane === 'axial' && sumV / tail < lungV;
+      const mediastinal = between > settings.maxMediastinalFraction * tail && !posterior;
+      if (touchesOther || tail > settings.maxAreaFraction * area || sumHu / tail > settings.maxMeanHu || mediastinal || !(lateral || posterior)) continue;
+      for (let h = 0; h < tail; h++) labels[at(w, queue[h])] = side;
       added += tail;
     }
   }
