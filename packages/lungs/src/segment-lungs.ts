@@ -17,8 +17,8 @@ export interface SegmentLungsOptions {
   threshold?: number;
   /**
    * Voxel size (mm) the work is done at: each axis is block-averaged by `floor(workingSpacing / spacing)`
-   * (never upsampled), so a 0.7 mm CT is processed at 1.4 mm and labels are carried back to every input
-   * voxel. @defaultValue 1.5
+   * (never upsampled), so a 0.7 x 0.7 x 1 mm CT is processed at 1.4 x 1.4 x 2 mm; labels are carried back
+   * to every input voxel, the input's own HU deciding the voxels of blocks on the lung border. @defaultValue 2
    */
   workingSpacing?: number;
   /**
@@ -79,7 +79,7 @@ export interface SegmentLungsResult {
  */
 export function segmentLungs(ct: Volume, options: SegmentLungsOptions = {}): SegmentLungsResult {
   const threshold = options.threshold ?? -400;
-  const workingSpacing = options.workingSpacing ?? 1.5;
+  const workingSpacing = options.workingSpacing ?? 2;
   const closingRadiusMm = options.closingRadiusMm ?? 12;
   const minRegionFraction = options.minRegionFraction ?? 0.08;
   const bites = options.pleuralBites ?? 'axial-coronal';
@@ -140,7 +140,7 @@ export function segmentLungs(ct: Volume, options: SegmentLungsOptions = {}): Seg
         }
     fillSliceHoles(own, dims, box, labels, side, allowed);
   }
-  const out = toInputGrid(grid, labels);
+  const out = toInputGrid(grid, labels, { ct, threshold });
   let left = 0;
   let right = 0;
   for (let p = 0; p < out.length; p++) {
@@ -210,10 +210,10 @@ function dilateWithin(mask: Uint8Array, within: Uint8Array, dims: readonly [numb
     const next = current.slice();
     for (let p = 0; p < current.length; p++) {
       if (!current[p]) continue;
-      const i = p % nx;
-      const r = (p - i) / nx;
-      const j = r % ny;
-      const k = (r - j) / ny;
+      const k = (p / sxy) | 0;
+      const r = p - k * sxy;
+      const j = (r / nx) | 0;
+      const i = r - j * nx;
       if (i > 0 && within[p - 1]) next[p - 1] = 1;
       if (i < nx - 1 && within[p + 1]) next[p + 1] = 1;
       if (j > 0 && within[p - nx]) next[p - nx] = 1;

@@ -102,18 +102,63 @@ export function buildWorkGrid(ct: Volume, targetSpacing: number, where: string):
   };
 }
 
-/** Labels of the working grid carried back to every input voxel (the working voxel it falls in). */
-export function toInputGrid(grid: WorkGrid, labels: Uint8Array): Uint8Array<ArrayBuffer> {
+/**
+ * Labels of the working grid carried back to every input voxel (the working voxel it falls in). When
+ * `refine` is given and the grid was block-averaged, voxels of blocks on a lung border are decided at
+ * the input's resolution: in a labelled border block whose mean is air-like, an input voxel at or above
+ * `threshold` HU (chest wall, mediastinum) is dropped; in an unlabelled block next to a lung, an input
+ * voxel below it joins that lung. Blocks whose mean is dense (filled vessels and lesions) stay whole.
+ */
+export function toInputGrid(grid: WorkGrid, labels: Uint8Array, refine?: { ct: Volume; threshold: number }): Uint8Array<ArrayBuffer> {
   const [nx, ny, nz] = grid.inputDims;
   const [ox, oy, oz] = grid.offsets;
   const out = new Uint8Array(nx * ny * nz);
+  const border = refine && grid.hu.length < nx * ny * nz ? borderLabels(labels, grid.dims) : undefined;
+  const src = refine && border ? numeric(refine.ct) : undefined;
+  const threshold = refine?.threshold ?? 0;
+  const hu = grid.hu;
   let p = 0;
   for (let k = 0; k < nz; k++) {
     const bk = oz[k];
     for (let j = 0; j < ny; j++) {
       const bj = bk + oy[j];
-      for (let i = 0; i < nx; i++, p++) out[p] = labels[bj + ox[i]];
+      if (!border || !src) {
+        for (let i = 0; i < nx; i++, p++) out[p] = labels[bj + ox[i]];
+        continue;
+      }
+      for (let i = 0; i < nx; i++, p++) {
+        const b = bj + ox[i];
+        const l = labels[b];
+        const near = border[b];
+        if (near === 0) out[p] = l;
+        else if (l !== 0) out[p] = src[p] < threshold || hu[b] >= threshold ? l : 0;
+        else out[p] = src[p] < threshold ? near : 0;
+      }
     }
   }
+  return out;
+}
+
+/**
+ * For each working voxel on a label border (a 6-neighbour with another label), the lung label it is next
+ * to (its own for a lung voxel, a neighbour's for a background one); 0 elsewhere.
+ */
+function borderLabels(labels: Uint8Array, dims: readonly [number, number, number]): Uint8Array {
+  const [nx, ny, nz] = dims;
+  const sxy = nx * ny;
+  const out = new Uint8Array(labels.length);
+  for (let z = 0, p = 0; z < nz; z++)
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++, p++) {
+        const l = labels[p];
+        const a = x > 0 ? labels[p - 1] : l;
+        const b = x < nx - 1 ? labels[p + 1] : l;
+        const c = y > 0 ? labels[p - nx] : l;
+        const d = y < ny - 1 ? labels[p + nx] : l;
+        const e = z > 0 ? labels[p - sxy] : l;
+        const f = z < nz - 1 ? labels[p + sxy] : l;
+        if (a === l && b === l && c === l && d === l && e === l && f === l) continue;
+        out[p] = l !== 0 ? l : a || b || c || d || e || f;
+      }
   return out;
 }

@@ -6,7 +6,7 @@ export interface BiteSettings {
   maxAreaFraction: number;
   /** A bite whose mean HU is above this is not filled (bone). */
   maxMeanHu: number;
-  /** A bite with more than this fraction of its pixels between the two lungs (mediastinum) is not filled, unless it lies posterior to the lung's centre. */
+  /** A bite with more than this fraction of its pixels between the two lungs (mediastinum) is not filled. */
   maxMediastinalFraction: number;
 }
 
@@ -46,7 +46,7 @@ export function fillPleuralBites(
   const box = boundingBox(labels, dims, side);
   if (!box) return 0;
   const [w0, w1] = plane === 'axial' ? [box[4], box[5]] : [box[2], box[3]];
-  const at = (w: number, q: number) => w * strideW + Math.floor(q / nx) * strideV + (q % nx);
+  const at = (w: number, q: number) => { const v = (q / nx) | 0; return w * strideW + v * strideV + (q - v * nx); };
   for (let w = w0; w < w1; w++) {
     // Row extents of this lung, and the medial edges of both lungs (x grows to the patient's right: left lung at low x).
     let area = 0;
@@ -107,16 +107,18 @@ export function fillPleuralBites(
       let touchesOther = false;
       for (let h = 0; h < tail; h++) {
         const q = queue[h];
-        const x = q % nx;
-        const v = (q - x) / nx;
-        sumHu += hu[at(w, q)];
+        const v = (q / nx) | 0;
+        const x = q - v * nx;
+        const p3 = w * strideW + v * strideV + x;
+        sumHu += hu[p3];
         sumX += x;
         sumV += v;
         if (x > leftMedial[v] && x < rightMedial[v]) between++;
-        const next = [x > 0 ? q - 1 : -1, x < nx - 1 ? q + 1 : -1, v > 0 ? q - nx : -1, v < nv - 1 ? q + nx : -1];
-        for (const r of next) {
-          if (r < 0) continue;
-          if (labels[at(w, r)] === other) touchesOther = true;
+        for (let d = 0; d < 4; d++) {
+          if ((d === 0 && x === 0) || (d === 1 && x === nx - 1) || (d === 2 && v === 0) || (d === 3 && v === nv - 1)) continue;
+          const r = d === 0 ? q - 1 : d === 1 ? q + 1 : d === 2 ? q - nx : q + nx;
+          const r3 = d === 0 ? p3 - 1 : d === 1 ? p3 + 1 : d === 2 ? p3 - strideV : p3 + strideV;
+          if (labels[r3] === other) touchesOther = true;
           if (bite[r] && !seen[r]) (seen[r] = 1), (queue[tail++] = r);
         }
       }
@@ -125,7 +127,7 @@ export function fillPleuralBites(
       // dome lie medial (and anterior) of the lung's centre; costal and paravertebral consolidation lateral or posterior.
       const lateral = side === 1 ? sumX / tail < lungX : sumX / tail > lungX;
       const posterior = plane === 'axial' && sumV / tail < lungV;
-      const mediastinal = between > settings.maxMediastinalFraction * tail && !posterior;
+      const mediastinal = between > settings.maxMediastinalFraction * tail;
       if (touchesOther || tail > settings.maxAreaFraction * area || sumHu / tail > settings.maxMeanHu || mediastinal || !(lateral || posterior)) continue;
       for (let h = 0; h < tail; h++) labels[at(w, queue[h])] = side;
       added += tail;

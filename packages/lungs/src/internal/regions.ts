@@ -29,10 +29,10 @@ export function components3d(mask: Uint8Array, dims: Dims): Components {
     labels[seed] = id;
     while (head < tail) {
       const p = queue[head++];
-      const i = p % nx;
-      const r = (p - i) / nx;
-      const j = r % ny;
-      const k = (r - j) / ny;
+      const k = (p / sxy) | 0;
+      const r = p - k * sxy;
+      const j = (r / nx) | 0;
+      const i = r - j * nx;
       if (i > 0 && mask[p - 1] && !labels[p - 1]) (labels[p - 1] = id), (queue[tail++] = p - 1);
       if (i < nx - 1 && mask[p + 1] && !labels[p + 1]) (labels[p + 1] = id), (queue[tail++] = p + 1);
       if (j > 0 && mask[p - nx] && !labels[p - nx]) (labels[p - nx] = id), (queue[tail++] = p - nx);
@@ -73,8 +73,8 @@ export function floodFromSliceBorder(passable: Uint8Array, dims: Dims): Uint8Arr
     }
     for (let head = 0; head < tail; head++) {
       const q = queue[head];
-      const x = q % nx;
-      const y = (q - x) / nx;
+      const y = (q / nx) | 0;
+      const x = q - y * nx;
       if (x > 0) push(q - 1);
       if (x < nx - 1) push(q + 1);
       if (y > 0) push(q - nx);
@@ -126,8 +126,8 @@ export function fillSliceHoles(
     }
     for (let head = 0; head < tail; head++) {
       const q = queue[head];
-      const u = q % w;
-      const v = (q - u) / w;
+      const v = (q / w) | 0;
+      const u = q - v * w;
       if (u > 0) push(u - 1, v);
       if (u < w - 1) push(u + 1, v);
       if (v > 0) push(u, v - 1);

@@ -17,10 +17,10 @@ export function splitInTwo(region: Uint8Array, dims: Dims, minFraction = 0.1, ma
   const queue = new Int32Array(n);
   let tail = 0;
   const neighbours = (p: number, visit: (q: number) => void) => {
-    const i = p % nx;
-    const r = (p - i) / nx;
-    const j = r % ny;
-    const k = (r - j) / ny;
+    const k = (p / sxy) | 0;
+    const r = p - k * sxy;
+    const j = (r / nx) | 0;
+    const i = r - j * nx;
     if (i > 0) visit(p - 1);
     if (i < nx - 1) visit(p + 1);
     if (j > 0) visit(p - nx);
