@@ -22,7 +22,7 @@ function time(repeats: number, f: () => unknown): number {
   return median(t);
 }
 
-/** Body ellipse with two lungs (vessels as dense dots), a trachea above them, a table below, noise. */
+/** Body ellipse with two lungs (vessels as dense dots), a trachea and main bronchi, a table below, noise. */
 function syntheticChest(): Volume<Int16Array> {
   const [nx, ny, nz] = [512, 512, 300];
   const data = new Int16Array(nx * ny * nz);
@@ -39,7 +39,8 @@ function syntheticChest(): Volume<Int16Array> {
         const body = x * x + y * y < 1;
         const lungSize = zf < 0.15 || zf > 0.85 ? 0 : 0.09 * Math.sin(((zf - 0.15) / 0.7) * Math.PI) + 0.02;
         const lung = (x + 0.45) ** 2 + y * y < lungSize || (x - 0.45) ** 2 + y * y < lungSize;
-        const trachea = zf > 0.6 && x * x + (y + 0.3) ** 2 < 0.004;
+        // Trachea from the top down to the carina, main bronchi from there into both lungs.
+        const trachea = (zf > 0.6 && x * x + (y + 0.3) ** 2 < 0.004) || (zf > 0.6 && zf < 0.63 && Math.abs(x) < 0.5 && Math.abs(y + 0.3) < 0.05);
         const table = j > 420 && j < 440 && Math.abs(x) < 1.1;
         const vessel = (i * 7 + j * 13 + k * 3) % 97 === 0;
         data[o++] = table ? 300 : !body ? -1000 + (noise >> 2) : trachea ? -1000 + noise : lung ? (vessel ? 40 : -850 + noise) : 40 + noise;
