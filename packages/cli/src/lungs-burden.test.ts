@@ -36,10 +36,24 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('raunet lungs', () => {
   it('writes a 0/1/2 lung mask, a picture and a mesh; volumes agree with the mask written', async () => {
     const out = join(dir, 'lungs', 'l.nii.gz');
-    const r = await cli('lungs', join(dir, 'ct', 'case1.nii.gz'), '--output', out, '--png', join(dir, 'lungs', 'l.png'), '--mesh', join(dir, 'lungs', 'l.stl'), '--json');
+    const r = await cli(
+      'lungs',
+      join(dir, 'ct', 'case1.nii.gz'),
+      '--output',
+      out,
+      '--png',
+      join(dir, 'lungs', 'l.png'),
+      '--mesh',
+      join(dir, 'lungs', 'l.stl'),
+      '--json',
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const summary = JSON.parse(r.stdout) as { leftVolumeMl: number; rightVolumeMl: number; meshVolumeMl: number };
+    const summary = JSON.parse(r.stdout) as {
+      leftVolumeMl: number;
+      rightVolumeMl: number;
+      meshVolumeMl: number;
+    };
     const mask = await readNifti(out);
     expect(mask.dims).toEqual(ph.ct.dims);
     const d = mask.data as Uint8Array;
@@ -49,14 +63,24 @@ describe('raunet lungs', () => {
     expect(summary.leftVolumeMl).toBeCloseTo(count[1] * ml, 6);
     expect(summary.rightVolumeMl).toBeCloseTo(count[2] * ml, 6);
     expect(summary.meshVolumeMl).toBeGreaterThan(0.8 * (count[1] + count[2]) * ml);
-    expect(readFileSync(join(dir, 'lungs', 'l.png')).subarray(1, 4).toString()).toBe('PNG');
+    expect(
+      readFileSync(join(dir, 'lungs', 'l.png'))
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
     const bad = await cli('lungs', join(dir, 'ct', 'case1.nii.gz'), '--output', join(dir, 'x.png'));
     expect(bad.code).toBe(2);
     expect((await cli('lungs', '--output', out)).code).toBe(2);
   });
 
   it.skipIf(!haveData)('on the real CIP chest CT: two lungs, about 4.5 L', async () => {
-    const r = await cli('lungs', join(DATA, 'chest_ct_cip64_int16.nii.gz'), '--output', join(dir, 'cip.nii.gz'), '--json');
+    const r = await cli(
+      'lungs',
+      join(DATA, 'chest_ct_cip64_int16.nii.gz'),
+      '--output',
+      join(dir, 'cip.nii.gz'),
+      '--json',
+    );
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout) as { leftVolumeMl: number; rightVolumeMl: number; tracheaFound: boolean };
     expect(s.leftVolumeMl + s.rightVolumeMl).toBeGreaterThan(4300);
@@ -72,10 +96,25 @@ describe('raunet predict --auto-lungs --burden, evaluate --images/--lungs', () =
     await saveModel(model, modelDir);
     model.dispose();
     const out = join(dir, 'pred');
-    const common = ['--model', modelDir, '--input', join(dir, 'ct'), '--output', out, '--backend', 'cpu', '--overlap', '0', '--threshold', '0.3'];
+    const common = [
+      '--model',
+      modelDir,
+      '--input',
+      join(dir, 'ct'),
+      '--output',
+      out,
+      '--backend',
+      'cpu',
+      '--overlap',
+      '0',
+      '--threshold',
+      '0.3',
+    ];
     const r = await cli('predict', ...common, '--auto-lungs', '--burden', join(dir, 'burden.csv'), '--json');
     expect(r.code).toBe(0);
-    const result = JSON.parse(r.stdout) as { cases: { name: string; burden: ReturnType<typeof infectionBurden> }[] };
+    const result = JSON.parse(r.stdout) as {
+      cases: { name: string; burden: ReturnType<typeof infectionBurden> }[];
+    };
     expect(readdirSync(out)).toEqual(['case1.nii.gz']);
     const mask = await readNifti(join(out, 'case1.nii.gz'));
     const expected = infectionBurden(mask, segmentLungs(ph.ct).mask);
@@ -92,18 +131,47 @@ describe('raunet predict --auto-lungs --burden, evaluate --images/--lungs', () =
     expect(both.code).toBe(2);
 
     // evaluate: the truth against itself has no burden error; the prediction's error is its burden minus the truth's.
-    const self = await cli('evaluate', '--pred', join(dir, 'truth'), '--gt', join(dir, 'truth'), '--lungs', join(dir, 'lung'), '--json');
+    const self = await cli(
+      'evaluate',
+      '--pred',
+      join(dir, 'truth'),
+      '--gt',
+      join(dir, 'truth'),
+      '--lungs',
+      join(dir, 'lung'),
+      '--json',
+    );
     expect(self.code).toBe(0);
     const selfResult = JSON.parse(self.stdout) as { burden: { cases: { error: Record<string, number> }[] } };
-    expect(selfResult.burden.cases[0].error).toEqual({ infectionMl: 0, leftPercent: 0, rightPercent: 0, totalPercent: 0 });
-    const ev = await cli('evaluate', '--pred', out, '--gt', join(dir, 'truth'), '--images', join(dir, 'ct'), '--burden', join(dir, 'eval-burden.json'));
+    expect(selfResult.burden.cases[0].error).toEqual({
+      infectionMl: 0,
+      leftPercent: 0,
+      rightPercent: 0,
+      totalPercent: 0,
+    });
+    const ev = await cli(
+      'evaluate',
+      '--pred',
+      out,
+      '--gt',
+      join(dir, 'truth'),
+      '--images',
+      join(dir, 'ct'),
+      '--burden',
+      join(dir, 'eval-burden.json'),
+    );
     expect(ev.code).toBe(0);
     expect(ev.stdout).toContain('burden error');
-    const file = JSON.parse(readFileSync(join(dir, 'eval-burden.json'), 'utf8')) as { cases: { predicted: { infectionMl: number }; truth: { infectionMl: number }; error: { infectionMl: number } }[] };
+    const file = JSON.parse(readFileSync(join(dir, 'eval-burden.json'), 'utf8')) as {
+      cases: {
+        predicted: { infectionMl: number };
+        truth: { infectionMl: number };
+        error: { infectionMl: number };
+      }[];
+    };
     const c = file.cases[0];
     expect(c.error.infectionMl).toBeCloseTo(c.predicted.infectionMl - c.truth.infectionMl, 9);
     expect(c.predicted.infectionMl).toBeCloseTo(result.cases[0].burden.infectionMl, 6);
     expect((await cli('evaluate', '--pred', out, '--gt', out, '--burden', join(dir, 'b.json'))).code).toBe(2);
   });
 });
-

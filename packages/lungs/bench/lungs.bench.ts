@@ -40,13 +40,35 @@ function syntheticChest(): Volume<Int16Array> {
         const lungSize = zf < 0.15 || zf > 0.85 ? 0 : 0.09 * Math.sin(((zf - 0.15) / 0.7) * Math.PI) + 0.02;
         const lung = (x + 0.45) ** 2 + y * y < lungSize || (x - 0.45) ** 2 + y * y < lungSize;
         // Trachea from the top down to the carina, main bronchi from there into both lungs.
-        const trachea = (zf > 0.6 && x * x + (y + 0.3) ** 2 < 0.004) || (zf > 0.6 && zf < 0.63 && Math.abs(x) < 0.5 && Math.abs(y + 0.3) < 0.05);
+        const trachea =
+          (zf > 0.6 && x * x + (y + 0.3) ** 2 < 0.004) ||
+          (zf > 0.6 && zf < 0.63 && Math.abs(x) < 0.5 && Math.abs(y + 0.3) < 0.05);
         const table = j > 420 && j < 440 && Math.abs(x) < 1.1;
         const vessel = (i * 7 + j * 13 + k * 3) % 97 === 0;
-        data[o++] = table ? 300 : !body ? -1000 + (noise >> 2) : trachea ? -1000 + noise : lung ? (vessel ? 40 : -850 + noise) : 40 + noise;
+        data[o++] = table
+          ? 300
+          : !body
+            ? -1000 + (noise >> 2)
+            : trachea
+              ? -1000 + noise
+              : lung
+                ? vessel
+                  ? 40
+                  : -850 + noise
+                : 40 + noise;
       }
   }
-  return createVolume({ data, dims: [nx, ny, nz], spacing: [0.7, 0.7, 1], affine: [[-0.7, 0, 0, 180], [0, -0.7, 0, 180], [0, 0, 1, -150], [0, 0, 0, 1]] });
+  return createVolume({
+    data,
+    dims: [nx, ny, nz],
+    spacing: [0.7, 0.7, 1],
+    affine: [
+      [-0.7, 0, 0, 180],
+      [0, -0.7, 0, 180],
+      [0, 0, 1, -150],
+      [0, 0, 0, 1],
+    ],
+  });
 }
 
 const ct = syntheticChest();
@@ -62,4 +84,6 @@ console.log('| operation | median ms | x baseline |');
 console.log('|---|---|---|');
 console.log(`| one pass over 512x512x300 int16 (baseline) | ${baseline.toFixed(0)} | 1 |`);
 console.log(`| segmentLungs 512x512x300 @0.7x0.7x1 mm | ${ms.toFixed(0)} | ${(ms / baseline).toFixed(0)} |`);
-console.log(`\nlungs: left ${result.leftVolumeMl.toFixed(0)} mL, right ${result.rightVolumeMl.toFixed(0)} mL, trachea found: ${result.tracheaFound}; target: under 10 000 ms on 2 cores`);
+console.log(
+  `\nlungs: left ${result.leftVolumeMl.toFixed(0)} mL, right ${result.rightVolumeMl.toFixed(0)} mL, trachea found: ${result.tracheaFound}; target: under 10 000 ms on 2 cores`,
+);

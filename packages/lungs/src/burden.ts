@@ -56,7 +56,9 @@ export function infectionBurden(infection: Volume, lungs: Volume): InfectionBurd
   for (let p = 0; p < lab.length; p++) {
     const l = lab[p];
     if (l !== 0 && l !== LEFT_LUNG && l !== RIGHT_LUNG) {
-      throw new InvalidArgumentError(`infectionBurden: the lung mask must hold 0, 1 (left) and 2 (right), found ${l}; convert it with toLeftRightLungs`);
+      throw new InvalidArgumentError(
+        `infectionBurden: the lung mask must hold 0, 1 (left) and 2 (right), found ${l}; convert it with toLeftRightLungs`,
+      );
     }
     counts[l]++;
     if (inf[p] !== 0) infected[l]++;
@@ -120,9 +122,13 @@ export function toLeftRightLungs(mask: Volume): Volume<Uint8Array> {
   const src = numeric(mask);
   const seen = new Set<number>();
   for (let p = 0; p < src.length && seen.size < 4; p++) if (src[p] !== 0) seen.add(src[p]);
-  if (seen.size === 2 && seen.has(LEFT_LUNG) && seen.has(RIGHT_LUNG)) return withData(mask, Uint8Array.from(src));
+  if (seen.size === 2 && seen.has(LEFT_LUNG) && seen.has(RIGHT_LUNG))
+    return withData(mask, Uint8Array.from(src));
   // Work on the RAS grid at the mask's own resolution (block size 1), then carry the sides back.
-  const binary = withData(mask, Uint8Array.from(src, (v) => (v !== 0 ? 1 : 0)));
+  const binary = withData(
+    mask,
+    Uint8Array.from(src, (v) => (v !== 0 ? 1 : 0)),
+  );
   const grid = buildWorkGrid(binary, 0, 'toLeftRightLungs');
   const regions = new Uint8Array(grid.hu.length);
   let sum = 0;
@@ -137,7 +143,6 @@ export function toLeftRightLungs(mask: Volume): Volume<Uint8Array> {
   const out = new Uint8Array(nx * ny * nz);
   const [ox, oy, oz] = grid.offsets;
   for (let k = 0, p = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++, p++) out[p] = sides[oz[k] + oy[j] + ox[i]];
+    for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++, p++) out[p] = sides[oz[k] + oy[j] + ox[i]];
   return withData(mask, out);
 }

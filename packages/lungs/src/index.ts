@@ -4,7 +4,13 @@
  *
  * @module
  */
-export { segmentLungs, LEFT_LUNG, RIGHT_LUNG, type SegmentLungsOptions, type SegmentLungsResult } from './segment-lungs.js';
+export {
+  segmentLungs,
+  LEFT_LUNG,
+  RIGHT_LUNG,
+  type SegmentLungsOptions,
+  type SegmentLungsResult,
+} from './segment-lungs.js';
 export {
   infectionBurden,
   compareBurden,

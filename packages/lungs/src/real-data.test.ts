@@ -13,7 +13,9 @@ const file = (name: string) => path.join(DATA, name);
 const num = (v: Volume) => v.data as unknown as ArrayLike<number>;
 
 function dice(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let tp = 0, na = 0, nb = 0;
+  let tp = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     if (a[i]) na++;
     if (b[i]) nb++;
@@ -26,10 +28,13 @@ function dice(a: ArrayLike<number>, b: ArrayLike<number>): number {
 function worldX(mask: Volume, label: number): number {
   const [nx, ny] = mask.dims;
   const d = num(mask);
-  let sum = 0, n = 0;
+  let sum = 0,
+    n = 0;
   for (let p = 0; p < d.length; p++) {
     if (d[p] !== label) continue;
-    const i = p % nx, j = Math.floor(p / nx) % ny, k = Math.floor(p / (nx * ny));
+    const i = p % nx,
+      j = Math.floor(p / nx) % ny,
+      k = Math.floor(p / (nx * ny));
     sum += voxelToWorld(mask.affine, [i, j, k])[0];
     n++;
   }
@@ -39,7 +44,8 @@ function worldX(mask: Volume, label: number): number {
 /** Share of the voxels labelled by `mask` whose side agrees with `truthSide(p)` (1 left, 2 right, 0 unknown). */
 function sideAgreement(mask: Volume, truthSide: (p: number) => number): number {
   const d = num(mask);
-  let agree = 0, n = 0;
+  let agree = 0,
+    n = 0;
   for (let p = 0; p < d.length; p++) {
     const t = truthSide(p);
     if (!d[p] || !t) continue;
@@ -54,9 +60,20 @@ function flipX(v: Volume): Volume {
   const [nx, ny, nz] = v.dims;
   const src = num(v);
   const out = new Int16Array(src.length);
-  for (let k = 0, p = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++, p++) out[p] = src[p - i + (nx - 1 - i)];
-  const flip = [[-1, 0, 0, nx - 1], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]];
-  return createVolume({ data: out, dims: v.dims, spacing: v.spacing, affine: multiplyAffine(v.affine, flip) });
+  for (let k = 0, p = 0; k < nz; k++)
+    for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++, p++) out[p] = src[p - i + (nx - 1 - i)];
+  const flip = [
+    [-1, 0, 0, nx - 1],
+    [0, 1, 0, 0],
+    [0, 0, 1, 0],
+    [0, 0, 0, 1],
+  ];
+  return createVolume({
+    data: out,
+    dims: v.dims,
+    spacing: v.spacing,
+    affine: multiplyAffine(v.affine, flip),
+  });
 }
 
 describe.skipIf(!have)('segmentLungs on real CTs (needs ../shared/data/nifti)', () => {
@@ -114,7 +131,8 @@ describe.skipIf(!have)('segmentLungs on real CTs (needs ../shared/data/nifti)', 
     const result = segmentLungs(ct);
     // TotalSegmentator: 10, 11 left lobes; 12, 13, 14 right lobes.
     const side = (p: number) => (seg[p] === 10 || seg[p] === 11 ? 1 : seg[p] >= 12 && seg[p] <= 14 ? 2 : 0);
-    let left = 0, right = 0;
+    let left = 0,
+      right = 0;
     for (let p = 0; p < seg.length; p++) {
       if (side(p) === 1) left++;
       else if (side(p) === 2) right++;
@@ -131,10 +149,20 @@ describe.skipIf(!have)('segmentLungs on real CTs (needs ../shared/data/nifti)', 
     const lungs = segmentLungs(ct).mask;
     const hu = num(ct);
     const l = num(lungs);
-    const infection = createVolume({ data: Uint8Array.from(hu, (v) => (v > -750 && v < -300 ? 1 : 0)), dims: ct.dims, spacing: ct.spacing, affine: ct.affine });
+    const infection = createVolume({
+      data: Uint8Array.from(hu, (v) => (v > -750 && v < -300 ? 1 : 0)),
+      dims: ct.dims,
+      spacing: ct.spacing,
+      affine: ct.affine,
+    });
     const burden = infectionBurden(infection, lungs);
-    let inLeft = 0, leftCount = 0;
-    for (let p = 0; p < l.length; p++) if (l[p] === 1) (leftCount++, hu[p] > -750 && hu[p] < -300 && inLeft++);
+    let inLeft = 0,
+      leftCount = 0;
+    for (let p = 0; p < l.length; p++) {
+      if (l[p] !== 1) continue;
+      leftCount++;
+      if (hu[p] > -750 && hu[p] < -300) inLeft++;
+    }
     expect(burden.left.percentInvolved).toBeCloseTo((100 * inLeft) / leftCount, 6);
     expect(burden.total.infectionMl + burden.outsideLungsMl).toBeCloseTo(burden.infectionMl, 6);
   });

@@ -83,12 +83,29 @@ export function segmentLungs(ct: Volume, options: SegmentLungsOptions = {}): Seg
   const closingRadiusMm = options.closingRadiusMm ?? 12;
   const minRegionFraction = options.minRegionFraction ?? 0.08;
   const bites = options.pleuralBites ?? 'axial-coronal';
-  check(['axial-coronal', 'axial', 'none'].includes(bites), "pleuralBites must be 'axial-coronal', 'axial' or 'none'", bites);
-  const pleuralPlanes = bites === 'none' ? [] : bites === 'axial' ? (['axial'] as const) : (['axial', 'coronal'] as const);
+  check(
+    ['axial-coronal', 'axial', 'none'].includes(bites),
+    "pleuralBites must be 'axial-coronal', 'axial' or 'none'",
+    bites,
+  );
+  const pleuralPlanes =
+    bites === 'none' ? [] : bites === 'axial' ? (['axial'] as const) : (['axial', 'coronal'] as const);
   check(Number.isFinite(threshold), 'threshold must be a finite HU value', threshold);
-  check(workingSpacing > 0 && Number.isFinite(workingSpacing), 'workingSpacing must be a positive number of mm', workingSpacing);
-  check(closingRadiusMm >= 0 && Number.isFinite(closingRadiusMm), 'closingRadiusMm must be a number of mm >= 0', closingRadiusMm);
-  check(minRegionFraction >= 0 && minRegionFraction < 1, 'minRegionFraction must be in [0, 1)', minRegionFraction);
+  check(
+    workingSpacing > 0 && Number.isFinite(workingSpacing),
+    'workingSpacing must be a positive number of mm',
+    workingSpacing,
+  );
+  check(
+    closingRadiusMm >= 0 && Number.isFinite(closingRadiusMm),
+    'closingRadiusMm must be a number of mm >= 0',
+    closingRadiusMm,
+  );
+  check(
+    minRegionFraction >= 0 && minRegionFraction < 1,
+    'minRegionFraction must be in [0, 1)',
+    minRegionFraction,
+  );
 
   const grid = buildWorkGrid(ct, workingSpacing, 'segmentLungs');
   const { dims, spacing, hu } = grid;
@@ -122,7 +139,17 @@ export function segmentLungs(ct: Volume, options: SegmentLungsOptions = {}): Seg
     for (const plane of pleuralPlanes) {
       // Coronal bites are kept smaller: below the lung base they would take in the diaphragm's dome.
       const maxAreaFraction = plane === 'axial' ? 0.6 : 0.25;
-      fillPleuralBites(labels, side, dims, hu, body, airway, midX, { maxAreaFraction, maxMeanHu: 150, maxMediastinalFraction: 0.5 }, plane);
+      fillPleuralBites(
+        labels,
+        side,
+        dims,
+        hu,
+        body,
+        airway,
+        midX,
+        { maxAreaFraction, maxMeanHu: 150, maxMediastinalFraction: 0.5 },
+        plane,
+      );
     }
   }
   // Axial holes (vessels, airways, lesions enclosed by lung) of each lung.
@@ -168,7 +195,11 @@ function check(ok: boolean, what: string, received: unknown): void {
  * slice's border counts as a hole too unless it is mostly air (below -950 HU): a lung cut by a small field
  * of view stays in the body, the air around the patient does not.
  */
-function bodyRegion(hu: Float32Array, dims: readonly [number, number, number], threshold: number): Uint8Array {
+function bodyRegion(
+  hu: Float32Array,
+  dims: readonly [number, number, number],
+  threshold: number,
+): Uint8Array {
   const n = hu.length;
   const dense = new Uint8Array(n);
   for (let p = 0; p < n; p++) dense[p] = hu[p] >= threshold ? 1 : 0;
@@ -184,7 +215,10 @@ function bodyRegion(hu: Float32Array, dims: readonly [number, number, number], t
 }
 
 /** Mean x (R axis index) and x extent of the body, in working voxels. */
-function bodyCentre(body: Uint8Array, dims: readonly [number, number, number]): { midX: number; width: number } {
+function bodyCentre(
+  body: Uint8Array,
+  dims: readonly [number, number, number],
+): { midX: number; width: number } {
   const [nx] = dims;
   let sum = 0;
   let count = 0;
@@ -202,7 +236,12 @@ function bodyCentre(body: Uint8Array, dims: readonly [number, number, number]): 
 }
 
 /** `mask` grown by `steps` 6-connected voxels, only into voxels of `within`. */
-function dilateWithin(mask: Uint8Array, within: Uint8Array, dims: readonly [number, number, number], steps: number): Uint8Array {
+function dilateWithin(
+  mask: Uint8Array,
+  within: Uint8Array,
+  dims: readonly [number, number, number],
+  steps: number,
+): Uint8Array {
   const [nx, ny, nz] = dims;
   const sxy = nx * ny;
   let current = mask.slice();

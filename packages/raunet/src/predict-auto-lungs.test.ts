@@ -42,7 +42,12 @@ describe("predictVolume with lungMask 'auto'", () => {
   });
 
   it('refuses raw-intensity models and CTs without lungs', async () => {
-    await expect(predictVolume(model, ph.ct, { lungMask: 'auto', preprocessing: { intensityScale: 'raw', window: [0, 255] } })).rejects.toThrow(/Hounsfield/);
+    await expect(
+      predictVolume(model, ph.ct, {
+        lungMask: 'auto',
+        preprocessing: { intensityScale: 'raw', window: [0, 255] },
+      }),
+    ).rejects.toThrow(/Hounsfield/);
     const noLungs = { ...ph.ct, data: new Int16Array(ph.ct.data.length).fill(40) };
     await expect(predictVolume(model, noLungs, { lungMask: 'auto' })).rejects.toThrow(InvalidArgumentError);
   });

@@ -12,25 +12,52 @@ import { assertExists, ensureDir } from '../internal/fs.js';
 
 /** `raunet lungs CT --output lungs.nii.gz [--png FILE] [--mesh FILE] [--json]`. */
 export const command: CommandModule = {
-  usage: 'raunet lungs CT.nii.gz --output lungs.nii.gz [--png FILE] [--mesh FILE] [--closing MM] [--threshold HU] [--json]',
+  usage:
+    'raunet lungs CT.nii.gz --output lungs.nii.gz [--png FILE] [--mesh FILE] [--closing MM] [--threshold HU] [--json]',
   flags: {
-    output: { type: 'string', value: 'FILE', description: 'lung mask to write (.nii or .nii.gz): 1 = left lung, 2 = right lung' },
-    png: { type: 'string', value: 'FILE', description: 'also write an axial/coronal/sagittal picture (left lung red, right lung green)' },
-    mesh: { type: 'string', value: 'FILE', description: 'also write a 3D model of both lungs (.stl, .ply, .obj)' },
-    closing: { type: 'string', value: 'MM', description: 'radius of the closing that keeps pleural lesions in the lung (default 12)' },
-    threshold: { type: 'string', value: 'HU', description: 'air-filled voxels are below this (default -400)' },
+    output: {
+      type: 'string',
+      value: 'FILE',
+      description: 'lung mask to write (.nii or .nii.gz): 1 = left lung, 2 = right lung',
+    },
+    png: {
+      type: 'string',
+      value: 'FILE',
+      description: 'also write an axial/coronal/sagittal picture (left lung red, right lung green)',
+    },
+    mesh: {
+      type: 'string',
+      value: 'FILE',
+      description: 'also write a 3D model of both lungs (.stl, .ply, .obj)',
+    },
+    closing: {
+      type: 'string',
+      value: 'MM',
+      description: 'radius of the closing that keeps pleural lesions in the lung (default 12)',
+    },
+    threshold: {
+      type: 'string',
+      value: 'HU',
+      description: 'air-filled voxels are below this (default -400)',
+    },
     json: { type: 'boolean', description: 'print a JSON summary on stdout' },
   },
   async run(args, io) {
     const input = args.positionals[0];
-    if (!input || args.positionals.length > 1) throw new CliUsageError('lungs: give exactly one CT file, e.g. raunet lungs ct.nii.gz --output lungs.nii.gz');
+    if (!input || args.positionals.length > 1)
+      throw new CliUsageError(
+        'lungs: give exactly one CT file, e.g. raunet lungs ct.nii.gz --output lungs.nii.gz',
+      );
     const output = stringFlag(args, 'output');
     if (!output) throw new CliUsageError('lungs: --output is required');
-    if (!/\.nii(\.gz)?$/i.test(output)) throw new CliUsageError(`lungs: --output must be a .nii or .nii.gz file, received '${output}'`);
+    if (!/\.nii(\.gz)?$/i.test(output))
+      throw new CliUsageError(`lungs: --output must be a .nii or .nii.gz file, received '${output}'`);
     const png = stringFlag(args, 'png');
-    if (png && !/\.png$/i.test(png)) throw new CliUsageError(`lungs: --png must end in .png, received '${png}'`);
+    if (png && !/\.png$/i.test(png))
+      throw new CliUsageError(`lungs: --png must end in .png, received '${png}'`);
     const meshPath = stringFlag(args, 'mesh');
-    if (meshPath && !/\.(stl|ply|obj)$/i.test(meshPath)) throw new CliUsageError(`lungs: --mesh must end in .stl, .ply or .obj, received '${meshPath}'`);
+    if (meshPath && !/\.(stl|ply|obj)$/i.test(meshPath))
+      throw new CliUsageError(`lungs: --mesh must end in .stl, .ply or .obj, received '${meshPath}'`);
     const closingRadiusMm = numberFlag('lungs', args, 'closing', { min: 0, max: 100 });
     const threshold = numberFlag('lungs', args, 'threshold', { min: -1000, max: 0 });
     await assertExists(input, 'file');
@@ -38,7 +65,8 @@ export const command: CommandModule = {
     const t0 = Date.now();
     const ct = await readNifti(input);
     const hu = toHounsfield(ct);
-    if (hu.scale.converted) io.stderr(`lungs: ${hu.scale.reason}; read as HU with window [${hu.scale.window?.join(', ')}]\n`);
+    if (hu.scale.converted)
+      io.stderr(`lungs: ${hu.scale.reason}; read as HU with window [${hu.scale.window?.join(', ')}]\n`);
     const result = segmentLungs(hu.volume, {
       ...(closingRadiusMm !== undefined ? { closingRadiusMm } : {}),
       ...(threshold !== undefined ? { threshold } : {}),
@@ -62,7 +90,8 @@ export const command: CommandModule = {
       ...(png ? { png } : {}),
       ...(meshPath ? { mesh: meshPath, meshVolumeMl: meshMl } : {}),
     };
-    if (result.leftVolumeMl + result.rightVolumeMl === 0) io.stderr(`lungs: no lung found in ${input} (is it a chest CT in a full field of view?)\n`);
+    if (result.leftVolumeMl + result.rightVolumeMl === 0)
+      io.stderr(`lungs: no lung found in ${input} (is it a chest CT in a full field of view?)\n`);
     if (args.flags.json) io.stdout(JSON.stringify(summary, null, 2) + '\n');
     else
       io.stdout(

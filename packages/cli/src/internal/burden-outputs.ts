@@ -71,18 +71,29 @@ export function burdenCsv(rows: readonly CaseBurden[]): string {
 
 /** Checks a `--burden` path: .json or .csv. */
 export function checkBurdenPath(command: string, path: string | undefined): void {
-  if (path && !/\.(json|csv)$/i.test(path)) throw new CliUsageError(`${command}: --burden must end in .json or .csv, received '${path}'`);
+  if (path && !/\.(json|csv)$/i.test(path))
+    throw new CliUsageError(`${command}: --burden must end in .json or .csv, received '${path}'`);
 }
 
 /** Writes the burden rows (or any JSON-able value for .json) atomically: CSV for .csv, JSON otherwise. */
-export async function writeBurdenFile(path: string, rows: readonly CaseBurden[], json: unknown = rows): Promise<void> {
+export async function writeBurdenFile(
+  path: string,
+  rows: readonly CaseBurden[],
+  json: unknown = rows,
+): Promise<void> {
   await writeFileAtomic(path, /\.csv$/i.test(path) ? burdenCsv(rows) : JSON.stringify(json, null, 2) + '\n');
 }
 
 /** Axial, coronal and sagittal overlay of a lung mask: left lung red, right lung green. */
 export function lungsPicture(ct: Volume, lungs: Volume): RgbaImage {
   const d = lungs.data as ArrayLike<number>;
-  const left = withData(lungs, Uint8Array.from(d, (v) => (v === 1 ? 1 : 0)));
-  const right = withData(lungs, Uint8Array.from(d, (v) => (v === 2 ? 1 : 0)));
+  const left = withData(
+    lungs,
+    Uint8Array.from(d, (v) => (v === 1 ? 1 : 0)),
+  );
+  const right = withData(
+    lungs,
+    Uint8Array.from(d, (v) => (v === 2 ? 1 : 0)),
+  );
   return renderOverlays({ ct, prediction: left, truth: right, pixelSize: overlayPixelSize(ct) }).montage;
 }

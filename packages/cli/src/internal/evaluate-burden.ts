@@ -36,12 +36,21 @@ export class LungSource {
   /** Compares the burden of `prediction` and `truth` for case `name`. */
   async compare(name: string, prediction: Volume, truth: Volume): Promise<BurdenComparison> {
     const file = this.files.get(name);
-    if (!file) throw new DatasetError(`no ${this.kind === 'given' ? 'lung mask' : 'CT'} for case '${name}'`, { file: this.dir });
+    if (!file)
+      throw new DatasetError(`no ${this.kind === 'given' ? 'lung mask' : 'CT'} for case '${name}'`, {
+        file: this.dir,
+      });
     const read = await readNifti(file);
     const lungs = this.kind === 'given' ? read : segmentLungs(toHounsfield(read).volume).mask;
     const predicted = burdenOf(prediction, lungs) as InfectionBurden;
     const truthBurden = burdenOf(truth, lungs) as InfectionBurden;
-    return { name, lungs: this.kind, predicted, truth: truthBurden, error: compareBurden(predicted, truthBurden) };
+    return {
+      name,
+      lungs: this.kind,
+      predicted,
+      truth: truthBurden,
+      error: compareBurden(predicted, truthBurden),
+    };
   }
 }
 
@@ -58,7 +67,8 @@ export function summarizeBurden(cases: readonly BurdenComparison[]): Record<stri
 
 /** The burden comparison as CSV, one row per case. */
 export function burdenComparisonCsv(cases: readonly BurdenComparison[]): string {
-  const head = 'case,lungs,pred_infection_ml,true_infection_ml,error_infection_ml,pred_left_percent,true_left_percent,pred_right_percent,true_right_percent,pred_total_percent,true_total_percent,error_total_percent';
+  const head =
+    'case,lungs,pred_infection_ml,true_infection_ml,error_infection_ml,pred_left_percent,true_left_percent,pred_right_percent,true_right_percent,pred_total_percent,true_total_percent,error_total_percent';
   const f = (x: number) => String(Number(x.toFixed(4)));
   const rows = cases.map((c) =>
     [

@@ -43,7 +43,12 @@ function sliceBlobs(mask: Uint8Array, hu: Float32Array, dims: Dims, z: number, p
     queue.length = 0;
     queue.push(s);
     seen[s] = 1;
-    let sumX = 0, sumHu = 0, x0 = nx, x1 = 0, y0 = ny, y1 = 0;
+    let sumX = 0,
+      sumHu = 0,
+      x0 = nx,
+      x1 = 0,
+      y0 = ny,
+      y1 = 0;
     for (let h = 0; h < queue.length; h++) {
       const q = queue[h];
       const x = q % nx;
@@ -54,10 +59,26 @@ function sliceBlobs(mask: Uint8Array, hu: Float32Array, dims: Dims, z: number, p
       if (x > x1) x1 = x;
       if (y < y0) y0 = y;
       if (y > y1) y1 = y;
-      const next = [x > 0 ? q - 1 : -1, x < nx - 1 ? q + 1 : -1, y > 0 ? q - nx : -1, y < ny - 1 ? q + nx : -1];
-      for (const r of next) if (r >= 0 && !seen[r] && mask[base + r]) (seen[r] = 1), queue.push(r);
+      const next = [
+        x > 0 ? q - 1 : -1,
+        x < nx - 1 ? q + 1 : -1,
+        y > 0 ? q - nx : -1,
+        y < ny - 1 ? q + nx : -1,
+      ];
+      for (const r of next) {
+        if (r < 0 || seen[r] || !mask[base + r]) continue;
+        seen[r] = 1;
+        queue.push(r);
+      }
     }
-    blobs.push({ pixels: queue.slice(), area: queue.length * pixelMm2, cx: sumX / queue.length, meanHu: sumHu / queue.length, width: x1 - x0 + 1, height: y1 - y0 + 1 });
+    blobs.push({
+      pixels: queue.slice(),
+      area: queue.length * pixelMm2,
+      cx: sumX / queue.length,
+      meanHu: sumHu / queue.length,
+      width: x1 - x0 + 1,
+      height: y1 - y0 + 1,
+    });
   }
   return blobs;
 }
@@ -84,8 +105,18 @@ export function findAirway(
   const pixelMm2 = spacing[0] * spacing[1];
   let top = -1;
   let bottom = nz;
-  for (let z = nz - 1; z >= 0 && top < 0; z--) for (let q = 0; q < sxy; q++) if (candidate[z * sxy + q]) { top = z; break; }
-  for (let z = 0; z < nz && bottom === nz; z++) for (let q = 0; q < sxy; q++) if (candidate[z * sxy + q]) { bottom = z; break; }
+  for (let z = nz - 1; z >= 0 && top < 0; z--)
+    for (let q = 0; q < sxy; q++)
+      if (candidate[z * sxy + q]) {
+        top = z;
+        break;
+      }
+  for (let z = 0; z < nz && bottom === nz; z++)
+    for (let q = 0; q < sxy; q++)
+      if (candidate[z * sxy + q]) {
+        bottom = z;
+        break;
+      }
   if (top < 0) return { mask, seedSlice: -1, voxels: 0 };
   // Look for the trachea in the upper 40 % of the candidate's extent.
   const lowest = Math.max(bottom, Math.floor(top - 0.4 * (top - bottom + 1)));
@@ -97,7 +128,9 @@ export function findAirway(
     for (const b of blobs) {
       if (b.area < settings.tracheaAreaMm2[0] || b.area > settings.tracheaAreaMm2[1]) continue;
       if (b.meanHu > settings.tracheaHu) continue;
-      const aspect = (Math.max(b.width * spacing[0], b.height * spacing[1]) + spacing[0]) / (Math.min(b.width * spacing[0], b.height * spacing[1]) + spacing[0]);
+      const aspect =
+        (Math.max(b.width * spacing[0], b.height * spacing[1]) + spacing[0]) /
+        (Math.min(b.width * spacing[0], b.height * spacing[1]) + spacing[0]);
       if (aspect > 2.5) continue;
       if (Math.abs(b.cx - midX) > 0.1 * bodyWidth) continue;
       if (!best || Math.abs(b.cx - midX) < Math.abs(best.cx - midX)) best = b;
@@ -111,7 +144,8 @@ export function findAirway(
   const voxelMl = (pixelMm2 * spacing[2]) / 1000;
   const refArea = seed.pixels.length;
   let voxels = 0;
-  for (const q of seed.pixels) (mask[seedSlice * sxy + q] = 1), voxels++;
+  for (const q of seed.pixels) mask[seedSlice * sxy + q] = 1;
+  voxels += seed.pixels.length;
   const queue = new Int32Array(sxy);
   const grow = (from: number, z: number): number => {
     const base = z * sxy;
@@ -127,7 +161,12 @@ export function findAirway(
       const q = queue[h];
       const x = q % nx;
       const y = (q - x) / nx;
-      const next = [x > 0 ? q - 1 : -1, x < nx - 1 ? q + 1 : -1, y > 0 ? q - nx : -1, y < ny - 1 ? q + nx : -1];
+      const next = [
+        x > 0 ? q - 1 : -1,
+        x < nx - 1 ? q + 1 : -1,
+        y > 0 ? q - nx : -1,
+        y < ny - 1 ? q + nx : -1,
+      ];
       for (const r of next) {
         if (r < 0 || mask[base + r] || !candidate[base + r]) continue;
         mask[base + r] = 1;

@@ -3,7 +3,11 @@
  * 2012, separable lower envelopes of parabolas): for each voxel, the squared distance to the nearest
  * feature voxel (`feature[p] !== 0`); `Infinity` when there is none. Linear in the voxel count.
  */
-export function squaredDistance(feature: Uint8Array, dims: readonly [number, number, number], spacing: readonly [number, number, number]): Float32Array {
+export function squaredDistance(
+  feature: Uint8Array,
+  dims: readonly [number, number, number],
+  spacing: readonly [number, number, number],
+): Float32Array {
   const [nx, ny, nz] = dims;
   const n = nx * ny * nz;
   const d = new Float32Array(n);
@@ -34,7 +38,14 @@ export function squaredDistance(feature: Uint8Array, dims: readonly [number, num
 }
 
 /** 1D squared distance of sampled function `f` (Infinity = no feature) with sample spacing² `w2`. */
-function envelope(f: Float64Array, n: number, w2: number, v: Int32Array, z: Float64Array, out: Float64Array): void {
+function envelope(
+  f: Float64Array,
+  n: number,
+  w2: number,
+  v: Int32Array,
+  z: Float64Array,
+  out: Float64Array,
+): void {
   let k = -1;
   for (let q = 0; q < n; q++) {
     if (f[q] === Infinity) continue;

@@ -1,4 +1,10 @@
-import { InvalidArgumentError, UnsupportedError, orientationCodes, spacingFromAffine, type Volume } from '@raunet/core';
+import {
+  InvalidArgumentError,
+  UnsupportedError,
+  orientationCodes,
+  spacingFromAffine,
+  type Volume,
+} from '@raunet/core';
 
 /**
  * The working grid of the lung segmentation: the CT re-indexed so that voxel axes point Right, Anterior,
@@ -26,15 +32,20 @@ export interface WorkGrid {
 /** Stored voxel values as plain numbers (bigint data converted). */
 export function numeric(v: Volume): ArrayLike<number> {
   const d = v.data;
-  if (d instanceof BigInt64Array || d instanceof BigUint64Array) return Float64Array.from(d, (x) => Number(x));
+  if (d instanceof BigInt64Array || d instanceof BigUint64Array)
+    return Float64Array.from(d, (x) => Number(x));
   return d;
 }
 
 /** The first three dims of a scalar volume, or a typed error naming `where`. */
 export function dims3(v: Volume, where: string): [number, number, number] {
-  if ((v.components ?? 1) !== 1) throw new UnsupportedError(`${where}: expected a scalar volume, received ${v.components} components per voxel`);
+  if ((v.components ?? 1) !== 1)
+    throw new UnsupportedError(
+      `${where}: expected a scalar volume, received ${v.components} components per voxel`,
+    );
   for (let a = 3; a < v.dims.length; a++) {
-    if (v.dims[a] !== 1) throw new UnsupportedError(`${where}: expected a 3D volume, received dims [${v.dims.join(', ')}]`);
+    if (v.dims[a] !== 1)
+      throw new UnsupportedError(`${where}: expected a 3D volume, received dims [${v.dims.join(', ')}]`);
   }
   return [v.dims[0] ?? 1, v.dims[1] ?? 1, v.dims[2] ?? 1];
 }
@@ -51,15 +62,29 @@ export function buildWorkGrid(ct: Volume, targetSpacing: number, where: string):
   const axisOf = [-1, -1, -1];
   const flipOf = [false, false, false];
   codes.forEach((code, c) => {
-    const a = code === 'R' || code === 'L' ? 0 : code === 'A' || code === 'P' ? 1 : code === 'S' || code === 'I' ? 2 : -1;
-    if (a < 0 || axisOf[a] >= 0) throw new InvalidArgumentError(`${where}: cannot tell the orientation of the affine (axis codes ${codes.join('')})`);
+    const a =
+      code === 'R' || code === 'L'
+        ? 0
+        : code === 'A' || code === 'P'
+          ? 1
+          : code === 'S' || code === 'I'
+            ? 2
+            : -1;
+    if (a < 0 || axisOf[a] >= 0)
+      throw new InvalidArgumentError(
+        `${where}: cannot tell the orientation of the affine (axis codes ${codes.join('')})`,
+      );
     axisOf[a] = c;
     flipOf[a] = code === 'L' || code === 'P' || code === 'I';
   });
   const factor = [0, 1, 2].map((a) => Math.max(1, Math.floor(targetSpacing / spacing[axisOf[a]] + 1e-6)));
   const dims = [0, 1, 2].map((a) => Math.ceil(inputDims[axisOf[a]] / factor[a])) as [number, number, number];
   const stride = [1, dims[0], dims[0] * dims[1]];
-  const offsets = [new Int32Array(inputDims[0]), new Int32Array(inputDims[1]), new Int32Array(inputDims[2])] as [Int32Array, Int32Array, Int32Array];
+  const offsets = [
+    new Int32Array(inputDims[0]),
+    new Int32Array(inputDims[1]),
+    new Int32Array(inputDims[2]),
+  ] as [Int32Array, Int32Array, Int32Array];
   // Number of input voxels per working index along each RAS axis (the last block may be short).
   const blockCount = [0, 1, 2].map((a) => new Float64Array(dims[a]));
   for (let a = 0; a < 3; a++) {
@@ -109,7 +134,11 @@ export function buildWorkGrid(ct: Volume, targetSpacing: number, where: string):
  * `threshold` HU (chest wall, mediastinum) is dropped; in an unlabelled block next to a lung, an input
  * voxel below it joins that lung. Blocks whose mean is dense (filled vessels and lesions) stay whole.
  */
-export function toInputGrid(grid: WorkGrid, labels: Uint8Array, refine?: { ct: Volume; threshold: number }): Uint8Array<ArrayBuffer> {
+export function toInputGrid(
+  grid: WorkGrid,
+  labels: Uint8Array,
+  refine?: { ct: Volume; threshold: number },
+): Uint8Array<ArrayBuffer> {
   const [nx, ny, nz] = grid.inputDims;
   const [ox, oy, oz] = grid.offsets;
   const out = new Uint8Array(nx * ny * nz);

@@ -46,7 +46,10 @@ export function fillPleuralBites(
   const box = boundingBox(labels, dims, side);
   if (!box) return 0;
   const [w0, w1] = plane === 'axial' ? [box[4], box[5]] : [box[2], box[3]];
-  const at = (w: number, q: number) => { const v = (q / nx) | 0; return w * strideW + v * strideV + (q - v * nx); };
+  const at = (w: number, q: number) => {
+    const v = (q / nx) | 0;
+    return w * strideW + v * strideV + (q - v * nx);
+  };
   for (let w = w0; w < w1; w++) {
     // Row extents of this lung, and the medial edges of both lungs (x grows to the patient's right: left lung at low x).
     let area = 0;
@@ -115,11 +118,20 @@ export function fillPleuralBites(
         sumV += v;
         if (x > leftMedial[v] && x < rightMedial[v]) between++;
         for (let d = 0; d < 4; d++) {
-          if ((d === 0 && x === 0) || (d === 1 && x === nx - 1) || (d === 2 && v === 0) || (d === 3 && v === nv - 1)) continue;
+          if (
+            (d === 0 && x === 0) ||
+            (d === 1 && x === nx - 1) ||
+            (d === 2 && v === 0) ||
+            (d === 3 && v === nv - 1)
+          )
+            continue;
           const r = d === 0 ? q - 1 : d === 1 ? q + 1 : d === 2 ? q - nx : q + nx;
           const r3 = d === 0 ? p3 - 1 : d === 1 ? p3 + 1 : d === 2 ? p3 - strideV : p3 + strideV;
           if (labels[r3] === other) touchesOther = true;
-          if (bite[r] && !seen[r]) (seen[r] = 1), (queue[tail++] = r);
+          if (bite[r] && !seen[r]) {
+            seen[r] = 1;
+            queue[tail++] = r;
+          }
         }
       }
       // Where the bite lies from the lung's centre: lateral (x away from the other lung; the left lung is at
@@ -128,7 +140,14 @@ export function fillPleuralBites(
       const lateral = side === 1 ? sumX / tail < lungX : sumX / tail > lungX;
       const posterior = plane === 'axial' && sumV / tail < lungV;
       const mediastinal = between > settings.maxMediastinalFraction * tail;
-      if (touchesOther || tail > settings.maxAreaFraction * area || sumHu / tail > settings.maxMeanHu || mediastinal || !(lateral || posterior)) continue;
+      if (
+        touchesOther ||
+        tail > settings.maxAreaFraction * area ||
+        sumHu / tail > settings.maxMeanHu ||
+        mediastinal ||
+        !(lateral || posterior)
+      )
+        continue;
       for (let h = 0; h < tail; h++) labels[at(w, queue[h])] = side;
       added += tail;
     }
@@ -139,7 +158,8 @@ export function fillPleuralBites(
 /** Convex hull (Andrew's monotone chain), counter-clockwise, of integer points. */
 function convexHull(points: [number, number][]): [number, number][] {
   const pts = points.slice().sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const cross = (o: [number, number], a: [number, number], b: [number, number]) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const cross = (o: [number, number], a: [number, number], b: [number, number]) =>
+    (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
   const lower: [number, number][] = [];
   for (const p of pts) {
     while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], p) <= 0) lower.pop();
@@ -161,7 +181,7 @@ function rowRange(hull: [number, number][], y: number): [number, number] | undef
   for (let i = 0; i < hull.length; i++) {
     const [x0, y0] = hull[i];
     const [x1, y1] = hull[(i + 1) % hull.length];
-    if ((y < Math.min(y0, y1)) || y > Math.max(y0, y1)) continue;
+    if (y < Math.min(y0, y1) || y > Math.max(y0, y1)) continue;
     if (y0 === y1) {
       lo = Math.min(lo, x0, x1);
       hi = Math.max(hi, x0, x1);

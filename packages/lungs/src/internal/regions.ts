@@ -33,12 +33,30 @@ export function components3d(mask: Uint8Array, dims: Dims): Components {
       const r = p - k * sxy;
       const j = (r / nx) | 0;
       const i = r - j * nx;
-      if (i > 0 && mask[p - 1] && !labels[p - 1]) (labels[p - 1] = id), (queue[tail++] = p - 1);
-      if (i < nx - 1 && mask[p + 1] && !labels[p + 1]) (labels[p + 1] = id), (queue[tail++] = p + 1);
-      if (j > 0 && mask[p - nx] && !labels[p - nx]) (labels[p - nx] = id), (queue[tail++] = p - nx);
-      if (j < ny - 1 && mask[p + nx] && !labels[p + nx]) (labels[p + nx] = id), (queue[tail++] = p + nx);
-      if (k > 0 && mask[p - sxy] && !labels[p - sxy]) (labels[p - sxy] = id), (queue[tail++] = p - sxy);
-      if (k < nz - 1 && mask[p + sxy] && !labels[p + sxy]) (labels[p + sxy] = id), (queue[tail++] = p + sxy);
+      if (i > 0 && mask[p - 1] && !labels[p - 1]) {
+        labels[p - 1] = id;
+        queue[tail++] = p - 1;
+      }
+      if (i < nx - 1 && mask[p + 1] && !labels[p + 1]) {
+        labels[p + 1] = id;
+        queue[tail++] = p + 1;
+      }
+      if (j > 0 && mask[p - nx] && !labels[p - nx]) {
+        labels[p - nx] = id;
+        queue[tail++] = p - nx;
+      }
+      if (j < ny - 1 && mask[p + nx] && !labels[p + nx]) {
+        labels[p + nx] = id;
+        queue[tail++] = p + nx;
+      }
+      if (k > 0 && mask[p - sxy] && !labels[p - sxy]) {
+        labels[p - sxy] = id;
+        queue[tail++] = p - sxy;
+      }
+      if (k < nz - 1 && mask[p + sxy] && !labels[p + sxy]) {
+        labels[p + sxy] = id;
+        queue[tail++] = p + sxy;
+      }
     }
     sizes.push(tail);
   }
@@ -146,9 +164,18 @@ export function fillSliceHoles(
 }
 
 /** Bounding box `[x0, x1, y0, y1, z0, z1]` (half-open) of the voxels where `labels === value`, or undefined. */
-export function boundingBox(labels: Uint8Array, dims: Dims, value: number): [number, number, number, number, number, number] | undefined {
+export function boundingBox(
+  labels: Uint8Array,
+  dims: Dims,
+  value: number,
+): [number, number, number, number, number, number] | undefined {
   const [nx, ny, nz] = dims;
-  let x0 = nx, x1 = -1, y0 = ny, y1 = -1, z0 = nz, z1 = -1;
+  let x0 = nx,
+    x1 = -1,
+    y0 = ny,
+    y1 = -1,
+    z0 = nz,
+    z1 = -1;
   let p = 0;
   for (let z = 0; z < nz; z++)
     for (let y = 0; y < ny; y++)
@@ -165,7 +192,11 @@ export function boundingBox(labels: Uint8Array, dims: Dims, value: number): [num
 }
 
 /** A box grown by `margin` voxels per axis, clipped to the grid. */
-export function growBox(box: readonly number[], margin: readonly [number, number, number], dims: Dims): [number, number, number, number, number, number] {
+export function growBox(
+  box: readonly number[],
+  margin: readonly [number, number, number],
+  dims: Dims,
+): [number, number, number, number, number, number] {
   return [
     Math.max(0, box[0] - margin[0]),
     Math.min(dims[0], box[1] + margin[0]),

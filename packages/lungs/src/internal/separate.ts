@@ -8,7 +8,12 @@ import { components3d, type Dims } from './regions.js';
  * or undefined when no depth separates the region into two parts of at least `minFraction` of the
  * larger one (e.g. a single lung).
  */
-export function splitInTwo(region: Uint8Array, dims: Dims, minFraction = 0.1, maxDepth = 20): Uint8Array | undefined {
+export function splitInTwo(
+  region: Uint8Array,
+  dims: Dims,
+  minFraction = 0.1,
+  maxDepth = 20,
+): Uint8Array | undefined {
   const [nx, ny, nz] = dims;
   const sxy = nx * ny;
   const n = sxy * nz;
@@ -56,7 +61,10 @@ export function splitInTwo(region: Uint8Array, dims: Dims, minFraction = 0.1, ma
   for (let level = 1; level <= Math.min(maxDepth, maxSeen - 1); level++) {
     for (let p = 0; p < n; p++) core[p] = depth[p] > level ? 1 : 0;
     const { labels, sizes } = components3d(core, dims);
-    const order = sizes.map((s, id) => ({ s, id })).slice(1).sort((a, b) => b.s - a.s);
+    const order = sizes
+      .map((s, id) => ({ s, id }))
+      .slice(1)
+      .sort((a, b) => b.s - a.s);
     if (order.length < 2 || order[1].s < minFraction * order[0].s) continue;
     const out = new Uint8Array(n);
     tail = 0;

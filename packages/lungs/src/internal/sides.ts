@@ -11,7 +11,13 @@ const RIGHT = 2;
  * around -850); gas in the bowel or the oesophagus is mostly below -950: a region is lung when at least
  * `parenchymaShare` of its voxels below -600 HU are above -950 HU.
  */
-export function selectLungRegions(candidate: Uint8Array, hu: Float32Array, dims: Dims, minFraction: number, parenchymaShare = 0.55): Uint8Array {
+export function selectLungRegions(
+  candidate: Uint8Array,
+  hu: Float32Array,
+  dims: Dims,
+  minFraction: number,
+  parenchymaShare = 0.55,
+): Uint8Array {
   const { labels, sizes } = components3d(candidate, dims);
   const air = new Float64Array(sizes.length);
   const parenchyma = new Float64Array(sizes.length);
@@ -22,7 +28,9 @@ export function selectLungRegions(candidate: Uint8Array, hu: Float32Array, dims:
     if (v < -950) air[id]++;
     else if (v < -600) parenchyma[id]++;
   }
-  const lungLike = sizes.map((s, id) => s > 0 && parenchyma[id] >= parenchymaShare * (parenchyma[id] + air[id]));
+  const lungLike = sizes.map(
+    (s, id) => s > 0 && parenchyma[id] >= parenchymaShare * (parenchyma[id] + air[id]),
+  );
   let largest = 0;
   for (let id = 1; id < sizes.length; id++) if (lungLike[id] && sizes[id] > largest) largest = sizes[id];
   const keep = sizes.map((s, id) => lungLike[id] && s >= minFraction * largest);
@@ -68,7 +76,10 @@ export function assignSides(regions: Uint8Array, dims: Dims, midX: number, minFr
   const largest = list[0];
   const both = Math.min(largest.onLeft, largest.onRight) >= 0.15 * largest.size;
   const second = list[1];
-  const secondIsOtherLung = second !== undefined && second.size >= minFraction * largest.size && (second.cx < midX) !== (largest.cx < midX);
+  const secondIsOtherLung =
+    second !== undefined &&
+    second.size >= minFraction * largest.size &&
+    second.cx < midX !== largest.cx < midX;
   if (both && !secondIsOtherLung) {
     const split = splitRegion(labels, largest.id, dims);
     if (split) {
@@ -94,7 +105,11 @@ export function assignSides(regions: Uint8Array, dims: Dims, midX: number, minFr
 }
 
 /** Splits region `id` in two on its bounding box; the per-voxel part (1 / 2, full grid) and each part's mean x. */
-function splitRegion(labels: Int32Array, id: number, dims: Dims): { part: Uint8Array; cx: [number, number] } | undefined {
+function splitRegion(
+  labels: Int32Array,
+  id: number,
+  dims: Dims,
+): { part: Uint8Array; cx: [number, number] } | undefined {
   const [nx, ny] = dims;
   const marks = new Uint8Array(labels.length);
   for (let p = 0; p < labels.length; p++) if (labels[p] === id) marks[p] = 1;

@@ -12,11 +12,15 @@ import type { PreprocessingOptions } from '../preprocessing.js';
 export function automaticLungMask(ct: Volume, preprocessing: PreprocessingOptions): Volume<Uint8Array> {
   const scale = preprocessing.intensityScale ?? 'auto';
   if (scale === 'raw') {
-    throw new InvalidArgumentError("predictVolume: automatic lung masks need Hounsfield units, but this model reads raw intensities (intensityScale 'raw'); give a lung mask instead");
+    throw new InvalidArgumentError(
+      "predictVolume: automatic lung masks need Hounsfield units, but this model reads raw intensities (intensityScale 'raw'); give a lung mask instead",
+    );
   }
   const { mask, leftVolumeMl, rightVolumeMl } = segmentLungs(toHounsfield(ct, { scale }).volume);
   if (leftVolumeMl + rightVolumeMl === 0) {
-    throw new InvalidArgumentError('predictVolume: the automatic lung mask is empty (no air-filled lung found in the CT); is it a chest CT in a full field of view?');
+    throw new InvalidArgumentError(
+      'predictVolume: the automatic lung mask is empty (no air-filled lung found in the CT); is it a chest CT in a full field of view?',
+    );
   }
   return mask;
 }
