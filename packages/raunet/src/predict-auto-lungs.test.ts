@@ -22,7 +22,7 @@ describe("predictVolume with lungMask 'auto'", () => {
     const expected = segmentLungs(ph.ct).mask;
     const auto = await predictVolume(model, ph.ct, { threshold: 0.01, overlap: 0, lungMask: 'auto' });
     expect(tf.memory().numTensors).toBe(before);
-    expect(Array.from(auto.lungs!.data)).toEqual(Array.from(expected.data));
+    expect(Array.from(auto.lungs!.data as Uint8Array)).toEqual(Array.from(expected.data));
     let inside = 0;
     for (let p = 0; p < auto.mask.data.length; p++) {
       if (auto.mask.data[p]) {
