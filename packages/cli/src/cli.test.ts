@@ -399,6 +399,11 @@ describe('raunet train, predict, demo (tiny phantoms)', { timeout: 900_000 }, ()
     expect(s.testDsc).toBeGreaterThanOrEqual(0);
     expect(readFileSync(s.files.report, 'utf8')).toContain('<h1>');
     expect(s.files.pictures).toHaveLength(2);
+    // the burden of each test case, measured with the phantom's own lungs, is in the summary and the report
+    const burden = (JSON.parse(r.stdout) as { burden: { name: string; truth: { left: { volumeMl: number }; right: { volumeMl: number } } }[] }).burden;
+    expect(burden).toHaveLength(2);
+    for (const b of burden) expect(Math.min(b.truth.left.volumeMl, b.truth.right.volumeMl)).toBeGreaterThan(0);
+    expect(readFileSync(s.files.report, 'utf8')).toContain('Infection burden');
     // the demo's phantom settings reach the generator (dataset.json records what was used)
     const manifest = JSON.parse(readFileSync(join(out, 'data', 'dataset.json'), 'utf8')) as {
       parameters: { lesionRadiusMm: number[]; consolidationProbability: number; healthyProbability: number };
