@@ -55,6 +55,8 @@ export function fillPleuralBites(
     let area = 0;
     let lungX = 0;
     let lungV = 0;
+    let minX = nx;
+    let maxX = -1;
     const points: [number, number][] = [];
     for (let v = 0; v < nv; v++) {
       lo[v] = nx;
@@ -72,6 +74,8 @@ export function fillPleuralBites(
         lungV += v;
         if (x < lo[v]) lo[v] = x;
         if (x > hi[v]) hi[v] = x;
+        if (x < minX) minX = x;
+        if (x > maxX) maxX = x;
       }
       if (hi[v] >= 0) points.push([lo[v], v], [hi[v], v]);
       if (leftMedial[v] < 0) leftMedial[v] = Math.min(midX, rightMedial[v]);
@@ -137,7 +141,10 @@ export function fillPleuralBites(
       // Where the bite lies from the lung's centre: lateral (x away from the other lung; the left lung is at
       // low x), or, in axial slices, posterior (lower y; y grows anteriorly). The heart and the diaphragm's
       // dome lie medial (and anterior) of the lung's centre; costal and paravertebral consolidation lateral or posterior.
-      const lateral = side === 1 ? sumX / tail < lungX : sumX / tail > lungX;
+      // Coronal bites must lie in the lung's lateral half (between its centre and its most lateral point):
+      // the diaphragm's dome under the lung base is centred below the lung.
+      const edge = plane === 'axial' ? lungX : side === 1 ? (lungX + minX) / 2 : (lungX + maxX) / 2;
+      const lateral = side === 1 ? sumX / tail < edge : sumX / tail > edge;
       const posterior = plane === 'axial' && sumV / tail < lungV;
       const mediastinal = between > settings.maxMediastinalFraction * tail;
       if (
