@@ -90,7 +90,7 @@ export const command: CommandModule = {
       description: "flip test-time augmentation, 4x slower (default: the model's, else off; --no-tta turns it off)",
     },
     'no-tta': { type: 'boolean', description: 'no flip test-time augmentation, whatever the model says' },
-    'batch-size': { type: 'string', value: 'N', description: "patches per model call, flipped TTA copies included (default: 2 for the paper's 192x192x32 patch, up to 16 for small ones)" },
+    'batch-size': { type: 'string', value: 'N', description: "patches per model call, flipped TTA copies included (default: 2 for the paper's 192x192x32 patch, up to 8 for small ones)" },
     backend: {
       type: 'string',
       value: 'B',

@@ -31,14 +31,18 @@ export const SLIDING_DEFAULTS = {
 
 /** Input voxels per model call of {@link autoBatchSize}: two patches of the paper's 192x192x32. */
 const AUTO_BATCH_VOXELS = 2 * 192 * 192 * 32;
-/** Most patches per model call of {@link autoBatchSize}: past this, bigger calls gain nothing measurable. */
-const AUTO_BATCH_MAX = 16;
+/**
+ * Most patches per model call of {@link autoBatchSize}: past this, bigger calls gain little (CPU time per patch
+ * of the LIDC model: 163 ms in calls of 4, 151 ms in calls of 16) and cost memory (peak RSS of predict 3.0 GB
+ * at 16 against 0.6 GB at 2, mostly the RA block's attention logits).
+ */
+const AUTO_BATCH_MAX = 8;
 
 /**
  * Patches per model call when none is asked for: as many as fit in the input voxels of two patches of the
- * paper's size (2 for 192x192x32, 16 for 48x48x16 or 192x192x1), at most 16. Small patches are far too
- * cheap per call for the per-call overhead of the layers (measured on the shipped LIDC model: CPU time per
- * patch 210 ms alone, 150 ms in calls of 16).
+ * paper's size (2 for 192x192x32), at most 8 (8 for 48x48x16 or 192x192x1). Small patches are too cheap per
+ * call for the per-call overhead of the layers (measured on the shipped LIDC model: CPU time per patch 210 ms
+ * alone, 163 ms in calls of 4).
  */
 export function autoBatchSize(patchSize: readonly [number, number, number]): number {
   const voxels = patchSize[0] * patchSize[1] * patchSize[2];
