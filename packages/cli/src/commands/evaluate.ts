@@ -1,5 +1,5 @@
-import { DatasetError } from '@raunet/core';
-import { caseName, listNiftiFiles, readNifti } from '@raunet/io';
+import { assertSameGrid, DatasetError } from '@raunet/core';
+import { caseName, listNiftiFiles } from '@raunet/io';
 import {
   evaluateCase,
   summarizeCases,
@@ -8,6 +8,7 @@ import {
   toTextTable,
   SURFACE_DEFINITIONS,
   type CaseMetrics,
+  type EvaluateCaseOptions,
   type EvaluateSetResult,
   type MetricSummary,
 } from '@raunet/metrics';
@@ -15,6 +16,8 @@ import { writeFileAtomic } from '@raunet/core/node';
 import type { CommandModule } from '../internal/command.js';
 import { choiceFlag, numberFlag, requireFlag, stringFlag } from '../internal/args.js';
 import { CliUsageError } from '../internal/context.js';
+import { readScan } from '../internal/inputs.js';
+import { prepareOutputFile } from '../internal/output-paths.js';
 
 /** Per metric, the statistics (mean, sample sd, ...) of the per-fold means. */
 type AcrossFolds = Record<string, MetricSummary>;
@@ -68,6 +71,7 @@ export const command: CommandModule = {
     const label = numberFlag('evaluate', args, 'label', { integer: true, min: 1 });
     const surface = choiceFlag('evaluate', args, 'surface', SURFACE_DEFINITIONS) ?? 'voxel';
     const csvPath = stringFlag(args, 'csv');
+    if (csvPath) await prepareOutputFile(csvPath, 'csv');
     const gts = new Map((await listNiftiFiles(gtDir)).map((p) => [caseName(p), p]));
     const folds: string[][] = [];
     const seen = new Map<string, string>();
@@ -96,7 +100,7 @@ export const command: CommandModule = {
       for (const p of preds) {
         const name = caseName(p);
         io.stderr(`scoring ${name}\n`);
-        foldCases.push(evaluateCase(await readNifti(p), await readNifti(gts.get(name)!), { ...options, name }));
+        foldCases.push(await scoreCase(p, gts.get(name)!, { ...options, name }));
       }
       cases.push(...foldCases);
       perFold.push(foldCases);
@@ -135,4 +139,12 @@ function acrossFolds(summaries: EvaluateSetResult['summary'][]): AcrossFolds {
     out[key] = summarizeValues(summaries.map((s) => s[key].mean));
   }
   return out;
+}
+
+/** Scores one prediction against its ground truth; masks on different grids are named, with their folders, in one line. */
+async function scoreCase(predPath: string, gtPath: string, options: EvaluateCaseOptions & { name: string }): Promise<CaseMetrics> {
+  const prediction = await readScan(predPath, 'predicted mask');
+  const truth = await readScan(gtPath, 'ground-truth mask');
+  assertSameGrid(prediction, truth, `prediction ${predPath} and ground truth ${gtPath}`);
+  return evaluateCase(prediction, truth, options);
 }

@@ -61,13 +61,15 @@ function caseError(error: unknown, c: DatasetCase | VolumeCase): unknown {
   );
 }
 
-/** Reads (NIfTI paths) and preprocesses the cases one at a time, in order. */
+/** Reads (NIfTI paths) and preprocesses the cases one at a time, in order; stops early (fewer cases) once `signal` is aborted. */
 export async function prepareTrainingCases(
   cases: readonly (DatasetCase | VolumeCase)[],
   preprocessing: PreprocessingOptions,
+  signal?: AbortSignal,
 ): Promise<TrainingCase[]> {
   const out: TrainingCase[] = [];
   for (const c of cases) {
+    if (signal?.aborted) break;
     const v = await loadCase(c);
     let p: PreparedCase;
     try {
