@@ -10,6 +10,7 @@ import {
   zeroPadding3D,
 } from '@raunet/layers-3d';
 import { defaultRAUnetConfig, levelFilters, levelGeometry, type RAUnetConfig } from './config.js';
+import { assertModelFits } from './memory-estimate.js';
 import { setModelInfo } from './model-info.js';
 
 function resolveConfig(config: Partial<RAUnetConfig>, attention: boolean): RAUnetConfig {
@@ -166,6 +167,8 @@ function reseed(model: tf.LayersModel, seed: number): void {
 
 function build(config: Partial<RAUnetConfig>, attention: boolean): tf.LayersModel {
   const c = resolveConfig(config, attention);
+  // A configuration whose attention logits cannot exist even for one patch is refused here, not mid-training.
+  assertModelFits(c, { batchSize: 1, training: false, where: 'buildRAUnet' });
   const filters = levelFilters(c);
   const geometry = levelGeometry(c);
   const [px, py, pz] = c.patchSize;

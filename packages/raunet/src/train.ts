@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdir } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, Rng } from '@raunet/core';
 import { hasCheckpoint, readCheckpointState, restoreCheckpoint, writeCheckpoint, type EpochRecord, type TrainingState } from './checkpoint.js';
@@ -10,6 +11,7 @@ import { defaultStepsPerEpoch, patchBatchSampler, prepareTrainingCases, recalibr
 import { writeTrainingLog } from './internal/training-log.js';
 import { validateCases } from './internal/validation.js';
 import { diceBceLoss, diceLoss } from './losses.js';
+import { assertModelFits } from './memory-estimate.js';
 import { buildRAUnet, buildUNet3D } from './model.js';
 import { getModelInfo, setModelInfo } from './model-info.js';
 import { saveModel } from './model-io.js';
@@ -79,6 +81,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const adam = optimizer as unknown as AdamInternals;
 
   try {
+    // Refuse, before reading any data, a configuration whose step cannot fit (e.g. attention on 18,432 tokens).
+    assertModelFits(config, { batchSize, training: true, memoryBytes: totalmem(), where: 'train' });
     const trainCases = await prepareTrainingCases(options.train, preprocessing, options.signal);
     const validationCases = await prepareTrainingCases(options.validation ?? [], preprocessing, options.signal);
     if (options.signal?.aborted) {
