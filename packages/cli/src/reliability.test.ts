@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { createVolume, withData } from '@raunet/core';
 import { readNifti, writeNifti } from '@raunet/io';
 import { generatePhantom } from '@raunet/phantom';
 import { runCli } from './cli.js';
+import { COMMANDS } from './internal/registry.js';
 
 // Each failure a user can cause ends in one clear line naming the file, before any long work.
 // (docs/reliability.md lists these tests.)
@@ -172,5 +173,16 @@ describe('bad inputs name their file', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^scale +does not look like a CT: /m);
     expect(r.stdout).not.toMatch(/windowed-0-255/);
+  });
+});
+
+describe('the npm page of the command', () => {
+  it('packages/cli/README.md shows the usage of every command and names every flag', async () => {
+    const readme = readFileSync(resolve('packages/cli/README.md'), 'utf8');
+    for (const [name, entry] of Object.entries(COMMANDS)) {
+      expect(readme, name).toContain(`### \`raunet ${name}\``);
+      const command = await entry.load();
+      for (const flag of Object.keys(command.flags)) expect(readme, `${name} --${flag}`).toContain(`--${flag}`);
+    }
   });
 });
