@@ -41,7 +41,7 @@ describe('memory a configuration needs', () => {
   });
 
   it('refuses at build time a model whose attention cannot exist even for one patch', () => {
-    expect(() => buildRAUnet({ levels: 2, patchSize: [256, 256, 32], baseFilters: 4 })).toThrow(/buildRAUnet: this configuration cannot run: .* 256x256x32 grid = 2,097,152 tokens/);
+    expect(() => buildRAUnet({ levels: 2, patchSize: [256, 256, 32], baseFilters: 16 })).toThrow(/buildRAUnet: this configuration cannot run: .* 256x256x32 grid = 2,097,152 tokens/);
   });
 
   it('lets the paper configuration train at batch 4 on 24 GiB, and refuses it on 4 GiB naming the memory', () => {
