@@ -128,3 +128,21 @@ export class BackendError extends RaunetError {
     return isNamed(error, 'BackendError');
   }
 }
+
+/**
+ * The same error with `file` attached, for callers that know which file a file-less error concerns (a
+ * check on a volume read from that file). A {@link RaunetError} without `file` becomes one of the same
+ * `name` and `code` (so `isInstance` checks still hold) whose message starts with the file, the original
+ * as `cause`; anything else, and errors that already name a file, are returned unchanged.
+ *
+ * @example
+ * ```ts
+ * try { check(await readNifti(path)); } catch (e) { throw errorWithFile(e, path); }
+ * ```
+ */
+export function errorWithFile(error: unknown, file: string): unknown {
+  if (!RaunetError.isInstance(error) || error.file !== undefined) return error;
+  const e = new RaunetError(error.message, error.code, { file, cause: error });
+  Object.defineProperty(e, 'name', { value: error.name, enumerable: false, writable: true, configurable: true });
+  return e;
+}

@@ -14,6 +14,7 @@ export {
   FileAccessError,
   DatasetError,
   BackendError,
+  errorWithFile,
   type RaunetErrorOptions,
 } from './errors.js';
 export {
@@ -28,6 +29,8 @@ export {
   multiplyAffine,
   spacingFromAffine,
   orientationCodes,
+  countNonFinite,
+  assertFinite,
   type Volume,
   type VoxelData,
   type Affine,

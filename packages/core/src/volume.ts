@@ -164,11 +164,32 @@ export function sameGrid(a: Volume, b: Volume, tolerance = 1e-4): boolean {
  * @param what - how to call the pair in the message, e.g. `'prediction and ground truth'`.
  */
 export function assertSameGrid(a: Volume, b: Volume, what = 'volumes', tolerance = 1e-4): void {
-  if (!sameGrid(a, b, tolerance)) {
-    throw new ShapeMismatchError(
-      `${what} are on different grids: dims [${a.dims.slice(0, 3).join(', ')}] vs [${b.dims.slice(0, 3).join(', ')}], affine ${JSON.stringify(a.affine)} vs ${JSON.stringify(b.affine)}`,
-    );
+  if (!sameGrid(a, b, tolerance)) throw new ShapeMismatchError(`${what} are on different grids: ${gridDifference(a, b, tolerance)}`);
+}
+
+/** What differs between two grids, in one short clause (dims, voxel size, origin, orientation, else the affine). */
+function gridDifference(a: Volume, b: Volume, tolerance: number): string {
+  const round = (x: number) => String(Number(x.toFixed(3)));
+  const list = (v: readonly number[]) => v.map(round).join(' x ');
+  const out: string[] = [];
+  const da = [0, 1, 2].map((i) => a.dims[i] ?? 1);
+  const db = [0, 1, 2].map((i) => b.dims[i] ?? 1);
+  if (da.some((d, i) => d !== db[i])) out.push(`dims ${da.join(' x ')} vs ${db.join(' x ')}`);
+  const sa = spacingFromAffine(a.affine);
+  const sb = spacingFromAffine(b.affine);
+  if (sa.some((x, i) => Math.abs(x - sb[i]) > tolerance)) out.push(`voxel size ${list(sa)} vs ${list(sb)} mm`);
+  const oa = [0, 1, 2].map((r) => a.affine[r][3]);
+  const ob = [0, 1, 2].map((r) => b.affine[r][3]);
+  if (oa.some((x, i) => Math.abs(x - ob[i]) > tolerance)) out.push(`origin (${oa.map(round).join(', ')}) vs (${ob.map(round).join(', ')}) mm`);
+  const ca = orientationCodes(a.affine).join('');
+  const cb = orientationCodes(b.affine).join('');
+  if (ca !== cb) out.push(`orientation ${ca} vs ${cb}`);
+  if (out.length === 0) {
+    let worst = 0;
+    for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) worst = Math.max(worst, Math.abs(a.affine[r][c] - b.affine[r][c]));
+    out.push(`affines differ by up to ${worst.toExponential(2)} (tolerance ${tolerance})`);
   }
+  return out.join(', ');
 }
 
 /** Maps a voxel index (fractional allowed) to world mm through the volume's affine. */
@@ -239,4 +260,40 @@ export function orientationCodes(affine: Affine): [string, string, string] {
   }
   out.push(...result);
   return out as [string, string, string];
+}
+
+/**
+ * Number of NaN and ±Infinity values in a volume's data (every component counted; integer data has none).
+ *
+ * @example
+ * ```ts
+ * countNonFinite(createVolume({ data: Float32Array.of(0, NaN, Infinity, 1), dims: [4] })); // 2
+ * ```
+ */
+export function countNonFinite(v: Volume): number {
+  const d = v.data;
+  if (!(d instanceof Float32Array || d instanceof Float64Array)) return 0;
+  let n = 0;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) n++;
+  return n;
+}
+
+/**
+ * Throws an {@link InvalidArgumentError} (naming `file` when given) when a volume has NaN or infinite
+ * values, with their count: they would spread through every filter and network layer they touch.
+ *
+ * @example
+ * ```ts
+ * assertFinite(ct, { what: 'CT', file: 'ct.nii.gz' });
+ * ```
+ * @throws {@link InvalidArgumentError} when some value is NaN or ±Infinity.
+ */
+export function assertFinite(v: Volume, options: { what?: string; file?: string } = {}): void {
+  const bad = countNonFinite(v);
+  if (bad === 0) return;
+  const total = v.data.length;
+  throw new InvalidArgumentError(
+    `${options.what ?? 'volume'} has ${bad} NaN or infinite voxel value${bad === 1 ? '' : 's'} (of ${total}); replace them before use (e.g. numpy.nan_to_num, or fslmaths -nan)`,
+    options.file !== undefined ? { file: options.file } : {},
+  );
 }

@@ -53,6 +53,9 @@ describe('detectIntensityScale / toHounsfield', () => {
     // negative, but almost nothing at air or lung density (one voxel at -700 HU)
     const allAirless = createVolume({ data: new Int16Array(n).fill(-300).map((x, i) => (i === 0 ? -700 : x)), dims: ct.dims });
     expect(() => detectIntensityScale(allAirless)).toThrow(/does not look like a CT/);
+    // an MR-like 0..255 image: a little background, air-band values, and most tissue between 101 and 185
+    const mr = createVolume({ data: new Uint8Array(n).map((_, i) => (i % 20 === 0 ? 0 : i % 20 === 1 ? 60 : i % 20 < 8 ? 140 : 230)), dims: ct.dims });
+    expect(() => detectIntensityScale(mr)).toThrow(/between lung and fat/);
   });
 
   it('calls a small crop of lung parenchyma HU although its maximum is below -200 HU (a ground-glass nodule VOI)', () => {

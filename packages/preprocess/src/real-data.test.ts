@@ -14,6 +14,9 @@ const DATA = path.resolve('../shared/data/nifti');
 const have = existsSync(DATA);
 if (!have && process.env.CI) throw new Error('shared data missing in CI: ' + DATA);
 const file = (name: string) => path.join(DATA, name);
+const LESIONS = path.resolve('../shared/data/lesions');
+const haveLesions = existsSync(LESIONS);
+if (!haveLesions && process.env.CI) throw new Error('shared data missing in CI: ' + LESIONS);
 
 /** The voxel data as numbers (typed arrays only: the files used here have no 64-bit integers). */
 const num = (v: Volume) => v.data as unknown as ArrayLike<number>;
@@ -141,9 +144,21 @@ describe.skipIf(!have)('real data (needs ../shared/data/nifti)', () => {
       'abd_seg_ts_3mm_30sl_multilabel.nii.gz', // label map 0..117
       'fmt_orient_RAS_scaled.nii.gz', // float 0..92.6
       'fmt_be_int16_anatomical.nii', // MR, int16 -610..30393
+      'fmt_pair_ras_nifti1.hdr', // brain MR, uint8 0..255, 4.3 % in the air band, 31 % between lung and fat
     ]) {
       const v = await readNifti(file(name));
       expect(() => detectIntensityScale(v), name).toThrow(/neither|do not look like|does not look like/);
+    }
+  });
+
+  it.skipIf(!haveLesions)('intensity scale: LIDC-IDRI nodule VOIs rich in ground glass are HU, and still detected once windowed to 0..255', async () => {
+    // the VOIs with the most voxels between lung and fat (-660..-160 HU) relative to air/lung (2.9, 2.9 and 2.0 times)
+    for (const name of ['LIDC-IDRI-0477_R_2', 'LIDC-IDRI-0398_R_2', 'LIDC-IDRI-0259_R_1']) {
+      const ct = await readNifti(path.join(LESIONS, 'lidc-nodules', 'images', `${name}.nii.gz`));
+      expect(detectIntensityScale(ct).kind, name).toBe('hu');
+      const d = detectIntensityScale(windowTo255(ct));
+      expect(d.kind, name).toBe('windowed-0-255');
+      expect(d.statistics.fractionLungTissueBand, name).toBeGreaterThan(1.9 * d.statistics.fractionAirLungBand);
     }
   });
 });

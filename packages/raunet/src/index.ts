@@ -7,6 +7,14 @@
  */
 export { defaultRAUnetConfig, levelFilters, type RAUnetConfig } from './config.js';
 export {
+  estimateModelMemory,
+  assertModelFits,
+  MAX_TENSOR_VALUES,
+  type EstimateModelMemoryOptions,
+  type AssertModelFitsOptions,
+  type ModelMemoryEstimate,
+} from './memory-estimate.js';
+export {
   buildRAUnet,
   buildUNet3D,
   summarizeModel,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,5 +50,24 @@ describe('saveModel / loadModel', () => {
     const error = await loadModel(join(dir, 'nope')).catch((e: unknown) => e);
     expect(FileAccessError.isInstance(error)).toBe(true);
     expect((error as Error).message).toContain(join(dir, 'nope', 'model.json'));
+  });
+
+  it('names a truncated or too long weights.bin, checked against the manifest before tfjs reads it', async () => {
+    const model = buildRAUnet({ patchSize: [8, 8, 8], levels: 2, baseFilters: 4, attentionHeads: 1, seed: 1 });
+    const target = join(dir, 'cut');
+    await saveModel(model, target);
+    model.dispose();
+    const weights = join(target, 'weights.bin');
+    const full = await readFile(weights);
+    await writeFile(weights, full.subarray(0, 1000));
+    const error = await loadModel(target).catch((e: unknown) => e);
+    expect(FileAccessError.isInstance(error)).toBe(true);
+    const message = (error as Error).message;
+    expect(message).toMatch(new RegExp(`^${weights.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: truncated weight file: it holds 1000 bytes, .*model\\.json lists \\d+ weights needing ${full.length} bytes \\(the first that does not fit: .+ \\[`));
+    expect(message).not.toContain('Based on the provided shape');
+    await writeFile(weights, Buffer.concat([full, Buffer.alloc(8)]));
+    await expect(loadModel(target)).rejects.toThrow(`${weights}: weight file too long: it holds ${full.length + 8} bytes`);
+    await writeFile(weights, full);
+    (await loadModel(target)).dispose();
   });
 });

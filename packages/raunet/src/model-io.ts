@@ -52,7 +52,42 @@ export async function saveModel(model: tf.LayersModel, dir: string, options: Sav
   );
 }
 
-/** Reads the artifacts of a saved model directory (model.json + its weight files). */
+/** Bytes per value of a weight as stored (quantized weights store their quantization dtype). */
+function storedBytesPerValue(spec: tf.io.WeightsManifestEntry): number {
+  const q = spec.quantization?.dtype;
+  if (q) return q === 'uint8' ? 1 : 2; // uint8, uint16 or float16
+  return spec.dtype === 'bool' ? 1 : 4; // float32, int32 (string weights do not occur in layers models)
+}
+
+/**
+ * Checks that a manifest group's weight files hold exactly the bytes its weights need, before tfjs
+ * slices them (a truncated weights.bin otherwise ends in tfjs's "Based on the provided shape, [3,3,3,8,8],
+ * the tensor should have 216 values but has 18", naming no file).
+ */
+function checkWeightGroup(group: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }, bytes: number, dir: string, jsonPath: string): void {
+  let need = 0;
+  let firstShort: tf.io.WeightsManifestEntry | undefined;
+  for (const w of group.weights) {
+    need += w.shape.reduce((a, b) => a * b, 1) * storedBytesPerValue(w);
+    if (need > bytes && !firstShort) firstShort = w;
+  }
+  if (need === bytes) return;
+  const files = group.paths.map((p) => join(dir, p));
+  const file = files.length === 1 ? files[0] : `${files[0]} (+${files.length - 1} more shards)`;
+  throw new FileAccessError(
+    need > bytes
+      ? `truncated weight file: it holds ${bytes} bytes, ${jsonPath} lists ${group.weights.length} weights needing ${need} bytes (the first that does not fit: ${firstShort!.name} [${firstShort!.shape.join(', ')}]); copy or download the model again`
+      : `weight file too long: it holds ${bytes} bytes, ${jsonPath} lists ${group.weights.length} weights needing ${need} bytes: the files do not belong together`,
+    { file },
+  );
+}
+
+/**
+ * Reads the artifacts of a saved model directory (model.json + its weight files), checking that the
+ * weight files hold exactly the bytes model.json's weight manifest lists.
+ *
+ * @throws {@link @raunet/core!FileAccessError | FileAccessError} naming a missing, unreadable, truncated or too long file.
+ */
 export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
   const jsonPath = join(dir, MODEL_JSON);
   let json: {
@@ -71,6 +106,7 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
   const specs: tf.io.WeightsManifestEntry[] = [];
   const parts: Uint8Array[] = [];
   for (const group of json.weightsManifest ?? []) {
+    let bytes = 0;
     for (const p of group.paths) {
       const file = join(dir, p);
       try {
@@ -78,7 +114,9 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
       } catch (error) {
         throw new FileAccessError(`weight file missing or unreadable: ${(error as Error).message}`, { file, cause: error });
       }
+      bytes += parts[parts.length - 1].length;
     }
+    checkWeightGroup(group, bytes, dir, jsonPath);
     specs.push(...group.weights);
   }
   const total = parts.reduce((n, p) => n + p.length, 0);
@@ -103,7 +141,8 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
  * Loads a model saved by {@link saveModel} (or any tfjs layers-model directory) from disk, without
  * tfjs-node. Importing this package registers the custom layers of `@raunet/layers-3d`.
  *
- * @throws {@link @raunet/core!FileAccessError | FileAccessError} naming the missing or unreadable file.
+ * @throws {@link @raunet/core!FileAccessError | FileAccessError} naming the missing, unreadable or truncated file
+ * (weight files are checked against model.json's manifest), or model.json when tfjs cannot build the model from it.
  * @example
  * ```ts
  * const model = await loadModel('runs/exp1/best');
@@ -111,5 +150,9 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
  */
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
   const artifacts = await readModelArtifacts(dir);
-  return tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  } catch (error) {
+    throw new FileAccessError(`tfjs cannot build the model: ${(error as Error).message}`, { file: join(dir, MODEL_JSON), cause: error });
+  }
 }

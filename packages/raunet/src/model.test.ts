@@ -211,6 +211,16 @@ describe('buildRAUnet (small)', () => {
     expect(() => buildRAUnet({ ...small, downsamplePadding: 'valid' as 'same' })).toThrow(/downsamplePadding/);
   });
 
+  it("names the config's own fields when the RA bottleneck does not split into heads (baseFilters: 4, levels: 3)", () => {
+    const build = () => buildRAUnet({ patchSize: [16, 16, 8], levels: 3, baseFilters: 4 });
+    expect(build).toThrow(
+      "buildRAUnet: the RA block's bottleneck (8 channels at decoder level 1 / 4 = 2) must be a positive multiple of attentionHeads = 4; set attentionBottleneckFilters (e.g. 4), attentionHeads (e.g. 2) or a larger baseFilters",
+    );
+    expect(() => buildRAUnet({ patchSize: [16, 16, 8], levels: 3, baseFilters: 4, attentionBottleneckFilters: 6 })).toThrow(/attentionBottleneckFilters = 6\) must be a positive multiple of attentionHeads = 4/);
+    // each suggested fix builds
+    for (const fix of [{ attentionBottleneckFilters: 4 }, { attentionHeads: 2 }]) buildRAUnet({ patchSize: [16, 16, 8], levels: 3, baseFilters: 4, ...fix }).dispose();
+  });
+
   it('keeps the paper defaults in defaultRAUnetConfig', () => {
     expect(defaultRAUnetConfig.patchSize).toEqual([192, 192, 32]);
     expect(defaultRAUnetConfig.levels).toBe(5);

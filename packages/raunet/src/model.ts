@@ -10,6 +10,7 @@ import {
   zeroPadding3D,
 } from '@raunet/layers-3d';
 import { defaultRAUnetConfig, levelFilters, levelGeometry, type RAUnetConfig } from './config.js';
+import { assertModelFits } from './memory-estimate.js';
 import { setModelInfo } from './model-info.js';
 
 function resolveConfig(config: Partial<RAUnetConfig>, attention: boolean): RAUnetConfig {
@@ -83,6 +84,16 @@ function resolveConfig(config: Partial<RAUnetConfig>, attention: boolean): RAUne
       throw new InvalidArgumentError(`${where}: attentionLevel must be a decoder level in [0, ${c.levels - 2}], received ${level}`);
     }
     c.attentionLevel = level;
+    // Checked here in the config's own words (the RA layer would name its constructor argument instead).
+    const channels = levelFilters(c)[level];
+    const width = c.attentionBottleneckFilters ?? Math.floor(channels / 4);
+    if (!Number.isInteger(width) || width < 1 || width % c.attentionHeads !== 0) {
+      const divisor = [4, 2, 1].find((h) => h <= c.attentionHeads && width >= h && width % h === 0);
+      throw new InvalidArgumentError(
+        `${where}: the RA block's bottleneck (${c.attentionBottleneckFilters !== undefined ? `attentionBottleneckFilters = ${width}` : `${channels} channels at decoder level ${level} / 4 = ${width}`}) must be a positive multiple of attentionHeads = ${c.attentionHeads}; ` +
+          `set attentionBottleneckFilters (e.g. ${c.attentionHeads * Math.max(1, Math.ceil(width / c.attentionHeads))})${divisor ? `, attentionHeads (e.g. ${divisor})` : ''} or a larger baseFilters`,
+      );
+    }
   }
   return c;
 }
@@ -166,6 +177,8 @@ function reseed(model: tf.LayersModel, seed: number): void {
 
 function build(config: Partial<RAUnetConfig>, attention: boolean): tf.LayersModel {
   const c = resolveConfig(config, attention);
+  // A configuration whose attention logits cannot exist even for one patch is refused here, not mid-training.
+  assertModelFits(c, { batchSize: 1, training: false, where: 'buildRAUnet' });
   const filters = levelFilters(c);
   const geometry = levelGeometry(c);
   const [px, py, pz] = c.patchSize;

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, withData, type Volume } from '@raunet/core';
+import { assertFinite, InvalidArgumentError, withData, type Volume } from '@raunet/core';
 import {
   cropToMask,
   normalizeIntensity,
@@ -98,6 +98,8 @@ export function prepareCase(ct: Volume, extra: { label?: Volume; lung?: Volume; 
   if (!['auto', 'hu', 'windowed-0-255', 'raw'].includes(o.intensityScale)) {
     throw new InvalidArgumentError(`preprocessing: intensityScale must be 'auto', 'hu', 'windowed-0-255' or 'raw', received ${JSON.stringify(o.intensityScale)}`);
   }
+  // NaN/Inf would spread through every filter and layer (1,000 NaN voxels became 20,480 NaN probabilities).
+  assertFinite(ct, { what: 'the CT' });
   const hu = o.intensityScale === 'raw' ? { volume: ct, scale: { kind: 'raw' as const } } : toHounsfield(ct, { scale: o.intensityScale });
   let image: Volume = hu.volume;
   let label = extra.label ? binary(extra.label) : undefined;

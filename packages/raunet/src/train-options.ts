@@ -116,7 +116,13 @@ export interface TrainOptions {
   resume?: boolean;
   /** Called after each step, validation and epoch. */
   onProgress?: (event: TrainProgress) => void;
-  /** Aborting writes a checkpoint (resumable at the exact step) and returns with `aborted: true`. */
+  /**
+   * Aborting stops after the current optimizer step (the loop yields to the event loop after each step,
+   * so a signal handler runs), writes a complete checkpoint, resumable at the exact step (in the first
+   * epoch too), and returns with `aborted: true`. Aborted during an epoch's validation, the validation is
+   * finished first. Aborted while the cases are still being read, nothing was trained: no checkpoint is
+   * written and an earlier one stays as it was.
+   */
   signal?: AbortSignal;
 }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdir } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, Rng } from '@raunet/core';
 import { hasCheckpoint, readCheckpointState, restoreCheckpoint, writeCheckpoint, type EpochRecord, type TrainingState } from './checkpoint.js';
@@ -10,6 +11,7 @@ import { defaultStepsPerEpoch, patchBatchSampler, prepareTrainingCases, recalibr
 import { writeTrainingLog } from './internal/training-log.js';
 import { validateCases } from './internal/validation.js';
 import { diceBceLoss, diceLoss } from './losses.js';
+import { assertModelFits } from './memory-estimate.js';
 import { buildRAUnet, buildUNet3D } from './model.js';
 import { getModelInfo, setModelInfo } from './model-info.js';
 import { saveModel } from './model-io.js';
@@ -22,6 +24,8 @@ export type { LearningRateSchedule } from './internal/lr-schedule.js';
 function positive(v: number, name: string, integer = true): void {
   if (!(v > 0) || (integer && !Number.isInteger(v))) throw new InvalidArgumentError(`train: ${name} must be a positive ${integer ? 'integer' : 'number'}, received ${v}`);
 }
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 type AdamInternals = { accBeta1: tf.Variable; accBeta2: tf.Variable; learningRate: number };
 
@@ -77,8 +81,26 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const adam = optimizer as unknown as AdamInternals;
 
   try {
-    const trainCases = await prepareTrainingCases(options.train, preprocessing);
-    const validationCases = await prepareTrainingCases(options.validation ?? [], preprocessing);
+    // Refuse, before reading any data, a configuration whose step cannot fit (e.g. attention on 18,432 tokens).
+    assertModelFits(config, { batchSize, training: true, memoryBytes: totalmem(), where: 'train' });
+    const trainCases = await prepareTrainingCases(options.train, preprocessing, options.signal);
+    const validationCases = await prepareTrainingCases(options.validation ?? [], preprocessing, options.signal);
+    if (options.signal?.aborted) {
+      // Interrupted while reading the data: nothing was trained, any earlier checkpoint stays as it is.
+      return {
+        model,
+        history: previous?.history ?? [],
+        bestDsc: previous?.bestDsc ?? -1,
+        bestEpoch: previous?.bestEpoch ?? 0,
+        epochsCompleted: previous?.epoch ?? 0,
+        stoppedEarly: false,
+        aborted: true,
+        resumed,
+        bestModelDir,
+        finalModelDir,
+        checkpointDir,
+      };
+    }
     const size = config.patchSize;
     const stepsPerEpoch = options.stepsPerEpoch ?? defaultStepsPerEpoch(trainCases, size, batchSize);
     positive(stepsPerEpoch, 'stepsPerEpoch');
@@ -142,12 +164,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         });
         const loss = (await cost.data())[0];
         cost.dispose();
+        // Let signal handlers run: tfjs's cpu reads resolve as microtasks, so without this a Ctrl-C
+        // was only seen at the end of the epoch.
+        await yieldToEventLoop();
         state.stepInEpoch++;
         state.globalStep++;
         state.lossSum += loss;
         progress('step', state.stepInEpoch, loss, state.learningRate);
       }
-      if (aborted) break;
+      // Stopped after the epoch's last step: checkpoint before validation (resuming validates).
+      if (aborted || options.signal?.aborted) {
+        aborted = true;
+        break;
+      }
       const record: EpochRecord = {
         epoch: state.epoch + 1,
         loss: state.lossSum / stepsPerEpoch,

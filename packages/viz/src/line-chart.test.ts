@@ -107,4 +107,21 @@ describe('renderTrainingCurves', () => {
     expect(texts).toEqual(expect.arrayContaining(['RA-Unet: loss', 'RA-Unet: validation DSC', 'DSC']));
     expect([image.width, image.height]).toEqual([600, 200]);
   });
+
+  it('writes the title, axis labels and legend names into the raster (curves.png), not only into the SVG', () => {
+    const series = [{ name: 'training loss', points: [[1, 0.9], [2, 0.5], [3, 0.3]] as [number, number][] }];
+    const bare = renderLineChart({ series: [{ ...series[0], name: '' }], width: 400, height: 300 }).image;
+    const full = renderLineChart({ series, title: 'RA-Unet: loss', xLabel: 'epoch', yLabel: 'loss', width: 400, height: 300 }).image;
+    /** Dark pixels in rows [y0, y1) and columns [x0, x1). */
+    const ink = (img: { rgba: Uint8Array; width: number }, x0: number, x1: number, y0: number, y1: number) => {
+      let n = 0;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (img.rgba[(y * img.width + x) * 4] < 100) n++;
+      return n;
+    };
+    // title band (top), x label band (bottom), y label (top left), legend text (top right, right of the swatch)
+    for (const [x0, x1, y0, y1] of [[100, 300, 6, 20], [150, 300, 280, 294], [0, 40, 22, 34], [280, 390, 40, 52]]) {
+      expect(ink(bare, x0, x1, y0, y1), `${x0},${y0}`).toBe(0);
+      expect(ink(full, x0, x1, y0, y1), `${x0},${y0}`).toBeGreaterThan(20);
+    }
+  });
 });

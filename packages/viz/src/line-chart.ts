@@ -137,10 +137,19 @@ function drawChart(options: RenderLineChartOptions): Panel {
   svg.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="#000000"/>`);
   canvas.line(left, bottom, right, bottom, black);
   canvas.line(left, top, left, bottom, black);
-  if (options.title) svg.push(`<text x="${width / 2}" y="22" font-size="15" text-anchor="middle" font-family="sans-serif" font-weight="bold">${escapeXml(options.title)}</text>`);
-  if (options.xLabel) svg.push(`<text x="${(left + right) / 2}" y="${height - 10}" font-size="12" text-anchor="middle" font-family="sans-serif">${escapeXml(options.xLabel)}</text>`);
+  // The raster gets the same words in the 3x5 font (upper case): title on top, x label under the axis,
+  // y label above the y axis (the font is not drawn rotated).
+  if (options.title) {
+    svg.push(`<text x="${width / 2}" y="22" font-size="15" text-anchor="middle" font-family="sans-serif" font-weight="bold">${escapeXml(options.title)}</text>`);
+    canvas.text(options.title.toUpperCase(), width / 2, 8, black, 2, 'center');
+  }
+  if (options.xLabel) {
+    svg.push(`<text x="${(left + right) / 2}" y="${height - 10}" font-size="12" text-anchor="middle" font-family="sans-serif">${escapeXml(options.xLabel)}</text>`);
+    canvas.text(options.xLabel.toUpperCase(), (left + right) / 2, height - 18, black, 2, 'center');
+  }
   if (options.yLabel) {
     svg.push(`<text x="14" y="${(top + bottom) / 2}" font-size="12" text-anchor="middle" font-family="sans-serif" transform="rotate(-90 14 ${(top + bottom) / 2})">${escapeXml(options.yLabel)}</text>`);
+    canvas.text(options.yLabel.toUpperCase(), 4, top - 12, black, 2, 'left');
   }
   series.forEach((s, i) => {
     const rgba = hexToRgba(s.color);
@@ -161,6 +170,7 @@ function drawChart(options: RenderLineChartOptions): Panel {
     svg.push(`<line x1="${right - 150}" y1="${ly}" x2="${right - 128}" y2="${ly}" stroke="${s.color}" stroke-width="3"/>`);
     svg.push(`<text x="${right - 122}" y="${ly + 4}" font-size="11" font-family="sans-serif">${escapeXml(s.name)}</text>`);
     canvas.rect(right - 150, ly - 1, 22, 3, rgba);
+    canvas.text(s.name.toUpperCase(), right - 122, ly - 4, black, 2, 'left');
   });
   return { svg, canvas };
 }
@@ -177,7 +187,7 @@ function svgDocument(width: number, height: number, body: string[]): string {
 
 /**
  * A line chart as an SVG document (always complete, with text) and as an RGBA raster (lines drawn with
- * Bresenham's algorithm, 2 px wide; tick numbers in a 3x5 pixel font; legend swatches without names).
+ * Bresenham's algorithm, 2 px wide; title, axis labels, tick numbers and legend names in a 3x5 pixel font, upper case).
  *
  * @example
  * ```ts

@@ -19,7 +19,8 @@ import { choiceFlag, numberFlag, stringFlag } from '../internal/args.js';
 import { BACKENDS, startBackend } from '../internal/backend.js';
 import { CliUsageError } from '../internal/context.js';
 import { DEMO_DEFAULTS } from '../internal/demo-defaults.js';
-import { ensureDir } from '../internal/fs.js';
+import { finishBeforeExit } from '../internal/interrupt.js';
+import { prepareOutputDir } from '../internal/output-paths.js';
 import { overlayPixelSize } from '../internal/pictures.js';
 import { formatDuration } from '../internal/progress.js';
 import { trainingProgress } from '../internal/training.js';
@@ -78,7 +79,7 @@ export const command: CommandModule = {
     const dims = sizeRaw ? parseDims(sizeRaw) : DEMO_DEFAULTS.dims;
     const say = (s: string) => io.stderr(`[${formatDuration((Date.now() - t0) / 1000)}] ${s}\n`);
 
-    await ensureDir(out);
+    await prepareOutputDir(out, 'out');
     const active = await startBackend(backend, io);
     const fast =
       active.nativeKernels || active.backend === 'tensorflow' || active.backend === 'tensorflow-gpu';
@@ -112,7 +113,7 @@ export const command: CommandModule = {
     );
 
     const progress = trainingProgress(io);
-    const run = await train({
+    const run = await finishBeforeExit(() => train({
       train: split.train,
       validation: split.validation,
       outputDir: join(out, 'run'),
@@ -131,7 +132,7 @@ export const command: CommandModule = {
       seed,
       onProgress: progress.onProgress,
       ...(io.signal ? { signal: io.signal } : {}),
-    });
+    }));
     progress.done();
     const params = summarizeModel(run.model).totalParameters;
     run.model.dispose();
@@ -158,8 +159,8 @@ export const command: CommandModule = {
     const pairs: EvaluationPair[] = [];
     const pictures: { name: string; png: string; mesh?: string }[] = [];
     const burden: { name: string; predicted: InfectionBurden; truth: InfectionBurden }[] = [];
-    await ensureDir(join(out, 'predictions'));
-    await ensureDir(join(out, 'pictures'));
+    await prepareOutputDir(join(out, 'predictions'));
+    await prepareOutputDir(join(out, 'pictures'));
     try {
       for (const c of split.test) {
         const ct = await readNifti(c.image);

@@ -1,5 +1,5 @@
-import { DatasetError } from '@raunet/core';
-import { caseName, listNiftiFiles, readNifti } from '@raunet/io';
+import { assertSameGrid, DatasetError, type Volume } from '@raunet/core';
+import { caseName, listNiftiFiles } from '@raunet/io';
 import {
   evaluateCase,
   summarizeCases,
@@ -8,6 +8,7 @@ import {
   toTextTable,
   SURFACE_DEFINITIONS,
   type CaseMetrics,
+  type EvaluateCaseOptions,
   type EvaluateSetResult,
   type MetricSummary,
 } from '@raunet/metrics';
@@ -16,6 +17,8 @@ import type { CommandModule } from '../internal/command.js';
 import { choiceFlag, numberFlag, requireFlag, stringFlag } from '../internal/args.js';
 import { CliUsageError } from '../internal/context.js';
 import { burdenComparisonCsv, LungSource, summarizeBurden, type BurdenComparison } from '../internal/evaluate-burden.js';
+import { readScan } from '../internal/inputs.js';
+import { prepareOutputFile } from '../internal/output-paths.js';
 
 /** Per metric, the statistics (mean, sample sd, ...) of the per-fold means. */
 type AcrossFolds = Record<string, MetricSummary>;
@@ -80,6 +83,8 @@ export const command: CommandModule = {
     if (burdenPath && !/\.(json|csv)$/i.test(burdenPath)) throw new CliUsageError(`evaluate: --burden must end in .json or .csv, received '${burdenPath}'`);
     const lungSource = lungsDir ? await LungSource.open(lungsDir, 'given') : imagesDir ? await LungSource.open(imagesDir, 'auto') : undefined;
     const burdens: BurdenComparison[] = [];
+    if (csvPath) await prepareOutputFile(csvPath, 'csv');
+    if (burdenPath) await prepareOutputFile(burdenPath, 'burden');
     const gts = new Map((await listNiftiFiles(gtDir)).map((p) => [caseName(p), p]));
     const folds: string[][] = [];
     const seen = new Map<string, string>();
@@ -108,9 +113,8 @@ export const command: CommandModule = {
       for (const p of preds) {
         const name = caseName(p);
         io.stderr(`scoring ${name}\n`);
-        const prediction = await readNifti(p);
-        const truth = await readNifti(gts.get(name)!);
-        foldCases.push(evaluateCase(prediction, truth, { ...options, name }));
+        const { metrics, prediction, truth } = await scoreCase(p, gts.get(name)!, { ...options, name });
+        foldCases.push(metrics);
         if (lungSource) burdens.push(await lungSource.compare(name, prediction, truth));
       }
       cases.push(...foldCases);
@@ -164,4 +168,16 @@ function acrossFolds(summaries: EvaluateSetResult['summary'][]): AcrossFolds {
     out[key] = summarizeValues(summaries.map((s) => s[key].mean));
   }
   return out;
+}
+
+/** Scores one prediction against its ground truth; masks on different grids are named, with their folders, in one line. */
+async function scoreCase(
+  predPath: string,
+  gtPath: string,
+  options: EvaluateCaseOptions & { name: string },
+): Promise<{ metrics: CaseMetrics; prediction: Volume; truth: Volume }> {
+  const prediction = await readScan(predPath, 'predicted mask');
+  const truth = await readScan(gtPath, 'ground-truth mask');
+  assertSameGrid(prediction, truth, `prediction ${predPath} and ground truth ${gtPath}`);
+  return { metrics: evaluateCase(prediction, truth, options), prediction, truth };
 }

@@ -5,19 +5,22 @@ import type { CommandModule } from '../internal/command.js';
 import { CliUsageError } from '../internal/context.js';
 import { assertExists } from '../internal/fs.js';
 
-/** Intensity statistics of a volume's (first component of) data. */
-function intensityStats(data: ArrayLike<number | bigint>): { min: number; max: number; mean: number } {
+/** Intensity statistics of a volume's (first component of) data, over finite values; NaN/±Inf are counted apart. */
+function intensityStats(data: ArrayLike<number | bigint>): { min: number; max: number; mean: number; nonFinite: number } {
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
+  let finite = 0;
   const n = data.length;
   for (let i = 0; i < n; i++) {
     const v = Number(data[i]);
+    if (!Number.isFinite(v)) continue;
+    finite++;
     if (v < min) min = v;
     if (v > max) max = v;
     sum += v;
   }
-  return { min, max, mean: n ? sum / n : NaN };
+  return { min, max, mean: finite ? sum / finite : NaN, nonFinite: n - finite };
 }
 
 /** `raunet info FILE [--json]`. */
@@ -32,10 +35,10 @@ export const command: CommandModule = {
     const stats = intensityStats(v.data);
     let scale: string;
     try {
-      const s = detectIntensityScale(v);
-      scale = s.kind;
+      scale = detectIntensityScale(v).kind;
     } catch (e) {
-      scale = `neither HU nor 0..255 windowed (${(e as Error).message})`;
+      // Not an error of `info`: the file is read fine, it just does not look like a CT (an MR, a mask...).
+      scale = `does not look like a CT: ${(e as Error).message.replace(/^detectIntensityScale: /, '')}`;
     }
     const summary = {
       file,
@@ -62,7 +65,7 @@ export const command: CommandModule = {
         `spacing      ${v.spacing.map(f).join(' x ')} mm`,
         `orientation  ${summary.orientation} (qform_code ${summary.qformCode}, sform_code ${summary.sformCode})`,
         `datatype     ${summary.datatype}${summary.components > 1 ? ` x ${summary.components} components` : ''}`,
-        `intensity    min ${f(stats.min)}, max ${f(stats.max)}, mean ${f(stats.mean)}`,
+        `intensity    min ${f(stats.min)}, max ${f(stats.max)}, mean ${f(stats.mean)}${stats.nonFinite ? ` (of finite values; ${stats.nonFinite} NaN or infinite voxels: train, predict and evaluate refuse this file)` : ''}`,
         `scale        ${scale}`,
         `affine       ${v.affine.map((r) => '[' + r.map(f).join(', ') + ']').join('\n             ')}`,
       ].join('\n') + '\n',

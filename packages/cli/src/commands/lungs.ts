@@ -1,5 +1,4 @@
-import { dirname } from 'node:path';
-import { caseName, readNifti, writeNifti } from '@raunet/io';
+import { caseName, writeNifti } from '@raunet/io';
 import { segmentLungs } from '@raunet/lungs';
 import { marchingCubes, meshVolume, writeMesh } from '@raunet/mesh';
 import { toHounsfield } from '@raunet/preprocess';
@@ -8,7 +7,9 @@ import type { CommandModule } from '../internal/command.js';
 import { numberFlag, stringFlag } from '../internal/args.js';
 import { lungsPicture } from '../internal/burden-outputs.js';
 import { CliUsageError } from '../internal/context.js';
-import { assertExists, ensureDir } from '../internal/fs.js';
+import { assertExists } from '../internal/fs.js';
+import { readScan } from '../internal/inputs.js';
+import { prepareOutputFile } from '../internal/output-paths.js';
 
 /** `raunet lungs CT --output lungs.nii.gz [--png FILE] [--mesh FILE] [--json]`. */
 export const command: CommandModule = {
@@ -61,9 +62,9 @@ export const command: CommandModule = {
     const closingRadiusMm = numberFlag('lungs', args, 'closing', { min: 0, max: 100 });
     const threshold = numberFlag('lungs', args, 'threshold', { min: -1000, max: 0 });
     await assertExists(input, 'file');
-    for (const p of [output, png, meshPath]) if (p) await ensureDir(dirname(p));
+    for (const [flag, p] of [['output', output], ['png', png], ['mesh', meshPath]] as const) if (p) await prepareOutputFile(p, flag);
     const t0 = Date.now();
-    const ct = await readNifti(input);
+    const ct = await readScan(input, 'CT');
     const hu = toHounsfield(ct);
     if (hu.scale.converted)
       io.stderr(`lungs: ${hu.scale.reason}; read as HU with window [${hu.scale.window?.join(', ')}]\n`);

@@ -1,9 +1,10 @@
-import { readNifti } from '@raunet/io';
 import { marchingCubes, meshArea, meshComponents, meshVolume, writeMesh } from '@raunet/mesh';
 import type { CommandModule } from '../internal/command.js';
 import { numberFlag, requireFlag } from '../internal/args.js';
 import { CliUsageError } from '../internal/context.js';
 import { assertExists } from '../internal/fs.js';
+import { readScan } from '../internal/inputs.js';
+import { prepareOutputFile } from '../internal/output-paths.js';
 import { extname } from 'node:path';
 
 /** `raunet mesh --mask FILE --output lesion.stl|.ply|.obj [--smooth N] [--components] [--label N]`. */
@@ -30,7 +31,8 @@ export const command: CommandModule = {
     const smoothIterations = numberFlag('mesh', args, 'smooth', { min: 0, max: 1000, integer: true }) ?? 0;
     const label = numberFlag('mesh', args, 'label', { integer: true });
     await assertExists(maskPath, 'file');
-    const mask = await readNifti(maskPath);
+    await prepareOutputFile(output, 'output');
+    const mask = await readScan(maskPath, 'mask');
     const options = { smoothIterations, ...(label !== undefined ? { label } : {}) };
     const mesh = marchingCubes(mask, options);
     await writeMesh(output, mesh);

@@ -1,14 +1,18 @@
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Volume } from '@raunet/core';
-import { caseName, listNiftiFiles, readNifti, writeNifti } from '@raunet/io';
+import { caseName, listNiftiFiles, writeNifti } from '@raunet/io';
 import { marchingCubes, meshVolume, writeMesh } from '@raunet/mesh';
-import { loadModel, predictVolume, type PredictVolumeOptions } from '@raunet/raunet';
+import { loadModel, type PredictVolumeOptions } from '@raunet/raunet';
 import { renderOverlays, writePng } from '@raunet/viz';
 import type { CommandModule } from '../internal/command.js';
 import { choiceFlag, numberFlag, requireFlag, stringFlag } from '../internal/args.js';
 import { BACKENDS, startBackend } from '../internal/backend.js';
 import { CliUsageError } from '../internal/context.js';
-import { assertExists, ensureDir } from '../internal/fs.js';
+import { assertExists } from '../internal/fs.js';
+import { describeVoxelSize, readScan } from '../internal/inputs.js';
+import { finishBeforeExit } from '../internal/interrupt.js';
+import { prepareOutputFile } from '../internal/output-paths.js';
+import { checkJobOutputs, predictCase, stopped } from '../internal/predict-jobs.js';
 import { bar, ProgressLine } from '../internal/progress.js';
 import { overlayPixelSize } from '../internal/pictures.js';
 import { resolveModelSource } from '../internal/model-source.js';
@@ -178,21 +182,28 @@ export const command: CommandModule = {
         });
       }
     }
-    // Create every output folder before the (long) work, so an unwritable target fails first.
-    for (const j of jobs)
-      for (const p of [j.output, j.prob, j.mesh, j.png]) if (p) await ensureDir(dirname(p));
-    if (burdenPath) await ensureDir(dirname(burdenPath));
+    await checkJobOutputs(jobs);
+    if (burdenPath) await prepareOutputFile(burdenPath, 'burden');
+    // The burden file and --json cover the cases done, also after a Ctrl-C between cases.
+    const report = async (): Promise<void> => {
+      if (burdenPath) await writeBurdenFile(burdenPath, results, results.map(({ name, burden }) => ({ name, burden })));
+      if (args.flags.json) io.stdout(JSON.stringify({ cases: results }, null, 2) + '\n');
+    };
 
     await startBackend(backend, io);
     const model = await loadModel(modelDir);
     try {
       for (let n = 0; n < jobs.length; n++) {
         const j = jobs[n];
-        const ct = await readNifti(j.input);
-        const lungMask = j.lung ? await readNifti(j.lung) : undefined;
+        if (io.signal?.aborted) {
+          await report();
+          return stopped(io, n, jobs.length);
+        }
+        const ct = await readScan(j.input, 'CT');
+        const lungMask = j.lung ? await readScan(j.lung, 'lung mask') : undefined;
         const line = new ProgressLine(io);
         const t0 = Date.now();
-        const { probability, mask, lungs } = await predictVolume(model, ct, {
+        const { probability, mask, lungs } = await predictCase(j.input, model, ct, {
           ...options,
           ...(lungMask ? { lungMask } : autoLungs ? { lungMask: 'auto' as const } : {}),
           onProgress: (done, total) =>
@@ -202,31 +213,32 @@ export const command: CommandModule = {
             ),
         });
         line.done();
-        await writeNifti(j.output, mask, { datatype: 'uint8' });
-        if (j.prob) await writeNifti(j.prob, probability, { datatype: 'float32' });
-        const voxels = countNonzero(mask);
-        const mlPerVoxel = (mask.spacing[0] * mask.spacing[1] * mask.spacing[2]) / 1000;
-        let meshNote = '';
-        if (j.mesh) {
-          const mesh = marchingCubes(mask, { smoothIterations: 10 });
-          await writeMesh(j.mesh, mesh);
-          meshNote = `, mesh ${basename(j.mesh)} (${mesh.indices.length / 3} triangles, ${(meshVolume(mesh) / 1000).toFixed(2)} mL)`;
-        }
-        if (j.png)
-          await writePng(
-            j.png,
-            renderOverlays({ ct, prediction: mask, pixelSize: overlayPixelSize(ct) }).montage,
+        // A second Ctrl-C waits for this case's outputs; each file is written atomically.
+        await finishBeforeExit(async () => {
+          await writeNifti(j.output, mask, { datatype: 'uint8' });
+          if (j.prob) await writeNifti(j.prob, probability, { datatype: 'float32' });
+          const voxels = countNonzero(mask);
+          let meshNote = '';
+          if (j.mesh) {
+            const mesh = marchingCubes(mask, { smoothIterations: 10 });
+            await writeMesh(j.mesh, mesh);
+            meshNote = `, mesh ${basename(j.mesh)} (${mesh.indices.length / 3} triangles, ${(meshVolume(mesh) / 1000).toFixed(2)} mL)`;
+          }
+          if (j.png)
+            await writePng(
+              j.png,
+              renderOverlays({ ct, prediction: mask, pixelSize: overlayPixelSize(ct) }).montage,
+            );
+          const burden = burdenOf(mask, lungs);
+          results.push({ name: j.name, output: j.output, seconds: (Date.now() - t0) / 1000, burden });
+          if (args.flags.json) return;
+          io.stdout(
+            `${j.name}: ${voxels} infection voxels (${describeVoxelSize(mask, voxels)}) in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${j.output}${meshNote}\n`,
           );
-        const burden = burdenOf(mask, lungs);
-        results.push({ name: j.name, output: j.output, seconds: (Date.now() - t0) / 1000, burden });
-        if (args.flags.json) continue;
-        io.stdout(
-          `${j.name}: ${voxels} infection voxels (${(voxels * mlPerVoxel).toFixed(2)} mL) in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${j.output}${meshNote}\n`,
-        );
-        if (lungs) io.stdout(`  ${burdenText(burden)}\n`);
+          if (lungs) io.stdout(`  ${burdenText(burden)}\n`);
+        });
       }
-      if (burdenPath) await writeBurdenFile(burdenPath, results, results.map(({ name, burden }) => ({ name, burden })));
-      if (args.flags.json) io.stdout(JSON.stringify({ cases: results }, null, 2) + '\n');
+      await report();
     } finally {
       model.dispose();
     }

@@ -13,7 +13,8 @@ import type { CommandModule } from '../internal/command.js';
 import { choiceFlag, numberFlag, stringFlag } from '../internal/args.js';
 import { BACKENDS, startBackend } from '../internal/backend.js';
 import { CliUsageError } from '../internal/context.js';
-import { ensureDir } from '../internal/fs.js';
+import { finishBeforeExit } from '../internal/interrupt.js';
+import { prepareOutputDir } from '../internal/output-paths.js';
 import { readTrainConfig, type TrainConfigFile } from '../internal/train-config.js';
 import { trainingProgress } from '../internal/training.js';
 
@@ -140,13 +141,14 @@ export const command: CommandModule = {
     io.stderr(
       `dataset: ${data.cases.length} cases: ${parts.train.length} train, ${parts.validation.length} validation, ${parts.test.length} test (${parts.test.map((c) => c.name).join(', ') || 'none'})\n`,
     );
+    await prepareOutputDir(out, 'out');
     await startBackend(backend, io);
-    await ensureDir(out);
     const { ...rest } = cfg;
     delete rest.split;
     delete rest.dataset;
     const progress = trainingProgress(io);
-    const result = await train({
+    // A second Ctrl-C waits for this: the current step and its checkpoint complete.
+    const result = await finishBeforeExit(() => train({
       ...rest,
       train: parts.train,
       validation: parts.validation,
@@ -158,7 +160,7 @@ export const command: CommandModule = {
       resume: Boolean(args.flags.resume) || Boolean(cfg.resume),
       onProgress: progress.onProgress,
       ...(io.signal ? { signal: io.signal } : {}),
-    });
+    }));
     progress.done();
     result.model.dispose();
     const history = result.history.map((r) => ({

@@ -1,17 +1,5 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { FileAccessError } from '@raunet/core';
-
-/** Creates a folder (and parents) or throws a {@link @raunet/core!FileAccessError | FileAccessError} naming it. */
-export async function ensureDir(path: string): Promise<void> {
-  try {
-    await mkdir(path, { recursive: true });
-  } catch (e) {
-    throw new FileAccessError(
-      `cannot create folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      { file: path, cause: e },
-    );
-  }
-}
 
 /** Checks that `path` exists (and is a folder when `kind` says so); a {@link @raunet/core!FileAccessError | FileAccessError} otherwise. */
 export async function assertExists(

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng, type Volume } from '@raunet/core';
+import { DatasetError, errorWithFile, RaunetError, Rng, type Volume } from '@raunet/core';
 import { readNifti } from '@raunet/io';
 import { augmentPatch, samplePatches, type AugmentOptions } from '@raunet/preprocess';
 import { recalibrateBatchNorm } from '../batch-norm-statistics.js';
@@ -47,15 +47,36 @@ async function loadCase(c: DatasetCase | VolumeCase): Promise<VolumeCase> {
   return { name: d.name, image, label, ...(lung ? { lung } : {}) };
 }
 
-/** Reads (NIfTI paths) and preprocesses the cases one at a time, in order. */
+/**
+ * A preprocessing failure of one training case, naming its image file (or case name) and, when the
+ * intensity scale could not be detected, how to declare it.
+ */
+function caseError(error: unknown, c: DatasetCase | VolumeCase): unknown {
+  if (!RaunetError.isInstance(error) || error.file !== undefined) return error;
+  const file = typeof c.image === 'string' ? c.image : `case '${c.name}'`;
+  if (!error.message.startsWith('detectIntensityScale')) return errorWithFile(error, file);
+  return new DatasetError(
+    `${error.message}. If this is a CT, declare its scale in the training options (config file): preprocessing.intensityScale 'hu', 'windowed-0-255' or 'raw' (stored values as they are)`,
+    { file, cause: error },
+  );
+}
+
+/** Reads (NIfTI paths) and preprocesses the cases one at a time, in order; stops early (fewer cases) once `signal` is aborted. */
 export async function prepareTrainingCases(
   cases: readonly (DatasetCase | VolumeCase)[],
   preprocessing: PreprocessingOptions,
+  signal?: AbortSignal,
 ): Promise<TrainingCase[]> {
   const out: TrainingCase[] = [];
   for (const c of cases) {
+    if (signal?.aborted) break;
     const v = await loadCase(c);
-    const p = prepareCase(v.image, { label: v.label, lung: v.lung, options: preprocessing });
+    let p: PreparedCase;
+    try {
+      p = prepareCase(v.image, { label: v.label, lung: v.lung, options: preprocessing });
+    } catch (e) {
+      throw caseError(e, c);
+    }
     let min = Infinity;
     for (const x of p.image.data) if (x < min) min = x;
     out.push({ ...p, name: v.name, padValue: min, label: p.label!, hasForeground: p.label!.data.some((x) => x !== 0) });

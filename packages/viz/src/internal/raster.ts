@@ -17,7 +17,48 @@ const GLYPHS: Record<string, number[]> = {
   '+': [0, 2, 7, 2, 0],
   e: [0, 7, 7, 4, 7],
   ' ': [0, 0, 0, 0, 0],
+  A: [2, 5, 7, 5, 5],
+  B: [6, 5, 6, 5, 6],
+  C: [3, 4, 4, 4, 3],
+  D: [6, 5, 5, 5, 6],
+  E: [7, 4, 6, 4, 7],
+  F: [7, 4, 6, 4, 4],
+  G: [3, 4, 5, 5, 3],
+  H: [5, 5, 7, 5, 5],
+  I: [7, 2, 2, 2, 7],
+  J: [1, 1, 1, 5, 2],
+  K: [5, 5, 6, 5, 5],
+  L: [4, 4, 4, 4, 7],
+  M: [5, 7, 7, 5, 5],
+  N: [6, 5, 5, 5, 5],
+  O: [2, 5, 5, 5, 2],
+  P: [6, 5, 6, 4, 4],
+  Q: [2, 5, 5, 6, 3],
+  R: [6, 5, 6, 5, 5],
+  S: [3, 4, 2, 1, 6],
+  T: [7, 2, 2, 2, 2],
+  U: [5, 5, 5, 5, 7],
+  V: [5, 5, 5, 5, 2],
+  W: [5, 5, 7, 7, 5],
+  X: [5, 5, 2, 5, 5],
+  Y: [5, 5, 2, 2, 2],
+  Z: [7, 1, 2, 4, 7],
+  ':': [0, 2, 0, 2, 0],
+  '(': [1, 2, 2, 2, 1],
+  ')': [4, 2, 2, 2, 4],
+  '/': [1, 1, 2, 4, 4],
+  ',': [0, 0, 0, 2, 4],
+  '_': [0, 0, 0, 0, 7],
+  '%': [5, 1, 2, 4, 5],
+  '<': [1, 2, 4, 2, 1],
+  '>': [4, 2, 1, 2, 4],
+  '=': [0, 7, 0, 7, 0],
 };
+
+/** Width in pixels of `s` drawn by {@link Canvas.text} at `scale`. @internal */
+export function textWidth(s: string, scale = 2): number {
+  return s.length * 4 * scale - scale;
+}
 
 /** A mutable RGBA drawing surface. @internal */
 export class Canvas implements RgbaImage {
@@ -66,14 +107,17 @@ export class Canvas implements RgbaImage {
     }
   }
 
-  /** Draws digits and `.-+e` with the 3x5 font at `scale`; `align` anchors x at the left, centre or right. */
+  /**
+   * Draws text with the 3x5 font at `scale`: digits, `.-+e` (numbers), upper-case letters and `:()/,_%<>=`
+   * (other letters are drawn upper case); `align` anchors x at the left, centre or right.
+   */
   text(s: string, x: number, y: number, c: Rgba, scale = 2, align: 'left' | 'center' | 'right' = 'left'): void {
     const advance = 4 * scale;
     const w = s.length * advance - scale;
     let x0 = align === 'left' ? x : align === 'center' ? x - w / 2 : x - w;
     x0 = Math.round(x0);
     for (const ch of s) {
-      const g = GLYPHS[ch];
+      const g = GLYPHS[ch] ?? GLYPHS[ch.toUpperCase()];
       if (g) {
         for (let r = 0; r < 5; r++)
           for (let b = 0; b < 3; b++) if ((g[r] >> (2 - b)) & 1) this.rect(x0 + b * scale, y + r * scale, scale, scale, c);
