@@ -75,7 +75,7 @@ const TYPES: Record<string, string> = {
  * The page may talk to its own origin only: nothing can be uploaded elsewhere. `wasm-unsafe-eval` lets
  * tfjs's wasm backend compile its module; workers and downloads use blob: URLs.
  */
-const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY_PARTS = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "worker-src 'self' blob:",
@@ -86,7 +86,20 @@ const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
-].join('; ');
+];
+
+/**
+ * Headers of every answer: no caching, no sniffing, the page's own origin only. No cross-origin
+ * isolation (COOP/COEP): with it tfjs picks its threaded wasm build, whose pthread workers cannot start
+ * from a bundled module worker; the single-threaded SIMD build runs instead.
+ */
+const SECURITY_HEADERS: Record<string, string> = {
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY_PARTS.join('; '),
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Referrer-Policy': 'no-referrer',
+};
 
 async function assertFile(path: string, what: string): Promise<void> {
   let isFile = false;
@@ -185,9 +198,8 @@ function handler(routes: Map<string, string | null>, manifest: string, port: () 
       return serveFile(req, res, routes.get(alt)!);
     }
     const file = routes.get(key)!;
-    const headers = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'Cross-Origin-Resource-Policy': 'same-origin' };
     if (file === null) {
-      res.writeHead(200, { ...headers, 'Content-Type': TYPES['.json'], 'Content-Length': Buffer.byteLength(manifest) });
+      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': TYPES['.json'], 'Content-Length': Buffer.byteLength(manifest) });
       res.end(req.method === 'HEAD' ? undefined : manifest);
       return;
     }
@@ -201,10 +213,7 @@ function serveFile(req: IncomingMessage, res: ServerResponse, file: string): voi
       res.writeHead(200, {
         'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
         'Content-Length': s.size,
-        'Cache-Control': 'no-store',
-        'X-Content-Type-Options': 'nosniff',
-        'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-        'Cross-Origin-Resource-Policy': 'same-origin',
+        ...SECURITY_HEADERS,
       });
       if (req.method === 'HEAD') return res.end();
       createReadStream(file)

@@ -7,6 +7,7 @@ export const shownErrors: string[] = [];
 
 /** The message of any thrown value, with the code of a RaunetError (e.g. `ERR_NIFTI_FORMAT`). */
 export function describeError(error: unknown): string {
+  if (typeof ErrorEvent !== 'undefined' && error instanceof ErrorEvent) return error.message || 'an error without a message (see the browser console)';
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     return typeof code === 'string' && code.startsWith('ERR_') ? `${error.message} [${code}]` : error.message;

@@ -12,6 +12,8 @@ export interface SegmentRequest {
   backend: BackendChoice;
   /** Absolute URL of the folder holding the tfjs wasm binaries. */
   wasmBase: string;
+  /** Flip test-time augmentation: `undefined` keeps the model's own setting. */
+  flipTta?: boolean;
 }
 
 /** Worker → page messages. */

@@ -4,15 +4,23 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { loadModelFromUrl, predictVolume } from '@raunet/raunet';
 import type { BackendChoice, SegmentMessage, SegmentRequest } from './protocol.js';
+import { patchWebglPad5d } from './webgl-pad5d.js';
 
 const post = (message: SegmentMessage, transfer: Transferable[] = []): void => (self as unknown as DedicatedWorkerGlobalScope).postMessage(message, transfer);
 
-/** A 3D convolution runs and gives finite numbers (a backend that registers but cannot run fails here). */
+/**
+ * A padded 3D convolution runs and gives the right number (a backend that registers but cannot compile
+ * or run the model's ops fails here, before the model loads).
+ */
 async function smokeTest(): Promise<void> {
-  const y = tf.tidy(() => tf.conv3d(tf.ones([1, 4, 4, 4, 1]) as tf.Tensor5D, tf.ones([3, 3, 3, 1, 1]) as tf.Tensor5D, 1, 'same'));
+  const y = tf.tidy(() => {
+    const padded = tf.pad(tf.ones([1, 4, 4, 4, 1]), [[0, 0], [1, 1], [1, 1], [1, 1], [0, 0]]);
+    return tf.conv3d(padded as tf.Tensor5D, tf.ones([3, 3, 3, 1, 1]) as tf.Tensor5D, 1, 'valid');
+  });
   const v = await y.data();
   y.dispose();
-  if (!(Math.abs(v[21] - 27) < 1e-3)) throw new Error(`a test conv3d gave ${v[21]}, expected 27`);
+  // Output voxel (1, 1, 1) sees 27 ones; the corner (0, 0, 0) sees 8 ones and 19 padded zeros.
+  if (!(Math.abs(v[21] - 27) < 1e-3 && Math.abs(v[0] - 8) < 1e-3)) throw new Error(`a test conv3d gave ${v[21]} and ${v[0]}, expected 27 and 8`);
 }
 
 /** Sets the first backend of the order that initializes and runs a conv3d; says why others failed. */
@@ -22,6 +30,7 @@ async function chooseBackend(choice: BackendChoice, wasmBase: string): Promise<{
   for (const name of order) {
     try {
       if (name === 'wasm') setWasmPaths(wasmBase);
+      if (name === 'webgl') patchWebglPad5d();
       if (!(await tf.setBackend(name))) throw new Error('not available in this browser');
       await tf.ready();
       await smokeTest();
@@ -44,6 +53,7 @@ async function run(request: SegmentRequest): Promise<void> {
   try {
     post({ type: 'status', text: `segmenting on ${backend.name}…` });
     const { probability, mask } = await predictVolume(model, request.volume, {
+      ...(request.flipTta === undefined ? {} : { flipTta: request.flipTta }),
       onProgress: (done, total) => post({ type: 'progress', done, total }),
     });
     const p = probability.data;

@@ -2,7 +2,7 @@ import { caseName, encodeNifti } from '@raunet/io';
 import { withData, type Volume } from '@raunet/core';
 import type { ViewerModel } from '../manifest.js';
 import { clearMessages, describeError, showError } from './messages.js';
-import type { BackendChoice, SegmentMessage } from './protocol.js';
+import type { BackendChoice, SegmentMessage, SegmentRequest } from './protocol.js';
 import { decode3d, type LoadedVolume } from './volumes.js';
 
 /** The result of the last in-browser segmentation (read by the browser tests). */
@@ -41,6 +41,7 @@ export function setupSegmentation(models: ViewerModel[], hooks: SegmentHooks, on
   const file = $<HTMLInputElement>('segment-file');
   const modelSelect = $<HTMLSelectElement>('segment-model');
   const backendSelect = $<HTMLSelectElement>('segment-backend');
+  const ttaSelect = $<HTMLSelectElement>('segment-tta');
   const run = $<HTMLButtonElement>('segment-run');
   const progress = $<HTMLProgressElement>('segment-progress');
   const status = $<HTMLElement>('segment-status');
@@ -56,6 +57,7 @@ export function setupSegmentation(models: ViewerModel[], hooks: SegmentHooks, on
   let busy = false;
   const params = new URLSearchParams(location.search);
   if (params.get('backend')) backendSelect.value = params.get('backend')!;
+  if (params.get('tta')) ttaSelect.value = params.get('tta')!;
 
   file.onchange = async () => {
     ct = undefined;
@@ -131,7 +133,14 @@ export function setupSegmentation(models: ViewerModel[], hooks: SegmentHooks, on
         finish();
       }
     };
-    const request = { type: 'run', volume: input.volume, modelUrl: new URL(modelSelect.value, location.href).href, backend: backendSelect.value as BackendChoice, wasmBase: new URL('./', location.href).href };
+    const request: SegmentRequest = {
+      type: 'run',
+      volume: input.volume,
+      modelUrl: new URL(modelSelect.value, location.href).href,
+      backend: backendSelect.value as BackendChoice,
+      wasmBase: new URL('./', location.href).href,
+      ...(ttaSelect.value === 'model' ? {} : { flipTta: ttaSelect.value === 'on' }),
+    };
     worker.postMessage(request);
   };
 }
