@@ -183,12 +183,15 @@ function handler(routes: Map<string, string | null>, manifest: string, port: () 
     const host = req.headers.host ?? '';
     if (host !== `127.0.0.1:${port()}` && host !== `localhost:${port()}`) return send(res, 403, 'forbidden host');
     let path: string;
+    let raw: string;
     try {
+      raw = decodeURIComponent((req.url ?? '/').split('?')[0]);
       path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     } catch {
       return send(res, 400, 'bad URL');
     }
-    if (path.includes('..') || path.includes('\\') || path.includes('\0')) return send(res, 403, 'forbidden path');
+    // Checked before URL normalisation removes them: a path that tries to climb is refused outright.
+    if (/\.\.|\\|\0/.test(raw) || /\.\.|\\|\0/.test(path)) return send(res, 403, 'forbidden path');
     const key = path === '/index.html' ? '/' : path;
     if (!routes.has(key)) {
       // Re-encode the base name the way the route table does.

@@ -13,6 +13,7 @@ import { bar, ProgressLine } from '../internal/progress.js';
 import { overlayPixelSize } from '../internal/pictures.js';
 import { resolveModelSource } from '../internal/model-source.js';
 import { burdenOf, burdenText, checkBurdenPath, writeBurdenFile, type CaseBurden } from '../internal/burden-outputs.js';
+import { writePredictReport, type PredictedCase } from '../internal/predict-report.js';
 
 interface Job {
   name: string;
@@ -30,7 +31,7 @@ const isNiftiOutputPath = (p: string) => /\.nii(\.gz)?$/i.test(p);
 /** `raunet predict --model NAME|DIR --input CT|DIR --output FILE|DIR [...]`. */
 export const command: CommandModule = {
   usage:
-    'raunet predict --model NAME|DIR --input CT.nii.gz|DIR --output FILE|DIR [--prob FILE|DIR] [--mesh FILE|DIR] [--png FILE|DIR] [--lungs FILE|DIR | --auto-lungs] [--burden FILE] [--json] [flags]',
+    'raunet predict --model NAME|DIR --input CT.nii.gz|DIR --output FILE|DIR [--prob FILE|DIR] [--mesh FILE|DIR] [--png FILE|DIR] [--lungs FILE|DIR | --auto-lungs] [--burden FILE] [--json] [--report DIR] [flags]',
   flags: {
     model: {
       type: 'string',
@@ -54,6 +55,11 @@ export const command: CommandModule = {
       type: 'string',
       value: 'FILE|DIR',
       description: 'also write an axial/coronal/sagittal overlay picture',
+    },
+    report: {
+      type: 'string',
+      value: 'DIR',
+      description: 'also write an interactive report folder (viewer page per case); open it with raunet view DIR',
     },
     lungs: {
       type: 'string',
@@ -127,6 +133,8 @@ export const command: CommandModule = {
     checkBurdenPath('predict', burdenPath);
     const results: (CaseBurden & { output: string; seconds: number })[] = [];
 
+    const report = stringFlag(args, 'report');
+    const predicted: PredictedCase[] = [];
     const { dir: modelDir } = await resolveModelSource('predict', modelFlag);
     const kind = await assertExists(input);
     const jobs: Job[] = [];
@@ -219,6 +227,7 @@ export const command: CommandModule = {
           );
         const burden = burdenOf(mask, lungs);
         results.push({ name: j.name, output: j.output, seconds: (Date.now() - t0) / 1000, burden });
+        predicted.push({ ...j, numbers: { model: modelFlag, 'prediction time (s)': (Date.now() - t0) / 1000 } });
         if (args.flags.json) continue;
         io.stdout(
           `${j.name}: ${voxels} infection voxels (${(voxels * mlPerVoxel).toFixed(2)} mL) in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${j.output}${meshNote}\n`,
@@ -229,6 +238,11 @@ export const command: CommandModule = {
       if (args.flags.json) io.stdout(JSON.stringify({ cases: results }, null, 2) + '\n');
     } finally {
       model.dispose();
+    }
+    if (report) {
+      await writePredictReport(report, predicted, `raunet predict --model ${modelFlag}`);
+      // stdout stays pure JSON with --json.
+      (args.flags.json ? io.stderr : io.stdout)(`report: ${report} (open it with: raunet view ${report})\n`);
     }
     return 0;
   },
