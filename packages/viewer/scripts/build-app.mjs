@@ -21,6 +21,9 @@ export async function buildApp(options = {}) {
     entryPoints: { viewer: join(root, 'src/app/main.ts'), 'segment-worker': join(root, 'src/app/segment-worker.ts') },
     outdir,
     bundle: true,
+    // Code NiiVue loads only on demand (zarr codecs, 1.3 MB) stays in chunks the page never fetches.
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     format: 'esm',
     platform: 'browser',
     target: ['chrome111', 'firefox115', 'safari16.4'],

@@ -119,9 +119,17 @@ describe.skipIf(skip)('the viewer page in headless chromium', () => {
     await page.close();
   });
 
-  it('prints the lesion volume and the DSC against the truth', async () => {
+  it('prints the lesion volume and the DSC against the truth, and shows the mesh in 3D', async () => {
     const [lung, regions] = await Promise.all([readNifti(LUNG), readNifti(REGIONS)]);
-    const page = await open({ cases: [{ name: 'cip64', ct: CT, mask: LUNG, truth: REGIONS }] });
+    // A binary STL tetrahedron (4 triangles, 20 mm) at the centre of the volume, in world mm.
+    const c = voxelToWorld(lung.affine, [32, 32, 40]);
+    const v = [[0, 0, 0], [20, 0, 0], [0, 20, 0], [0, 0, 20]].map((d) => d.map((x, i) => x + c[i]));
+    const stl = Buffer.alloc(84 + 4 * 50);
+    stl.writeUInt32LE(4, 80);
+    [[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]].forEach((tri, t) => tri.forEach((p, k) => v[p].forEach((x, i) => stl.writeFloatLE(x, 84 + t * 50 + 12 + k * 12 + i * 4))));
+    const mesh = join(work, 'tetra.stl');
+    await writeFile(mesh, stl);
+    const page = await open({ cases: [{ name: 'cip64', ct: CT, mask: LUNG, truth: REGIONS, mesh }] });
     const { numbers, errors } = await pageState(page);
     expect(errors).toEqual([]);
     const mlPerVoxel = (lung.spacing[0] * lung.spacing[1] * lung.spacing[2]) / 1000;
@@ -132,6 +140,11 @@ describe.skipIf(skip)('the viewer page in headless chromium', () => {
     const table = await page.locator('#numbers').innerText();
     expect(table).toContain('DSC');
     expect(table).toContain(numbers!.dice!.toFixed(4));
+    await page.click('#view-buttons button[data-view="render"]');
+    const meshes = await page.evaluate(() => (window as unknown as { raunetViewer: { scene: { nv: { meshes: { pts: ArrayLike<number> }[] } } } }).raunetViewer.scene.nv.meshes.map((m) => m.pts.length));
+    expect(meshes).toEqual([36]); // one mesh: STL stores 3 vertices per triangle, 4 triangles x 3 x (x, y, z)
+    expect(await page.locator('#layers [data-role="mesh"]').count()).toBe(1);
+    await page.screenshot({ path: join(await testOutputDir(), 'viewer-3d.png') });
     await page.close();
   });
 
