@@ -53,3 +53,4 @@ export {
 export { recalibrateBatchNorm, type RecalibrateBatchNormOptions, type RecalibrateBatchNormResult } from './batch-norm-statistics.js';
 export { predictVolume, type PredictVolumeOptions, type PredictVolumeResult } from './predict.js';
 export { loadModelFromUrl, type LoadModelFromUrlOptions } from './model-url.js';
+export { usePad5dWorkaround } from './pad-5d-workaround.js';

@@ -2,9 +2,8 @@
 // The segmentation worker: tfjs backend choice, model loading and predictVolume, off the page's thread.
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { loadModelFromUrl, predictVolume } from '@raunet/raunet';
+import { loadModelFromUrl, predictVolume, usePad5dWorkaround } from '@raunet/raunet';
 import type { BackendChoice, SegmentMessage, SegmentRequest } from './protocol.js';
-import { patchWebglPad5d } from './webgl-pad5d.js';
 
 const post = (message: SegmentMessage, transfer: Transferable[] = []): void => (self as unknown as DedicatedWorkerGlobalScope).postMessage(message, transfer);
 
@@ -30,7 +29,7 @@ async function chooseBackend(choice: BackendChoice, wasmBase: string): Promise<{
   for (const name of order) {
     try {
       if (name === 'wasm') setWasmPaths(wasmBase);
-      if (name === 'webgl') patchWebglPad5d();
+      if (name === 'webgl') usePad5dWorkaround();
       if (!(await tf.setBackend(name))) throw new Error('not available in this browser');
       await tf.ready();
       await smokeTest();
