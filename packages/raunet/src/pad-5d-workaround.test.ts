@@ -16,9 +16,9 @@ describe('usePad5dWorkaround', () => {
       [[1, 0], [1, 1], [1, 1], [1, 1], [0, 0]], // batch padded: handed to the original
     ];
     const expected = cases.map((p) => tf.pad(x, p, 0.5).arraySync());
-    const before = tf.getKernel('PadV2', 'cpu')!.kernelFunc;
+    const before = tf.getKernel('PadV2', 'cpu').kernelFunc;
     const restore = usePad5dWorkaround('cpu');
-    expect(tf.getKernel('PadV2', 'cpu')!.kernelFunc).not.toBe(before);
+    expect(tf.getKernel('PadV2', 'cpu').kernelFunc).not.toBe(before);
     expect(usePad5dWorkaround('cpu')).toBeTypeOf('function'); // a second call changes nothing
     const n = tf.memory().numTensors;
     cases.forEach((p, i) => {
@@ -33,7 +33,7 @@ describe('usePad5dWorkaround', () => {
     expect([shape, sum]).toEqual([[1, 4, 4, 4, 1], 8]);
     expect(tf.memory().numTensors).toBe(n);
     restore();
-    expect(tf.getKernel('PadV2', 'cpu')!.kernelFunc).toBe(before);
+    expect(tf.getKernel('PadV2', 'cpu').kernelFunc).toBe(before);
     x.dispose();
   });
 });

@@ -6,23 +6,11 @@ import { FileAccessError, InvalidArgumentError } from '@raunet/core';
 import type { ViewerCase, ViewerManifest, ViewerModel } from './manifest.js';
 import { viewerAppDir } from './app-dir.js';
 
-/** One case to serve, as files on disk. */
-export interface ServedCase {
-  /** Case name. */
-  name: string;
-  /** Path of the CT NIfTI. */
-  ct: string;
-  /** Path of the predicted mask NIfTI. */
-  mask?: string;
-  /** Path of the ground-truth mask NIfTI. */
-  truth?: string;
-  /** Path of the probability map NIfTI. */
-  prob?: string;
-  /** Path of a lesion mesh (`.stl`, `.ply`, `.obj`). */
-  mesh?: string;
-  /** Further figures shown as given. */
-  numbers?: Record<string, number | string>;
-}
+/**
+ * One case to serve: the fields of a {@link ViewerCase}, with paths of files on disk where the manifest
+ * has URLs (`ct`, and optionally `mask`, `truth`, `prob`, `mesh`), and the figures to show.
+ */
+export type ServedCase = ViewerCase;
 
 /** A model folder (`model.json` + weight files) to serve for in-browser segmentation. */
 export interface ServedModel {

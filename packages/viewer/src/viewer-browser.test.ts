@@ -23,6 +23,15 @@ const VOI = join(LESION_DATA, 'lidc-nodules/images/LIDC-IDRI-0008_R_1.nii.gz');
 const SLICE = join(LESION_DATA, 'covid-semiseg/images/semiseg_000.nii.gz');
 const MODEL_DIR = resolve(ROOT, 'packages/models/models/lidc-nodules');
 
+/** The parts of NiiVue the overlay test reads. */
+interface NiivueLike {
+  opts: { crosshairWidth: number };
+  gl: WebGL2RenderingContext;
+  drawScene(): void;
+  mm2frac(mm: number[]): number[];
+  frac2canvasPos(frac: number[]): number[] | null;
+}
+
 interface PageState {
   state: string;
   errors: string[];
@@ -84,13 +93,13 @@ describe.skipIf(skip)('the viewer page in headless chromium', () => {
     const mm = (list: number[][]) => list.map((v) => voxelToWorld(ct.affine, v));
     const colours = await page.evaluate(
       ({ centre, points }) => {
-        const viewer = (window as unknown as { raunetViewer: { scene: { nv: any; setView(v: string): void; centreOn(ct: Volume, ijk: number[]): void }; ct: { volume: Volume } } }).raunetViewer;
+        const viewer = (window as unknown as { raunetViewer: { scene: { nv: NiivueLike; setView(v: string): void; centreOn(ct: Volume, ijk: number[]): void }; ct: { volume: Volume } } }).raunetViewer;
         const nv = viewer.scene.nv;
         viewer.scene.setView('axial');
         viewer.scene.centreOn(viewer.ct.volume, centre);
         nv.opts.crosshairWidth = 0;
         nv.drawScene();
-        const gl = nv.gl as WebGL2RenderingContext;
+        const gl = nv.gl;
         const { width, height } = gl.canvas;
         const pixels = new Uint8Array(width * height * 4);
         gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, pixels);
@@ -193,7 +202,7 @@ describe.skipIf(skip)('the viewer page in headless chromium', () => {
       const s = (window as unknown as { raunetViewer: { segmentation?: { backend: string; seconds: number; mask: Volume; probability: Volume }; errors: string[] } }).raunetViewer;
       return s.segmentation ? { backend: s.segmentation.backend, seconds: s.segmentation.seconds, mask: Array.from(s.segmentation.mask.data as Uint8Array), probability: Array.from(s.segmentation.probability.data as Float32Array), dims: s.segmentation.mask.dims } : { errors: s.errors };
     });
-    if ('errors' in result) throw new Error(`in-browser segmentation failed: ${result.errors.join('; ')}`);
+    if ('errors' in result) throw new Error(`in-browser segmentation failed: ${(result.errors ?? []).join('; ')}`);
     expect(result.backend).toBe('cpu');
     expect(result.dims).toEqual(nodeMask.dims);
     const browserMask: Volume = { ...nodeMask, data: Uint8Array.from(result.mask) };

@@ -42,7 +42,7 @@ async function showCase(c: ViewerCase): Promise<void> {
   state.ct = undefined;
   state.overlays = {};
   state.numbers = undefined;
-  showNumbers($('numbers') as HTMLTableElement, []);
+  showNumbers($<HTMLTableElement>('numbers'), []);
   renderLayers([], false);
   let ct: LoadedVolume;
   try {
@@ -85,7 +85,7 @@ async function showCase(c: ViewerCase): Promise<void> {
   } catch (error) {
     showError(`Cannot compute the numbers of case '${c.name}'`, error);
   }
-  showNumbers($('numbers') as HTMLTableElement, numberRows(state.numbers, c.numbers));
+  showNumbers($<HTMLTableElement>('numbers'), numberRows(state.numbers, c.numbers));
   const centre = (mask && maskCentre(mask)) ?? (truth && maskCentre(truth));
   if (scene && centre) scene.centreOn(ct.volume, centre);
 }
@@ -103,7 +103,7 @@ async function start(): Promise<void> {
   document.title = manifest.title;
   $('title').textContent = manifest.title;
   try {
-    state.scene = await Scene.create($('gl') as HTMLCanvasElement, (text) => ($('location').textContent = text));
+    state.scene = await Scene.create($<HTMLCanvasElement>('gl'), (text) => ($('location').textContent = text));
   } catch (error) {
     showError('Cannot start the 3D view', error);
   }
@@ -124,7 +124,7 @@ async function start(): Promise<void> {
         state.ct = ct;
         state.overlays = {};
         state.numbers = undefined;
-        showNumbers($('numbers') as HTMLTableElement, []);
+        showNumbers($<HTMLTableElement>('numbers'), []);
         renderLayers([], false);
         await state.scene?.setCt(ct);
       },
@@ -133,7 +133,7 @@ async function start(): Promise<void> {
         await state.scene?.setOverlay('mask', mask);
         renderLayers(['mask'], false);
         state.numbers = caseNumbers(result.mask);
-        showNumbers($('numbers') as HTMLTableElement, numberRows(state.numbers, { backend: result.backend, 'time (s)': result.seconds }));
+        showNumbers($<HTMLTableElement>('numbers'), numberRows(state.numbers, { backend: result.backend, 'time (s)': result.seconds }));
         const centre = maskCentre(result.mask);
         if (centre && state.ct) state.scene?.centreOn(state.ct.volume, centre);
       },

@@ -14,7 +14,7 @@ const post = (message: SegmentMessage, transfer: Transferable[] = []): void => (
 async function smokeTest(): Promise<void> {
   const y = tf.tidy(() => {
     const padded = tf.pad(tf.ones([1, 4, 4, 4, 1]), [[0, 0], [1, 1], [1, 1], [1, 1], [0, 0]]);
-    return tf.conv3d(padded as tf.Tensor5D, tf.ones([3, 3, 3, 1, 1]) as tf.Tensor5D, 1, 'valid');
+    return tf.conv3d(padded as tf.Tensor5D, tf.ones<tf.Rank.R5>([3, 3, 3, 1, 1]), 1, 'valid');
   });
   const v = await y.data();
   y.dispose();
