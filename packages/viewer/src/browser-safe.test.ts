@@ -16,6 +16,9 @@ async function browserBundle(source: string, conditions: string[] = ['@raunet/so
       write: false,
       metafile: true,
       logLevel: 'silent',
+      // tfjs is a peer dependency that ships its own browser builds (the viewer test bundles it); leaving it
+      // out keeps these bundles to our code and fast.
+      external: ['@tensorflow/*'],
     });
     const imports = Object.values(result.metafile.inputs).flatMap((i) => i.imports.map((x) => x.path));
     return { inputs: Object.keys(result.metafile.inputs), imports, bytes: result.outputFiles[0].contents.length };

@@ -40,7 +40,8 @@ export interface ViewerManifest {
   models: ViewerModel[];
 }
 
-const CASE_URL_FIELDS = ['ct', 'mask', 'truth', 'prob', 'mesh'] as const;
+/** The URL fields of a {@link ViewerCase} (the files a case names), in drawing order. */
+export const VIEWER_CASE_FILES = ['ct', 'mask', 'truth', 'prob', 'mesh'] as const;
 
 function fail(where: string, what: string): never {
   throw new InvalidArgumentError(`viewer manifest${where}: ${what}`);
@@ -72,7 +73,7 @@ export function parseViewerManifest(json: unknown): ViewerManifest {
     if (names.has(k.name)) fail(where, `duplicate case name '${k.name}'`);
     names.add(k.name);
     if (typeof k.ct !== 'string' || k.ct.length === 0) fail(where, 'ct must be a URL string');
-    for (const f of CASE_URL_FIELDS) if (k[f] !== undefined && typeof k[f] !== 'string') fail(where, `${f} must be a URL string`);
+    for (const f of VIEWER_CASE_FILES) if (k[f] !== undefined && typeof k[f] !== 'string') fail(where, `${f} must be a URL string`);
     if (k.numbers !== undefined && (typeof k.numbers !== 'object' || k.numbers === null)) fail(where, 'numbers must be an object');
   });
   models.forEach((x: unknown, i) => {
@@ -81,6 +82,3 @@ export function parseViewerManifest(json: unknown): ViewerManifest {
   });
   return { version: 1, title: m.title, cases: m.cases as ViewerCase[], models: models as ViewerModel[] };
 }
-
-/** The URL fields of a {@link ViewerCase} (the files a case names). */
-export const VIEWER_CASE_FILES: readonly (typeof CASE_URL_FIELDS)[number][] = CASE_URL_FIELDS;
