@@ -404,6 +404,10 @@ describe('raunet train, predict, demo (tiny phantoms)', { timeout: 900_000 }, ()
     expect(burden).toHaveLength(2);
     for (const b of burden) expect(Math.min(b.truth.left.volumeMl, b.truth.right.volumeMl)).toBeGreaterThan(0);
     expect(readFileSync(s.files.report, 'utf8')).toContain('Infection burden');
+    // the interactive viewer folder: each test case with its CT, truth, prediction and probabilities
+    const viewer = JSON.parse(readFileSync(join(out, 'viewer', 'manifest.json'), 'utf8')) as { cases: { ct: string; truth: string; mask: string; prob: string }[] };
+    expect(viewer.cases).toHaveLength(2);
+    for (const c of viewer.cases) for (const f of [c.ct, c.truth, c.mask, c.prob]) expect(existsSync(join(out, 'viewer', f))).toBe(true);
     // the demo's phantom settings reach the generator (dataset.json records what was used)
     const manifest = JSON.parse(readFileSync(join(out, 'data', 'dataset.json'), 'utf8')) as {
       parameters: { lesionRadiusMm: number[]; consolidationProbability: number; healthyProbability: number };

@@ -1,15 +1,13 @@
-export { decodeNifti, type DecodeNiftiOptions } from './decode-nifti.js';
-export { encodeNifti, type EncodeNiftiOptions } from './encode-nifti.js';
+/**
+ * NIfTI-1/NIfTI-2/Analyze read and write. This is the Node entry (export condition `node`, and the
+ * default): the in-memory codec of the browser entry (`decodeNifti`, `encodeNifti`, `decodeNiftiHeader`,
+ * `caseName`, `isNiftiPath`) plus the file functions `readNifti`, `readNiftiHeader`, `writeNifti` and
+ * `listNiftiFiles`. Bundlers targeting browsers pick the browser entry (condition `browser`), which has
+ * no Node built-ins.
+ *
+ * @packageDocumentation
+ */
+export * from './browser.js';
 export { readNifti, readNiftiHeader, type ReadNiftiOptions, type ReadNiftiHeaderOptions } from './read-nifti.js';
 export { writeNifti, type WriteNiftiOptions } from './write-nifti.js';
-export { listNiftiFiles, caseName, isNiftiPath } from './nifti-files.js';
-export {
-  decodeNiftiHeader,
-  DEFAULT_MAX_BYTES,
-  type NiftiHeaderInfo,
-  type DecodeNiftiHeaderOptions,
-  type NiftiExtension,
-  type NiftiFormat,
-  type AffineSource,
-  type NiftiDatatypeName,
-} from './nifti-header.js';
+export { listNiftiFiles } from './list-nifti-files.js';

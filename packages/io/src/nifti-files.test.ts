@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileAccessError } from '@raunet/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { caseName, isNiftiPath, listNiftiFiles } from './nifti-files.js';
+import { caseName, isNiftiPath } from './nifti-files.js';
+import { listNiftiFiles } from './list-nifti-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'raunet-io-list-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -25,6 +25,7 @@ import { overlayPixelSize } from '../internal/pictures.js';
 import { formatDuration } from '../internal/progress.js';
 import { trainingProgress } from '../internal/training.js';
 import { demoReportHtml } from '../internal/report.js';
+import { writeViewerReport } from '@raunet/viewer/node';
 
 /** `raunet demo [--out DIR] [...]`. */
 export const command: CommandModule = {
@@ -194,6 +195,20 @@ export const command: CommandModule = {
       model.dispose();
     }
     const result = evaluateSet(pairs, { toleranceMm: 3 });
+    const viewer = join(out, 'viewer');
+    await writeViewerReport(
+      viewer,
+      split.test.map((c, i) => ({
+        name: c.name,
+        ct: c.image,
+        truth: c.label,
+        mask: join(out, 'predictions', `${c.name}.nii.gz`),
+        prob: join(out, 'predictions', `${c.name}_prob.nii.gz`),
+        ...(pictures[i].mesh ? { mesh: pictures[i].mesh } : {}),
+        numbers: { 'NSD 3 mm': result.cases[i].nsd, 'HD95 (mm)': result.cases[i].hausdorff95 },
+      })),
+      { title: 'raunet demo: held-out test cases' },
+    );
     await writeFileAtomic(join(out, 'metrics.csv'), toCsv(result));
     await writeFileAtomic(join(out, 'metrics.json'), JSON.stringify(result, null, 2) + '\n');
     const table = toTextTable(result);
@@ -213,6 +228,7 @@ export const command: CommandModule = {
       seconds,
       files: {
         report: join(out, 'report.html'),
+        viewer,
         curves: join(out, 'curves.png'),
         pictures: pictures.map((p) => p.png),
         meshes: pictures.flatMap((p) => (p.mesh ? [p.mesh] : [])),
@@ -227,6 +243,7 @@ export const command: CommandModule = {
         summary,
         curves: relative(out, join(out, 'curves.svg')),
         burden,
+        viewer: relative(out, viewer),
         pictures: pictures.map((p) => ({
           name: p.name,
           src: relative(out, p.png),
@@ -243,6 +260,7 @@ export const command: CommandModule = {
         `${architecture === 'unet' ? 'U-Net' : 'RA-Unet'} demo: test DSC ${summary.testDsc.toFixed(3)} (best validation ${run.bestDsc.toFixed(3)}) after ${run.epochsCompleted} epochs in ${formatDuration(seconds)}\n`,
       );
       io.stdout(`report: ${summary.files.report}\n`);
+      io.stdout(`interactive viewer: raunet view ${viewer}\n`);
     }
     return 0;
   },

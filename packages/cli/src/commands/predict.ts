@@ -1,4 +1,4 @@
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Volume } from '@raunet/core';
 import { caseName, listNiftiFiles, writeNifti } from '@raunet/io';
 import { marchingCubes, meshVolume, writeMesh } from '@raunet/mesh';
@@ -11,12 +11,13 @@ import { CliUsageError } from '../internal/context.js';
 import { assertExists } from '../internal/fs.js';
 import { describeVoxelSize, readScan } from '../internal/inputs.js';
 import { finishBeforeExit } from '../internal/interrupt.js';
-import { prepareOutputFile } from '../internal/output-paths.js';
+import { prepareOutputDir, prepareOutputFile } from '../internal/output-paths.js';
 import { checkJobOutputs, predictCase, stopped } from '../internal/predict-jobs.js';
 import { bar, ProgressLine } from '../internal/progress.js';
 import { overlayPixelSize } from '../internal/pictures.js';
 import { resolveModelSource } from '../internal/model-source.js';
 import { burdenOf, burdenText, checkBurdenPath, writeBurdenFile, type CaseBurden } from '../internal/burden-outputs.js';
+import { writePredictReport, type PredictedCase } from '../internal/predict-report.js';
 
 interface Job {
   name: string;
@@ -34,7 +35,7 @@ const isNiftiOutputPath = (p: string) => /\.nii(\.gz)?$/i.test(p);
 /** `raunet predict --model NAME|DIR --input CT|DIR --output FILE|DIR [...]`. */
 export const command: CommandModule = {
   usage:
-    'raunet predict --model NAME|DIR --input CT.nii.gz|DIR --output FILE|DIR [--prob FILE|DIR] [--mesh FILE|DIR] [--png FILE|DIR] [--lungs FILE|DIR | --auto-lungs] [--burden FILE] [--json] [flags]',
+    'raunet predict --model NAME|DIR --input CT.nii.gz|DIR --output FILE|DIR [--prob FILE|DIR] [--mesh FILE|DIR] [--png FILE|DIR] [--lungs FILE|DIR | --auto-lungs] [--burden FILE] [--json] [--report DIR] [flags]',
   flags: {
     model: {
       type: 'string',
@@ -58,6 +59,11 @@ export const command: CommandModule = {
       type: 'string',
       value: 'FILE|DIR',
       description: 'also write an axial/coronal/sagittal overlay picture',
+    },
+    report: {
+      type: 'string',
+      value: 'DIR',
+      description: 'also write an interactive report folder (viewer page per case); open it with raunet view DIR',
     },
     lungs: {
       type: 'string',
@@ -131,6 +137,8 @@ export const command: CommandModule = {
     checkBurdenPath('predict', burdenPath);
     const results: (CaseBurden & { output: string; seconds: number })[] = [];
 
+    const report = stringFlag(args, 'report');
+    const predicted: PredictedCase[] = [];
     const { dir: modelDir } = await resolveModelSource('predict', modelFlag);
     const kind = await assertExists(input);
     const jobs: Job[] = [];
@@ -184,8 +192,9 @@ export const command: CommandModule = {
     }
     await checkJobOutputs(jobs);
     if (burdenPath) await prepareOutputFile(burdenPath, 'burden');
+    if (report) await prepareOutputDir(dirname(resolve(report)), 'report');
     // The burden file and --json cover the cases done, also after a Ctrl-C between cases.
-    const report = async (): Promise<void> => {
+    const writeSummaries = async (): Promise<void> => {
       if (burdenPath) await writeBurdenFile(burdenPath, results, results.map(({ name, burden }) => ({ name, burden })));
       if (args.flags.json) io.stdout(JSON.stringify({ cases: results }, null, 2) + '\n');
     };
@@ -196,7 +205,7 @@ export const command: CommandModule = {
       for (let n = 0; n < jobs.length; n++) {
         const j = jobs[n];
         if (io.signal?.aborted) {
-          await report();
+          await writeSummaries();
           return stopped(io, n, jobs.length);
         }
         const ct = await readScan(j.input, 'CT');
@@ -231,6 +240,7 @@ export const command: CommandModule = {
             );
           const burden = burdenOf(mask, lungs);
           results.push({ name: j.name, output: j.output, seconds: (Date.now() - t0) / 1000, burden });
+          predicted.push({ ...j, numbers: { model: modelFlag, 'prediction time (s)': (Date.now() - t0) / 1000 } });
           if (args.flags.json) return;
           io.stdout(
             `${j.name}: ${voxels} infection voxels (${describeVoxelSize(mask, voxels)}) in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${j.output}${meshNote}\n`,
@@ -238,9 +248,14 @@ export const command: CommandModule = {
           if (lungs) io.stdout(`  ${burdenText(burden)}\n`);
         });
       }
-      await report();
+      await writeSummaries();
     } finally {
       model.dispose();
+    }
+    if (report) {
+      await writePredictReport(report, predicted, `raunet predict --model ${modelFlag}`);
+      // stdout stays pure JSON with --json.
+      (args.flags.json ? io.stderr : io.stdout)(`report: ${report} (open it with: raunet view ${report})\n`);
     }
     return 0;
   },

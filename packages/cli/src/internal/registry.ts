@@ -30,6 +30,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'list the trained models shipped with raunet and their validation figures',
     load: async () => (await import('../commands/models.js')).command,
   },
+  view: {
+    summary: 'show a CT with its masks, mesh and numbers in the browser (NiiVue), or a predict --report folder',
+    load: async () => (await import('../commands/view.js')).command,
+  },
   info: {
     summary: 'summarize a NIfTI file: dims, spacing, orientation, datatype, intensities',
     load: async () => (await import('../commands/info.js')).command,

@@ -9,6 +9,8 @@ export interface DemoReportInput {
   pictures: { name: string; src: string; mesh?: string }[];
   /** Infection burden per test case, predicted and true (same lung mask), when computed. */
   burden?: { name: string; predicted: InfectionBurden; truth: InfectionBurden }[];
+  /** Folder of the interactive viewer (relative to the report), opened with `raunet view`. */
+  viewer?: string;
 }
 
 /** An HTML table of the burden rows: infection mL and % of each lung involved, predicted vs true. */
@@ -47,7 +49,7 @@ ${input.burden ? `<h2>Infection burden</h2>\n<p>Volume of infection and share of
 <h2>Training</h2>
 <img src="${escape(input.curves)}" alt="training loss and validation DSC per epoch">
 <h2>Pictures</h2>
-${pictures}
+${input.viewer ? `<p>Scroll through each case in 3D, with the masks, probabilities and meshes: <code>raunet view ${escape(input.viewer)}</code> (from this folder; browsers do not let a page read files next to it).</p>\n` : ''}${pictures}
 <h2>Run</h2>
 <pre>${escape(JSON.stringify(input.summary, null, 2))}</pre>
 </body></html>
