@@ -22,7 +22,7 @@ export {
   type ModelSummary,
   type LayerSummary,
 } from './model.js';
-export { getModelInfo, setModelInfo, type RAUnetModelInfo, type InferenceSettings } from './model-info.js';
+export { getModelInfo, setModelInfo, defaultInferenceSettings, type RAUnetModelInfo, type InferenceSettings } from './model-info.js';
 export {
   diceLoss,
   diceBceLoss,
@@ -60,5 +60,6 @@ export {
 } from './preprocessing.js';
 export { recalibrateBatchNorm, type RecalibrateBatchNormOptions, type RecalibrateBatchNormResult } from './batch-norm-statistics.js';
 export { predictVolume, type PredictVolumeOptions, type PredictVolumeResult } from './predict.js';
+export { tfjsPatchPredictor, isPatchPredictor, type PatchPredictor } from './patch-predictor.js';
 export { loadModelFromUrl, type LoadModelFromUrlOptions } from './model-url.js';
 export { usePad5dWorkaround } from './pad-5d-workaround.js';

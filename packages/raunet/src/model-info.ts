@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { RAUnetConfig } from './config.js';
+import { SLIDING_DEFAULTS } from './internal/sliding.js';
 import type { PreprocessingOptions } from './preprocessing.js';
 
 /**
@@ -26,6 +27,19 @@ export interface InferenceSettings {
    */
   autoLungs?: boolean;
 }
+
+/**
+ * The {@link InferenceSettings} that apply when neither the model nor the caller gives one: half-patch
+ * overlap, no flip TTA, Gaussian blending with sigma = patch / 8, threshold 0.5, no component removal.
+ */
+export const defaultInferenceSettings: Readonly<Required<InferenceSettings>> = Object.freeze({
+  overlap: SLIDING_DEFAULTS.overlap,
+  flipTta: SLIDING_DEFAULTS.flipTta,
+  blending: SLIDING_DEFAULTS.blending,
+  sigmaScale: SLIDING_DEFAULTS.sigmaScale,
+  threshold: SLIDING_DEFAULTS.threshold,
+  minComponentSize: 0,
+});
 
 /** What an RA-Unet model records about itself in `userDefinedMetadata` (saved in model.json). */
 export interface RAUnetModelInfo {

@@ -1,15 +1,14 @@
 import type * as tf from '@tensorflow/tfjs';
 import { assertSameGrid, InvalidArgumentError, withData, type Volume } from '@raunet/core';
-import { modelPatchSize } from './internal/bridge.js';
 import { removeSmallComponents } from './internal/components.js';
 import { SLIDING_DEFAULTS, slidingWindowProbability, thresholdProbability } from './internal/sliding.js';
-import { getModelInfo } from './model-info.js';
 import { automaticLungMask } from './internal/auto-lungs.js';
+import { isPatchPredictor, tfjsPatchPredictor, type PatchPredictor } from './patch-predictor.js';
 import { prepareCase, restoreToInput, type PreprocessingOptions } from './preprocessing.js';
 
 /**
  * Options of {@link predictVolume}. Where a field is not given, the model's own
- * {@link InferenceSettings} (stored by `train`, see {@link getModelInfo}) apply, then the defaults below.
+ * {@link InferenceSettings} (stored by `train`, see {@link @raunet/raunet!getModelInfo | getModelInfo}) apply, then the defaults below.
  */
 export interface PredictVolumeOptions {
   /** Fraction of the patch shared by neighbouring windows, in [0, 1). @defaultValue the model's, else 0.5 */
@@ -38,7 +37,7 @@ export interface PredictVolumeOptions {
   lungMask?: Volume | 'auto';
   /**
    * Preprocessing; by default the one stored in the model's metadata by `train` (see
-   * {@link getModelInfo}), else the defaults of {@link PreprocessingOptions}. @defaultValue from the model
+   * {@link @raunet/raunet!getModelInfo | getModelInfo}), else the defaults of {@link PreprocessingOptions}. @defaultValue from the model
    */
   preprocessing?: PreprocessingOptions;
   /** Called after each batch of patches with (patches done, patches total). */
@@ -62,6 +61,10 @@ export interface PredictVolumeResult {
  * coordinates, uncrop), lung restriction, threshold and small-component removal. Works for volumes of
  * any size, smaller than a patch included (padded).
  *
+ * `model` is a tfjs model (run on the active tfjs backend) or any {@link PatchPredictor}, e.g. an ONNX
+ * Runtime session from `createOnnxPatchPredictor` of `@raunet/onnx/node`; the windowing, TTA and
+ * stitching are the same for both.
+ *
  * @example
  * ```ts
  * const model = await loadModel('runs/exp1/best');
@@ -70,8 +73,9 @@ export interface PredictVolumeResult {
  * await writeNifti('mask.nii.gz', mask, { datatype: 'uint8' });
  * ```
  */
-export async function predictVolume(model: tf.LayersModel, ct: Volume, options: PredictVolumeOptions = {}): Promise<PredictVolumeResult> {
-  const info = getModelInfo(model);
+export async function predictVolume(model: tf.LayersModel | PatchPredictor, ct: Volume, options: PredictVolumeOptions = {}): Promise<PredictVolumeResult> {
+  const predictor = isPatchPredictor(model) ? model : tfjsPatchPredictor(model);
+  const info = predictor.info;
   const settings = info?.inference ?? {};
   const overlap = options.overlap ?? settings.overlap ?? SLIDING_DEFAULTS.overlap;
   if (!(overlap >= 0 && overlap < 1)) throw new InvalidArgumentError(`predictVolume: overlap must be in [0, 1), received ${overlap}`);
@@ -81,7 +85,7 @@ export async function predictVolume(model: tf.LayersModel, ct: Volume, options: 
   if (ct.dims.length > 3 && ct.dims.slice(3).some((d) => d !== 1)) {
     throw new InvalidArgumentError(`predictVolume: ct must be a 3D volume, received dims [${ct.dims.join(', ')}]`);
   }
-  const patchSize = modelPatchSize(model);
+  const patchSize = predictor.patchSize;
   if ((ct.dims[2] ?? 1) === 1 && patchSize[2] > 1) {
     throw new InvalidArgumentError(
       `predictVolume: the input is a single slice (2D, dims [${ct.dims.slice(0, 3).join(', ')}]) but the model is 3D (patch ${patchSize.join('x')} voxels, ${patchSize[2]} slices); use a model trained on slices (patch z = 1)`,
@@ -95,7 +99,7 @@ export async function predictVolume(model: tf.LayersModel, ct: Volume, options: 
   }
   if (lungMask) assertSameGrid(ct, lungMask, 'predictVolume: ct and lungMask');
   const prepared = prepareCase(ct, { lung: lungMask, options: preprocessing });
-  const values = await slidingWindowProbability(model, prepared.image, {
+  const values = await slidingWindowProbability(predictor, prepared.image, {
     patchSize,
     overlap,
     batchSize,

@@ -1,7 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
 import type { Volume } from '@raunet/core';
 import { extractPatch, PatchStitcher, slidingWindowGrid } from '@raunet/preprocess';
-import { batchTensor } from './bridge.js';
+import type { PatchPredictor } from '../patch-predictor.js';
 
 /** Options of the sliding-window probability map. */
 export interface SlidingOptions {
@@ -106,7 +105,7 @@ export function ttaFlips(patchSize: readonly [number, number, number]): number[]
  * for test-time augmentation in the same call), and the outputs
  * are blended with a Gaussian importance map. Returns the map on the volume's own grid (x fastest).
  */
-export async function slidingWindowProbability(model: tf.LayersModel, image: Volume, options: SlidingOptions): Promise<Float32Array> {
+export async function slidingWindowProbability(predictor: PatchPredictor, image: Volume, options: SlidingOptions): Promise<Float32Array> {
   const size = options.patchSize;
   const { origins } = slidingWindowGrid(image.dims, size, { overlap: options.overlap });
   const stitcher = new PatchStitcher(image.dims, size, { sigmaScale: options.sigmaScale, mode: options.blending });
@@ -133,9 +132,7 @@ export async function slidingWindowProbability(model: tf.LayersModel, image: Vol
       // Flips are done on the typed arrays (the cpu backend's 5-D reverse is a slow per-element loop).
       const input = group.length === 1 && group[0].length === 0 ? data : new Float32Array(group.length * data.length);
       if (input !== data) group.forEach((axes, f) => input.set(axes.length ? flipPatches(data, n, size, 1, axes) : data, f * data.length));
-      const y = tf.tidy(() => model.predict(batchTensor(input, group.length * n, size)) as tf.Tensor);
-      const raw = (await y.data()) as Float32Array;
-      y.dispose();
+      const raw = await predictor.predictPatches(input, group.length * n);
       const part = raw.length / group.length;
       const channels = part / (n * patchVoxels);
       group.forEach((axes, f) => {

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { withData, type Volume } from '@raunet/core';
 import { dice } from '@raunet/metrics';
+import { tfjsPatchPredictor } from '../patch-predictor.js';
 import { SLIDING_DEFAULTS, slidingWindowProbability, thresholdProbability } from './sliding.js';
 
 /** A validation case, preprocessed like the training cases. */
@@ -44,8 +45,9 @@ export async function validateCases(
 ): Promise<ValidationResult> {
   const threshold = options.threshold ?? SLIDING_DEFAULTS.threshold;
   const scores: { name: string; dsc: number }[] = [];
+  const predictor = tfjsPatchPredictor(model);
   for (const c of cases) {
-    const p = await slidingWindowProbability(model, c.image, {
+    const p = await slidingWindowProbability(predictor, c.image, {
       patchSize: options.patchSize,
       overlap: options.overlap ?? SLIDING_DEFAULTS.overlap,
       batchSize: options.batchSize ?? SLIDING_DEFAULTS.batchSize,
