@@ -2,11 +2,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Volume } from '@raunet/core';
 import { caseName, listNiftiFiles, writeNifti } from '@raunet/io';
 import { marchingCubes, meshVolume, writeMesh } from '@raunet/mesh';
-import { loadModel, type PredictVolumeOptions } from '@raunet/raunet';
+import type { PredictVolumeOptions } from '@raunet/raunet';
 import { renderOverlays, writePng } from '@raunet/viz';
 import type { CommandModule } from '../internal/command.js';
 import { choiceFlag, numberFlag, requireFlag, stringFlag } from '../internal/args.js';
-import { BACKENDS, startBackend } from '../internal/backend.js';
 import { CliUsageError } from '../internal/context.js';
 import { assertExists } from '../internal/fs.js';
 import { describeVoxelSize, readScan } from '../internal/inputs.js';
@@ -18,6 +17,7 @@ import { overlayPixelSize } from '../internal/pictures.js';
 import { resolveModelSource } from '../internal/model-source.js';
 import { burdenOf, burdenText, checkBurdenPath, writeBurdenFile, type CaseBurden } from '../internal/burden-outputs.js';
 import { writePredictReport, type PredictedCase } from '../internal/predict-report.js';
+import { openPredictor, PREDICT_BACKENDS } from '../internal/predictor.js';
 
 interface Job {
   name: string;
@@ -104,14 +104,14 @@ export const command: CommandModule = {
     backend: {
       type: 'string',
       value: 'B',
-      description: `tfjs backend: ${BACKENDS.join(', ')} (default auto)`,
+      description: `tfjs backend or ONNX Runtime: ${PREDICT_BACKENDS.join(', ')} (default auto; docs/gpu.md)`,
     },
   },
   async run(args, io) {
     const modelFlag = requireFlag('predict', args, 'model');
     const input = requireFlag('predict', args, 'input');
     const output = requireFlag('predict', args, 'output');
-    const backend = choiceFlag('predict', args, 'backend', BACKENDS) ?? 'auto';
+    const backend = choiceFlag('predict', args, 'backend', PREDICT_BACKENDS) ?? 'auto';
     const options: PredictVolumeOptions = {};
     const overlap = numberFlag('predict', args, 'overlap', { min: 0, max: 0.95 });
     const threshold = numberFlag('predict', args, 'threshold', { min: 0, max: 1 });
@@ -199,8 +199,7 @@ export const command: CommandModule = {
       if (args.flags.json) io.stdout(JSON.stringify({ cases: results }, null, 2) + '\n');
     };
 
-    await startBackend(backend, io);
-    const model = await loadModel(modelDir);
+    const { model, release } = await openPredictor(backend, modelDir, io);
     try {
       for (let n = 0; n < jobs.length; n++) {
         const j = jobs[n];
@@ -250,7 +249,7 @@ export const command: CommandModule = {
       }
       await writeSummaries();
     } finally {
-      model.dispose();
+      await release();
     }
     if (report) {
       await writePredictReport(report, predicted, `raunet predict --model ${modelFlag}`);

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { errorWithFile, type Volume } from '@raunet/core';
-import { predictVolume, type PredictVolumeOptions, type PredictVolumeResult } from '@raunet/raunet';
+import { predictVolume, type PatchPredictor, type PredictVolumeOptions, type PredictVolumeResult } from '@raunet/raunet';
 import type { CliIO } from './context.js';
 import { prepareOutputFile } from './output-paths.js';
 
@@ -28,7 +28,7 @@ export async function checkJobOutputs(jobs: readonly JobOutputs[]): Promise<void
 }
 
 /** `predictVolume` whose file-less errors (a 4D input, a 2D slice for a 3D model...) name the input file. */
-export async function predictCase(file: string, model: tf.LayersModel, ct: Volume, options: PredictVolumeOptions): Promise<PredictVolumeResult> {
+export async function predictCase(file: string, model: tf.LayersModel | PatchPredictor, ct: Volume, options: PredictVolumeOptions): Promise<PredictVolumeResult> {
   try {
     return await predictVolume(model, ct, options);
   } catch (e) {

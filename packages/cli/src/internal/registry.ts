@@ -22,6 +22,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'score predicted masks against ground truth (DSC, HD95, NSD, ...)',
     load: async () => (await import('../commands/evaluate.js')).command,
   },
+  export: {
+    summary: 'export a model as ONNX (opset 17) for ONNX Runtime, Triton or MONAI Deploy',
+    load: async () => (await import('../commands/export.js')).command,
+  },
   mesh: {
     summary: 'turn a mask into a 3D surface model (STL, PLY, OBJ)',
     load: async () => (await import('../commands/mesh.js')).command,

@@ -1,8 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import { UnsupportedError } from '@raunet/core';
 import type { AttributeValue } from './graph-builder.js';
+import type { Ops } from './ops.js';
 import { convWeight, ncdhwAxis } from './layout.js';
-import { Ops, samePads, symmetricPads, VALID, type AttentionWeights, type NormTensors, type Pads, type Triple, type Weight } from './ops.js';
+import { samePads, symmetricPads, VALID, type AttentionWeights, type NormTensors, type Pads, type Triple, type Weight } from './ops.js';
 
 /** A layer's weights by their short name (`conv1_kernel`, `gamma`, `rel_d`, ...). */
 type Weights = Map<string, Weight>;
@@ -56,7 +57,7 @@ function activation(ops: Ops, x: string, kind: unknown, name: string, call: Laye
   if (kind == null || kind === 'linear') return x;
   if (kind === 'relu') return ops.relu(x, name);
   if (kind === 'sigmoid') return ops.g.node('Sigmoid', [x], name);
-  return unsupported(call, `activation '${String(kind)}'`);
+  return unsupported(call, `activation ${JSON.stringify(kind)}`);
 }
 
 function conv3d(ops: Ops, call: LayerCall): string {
@@ -70,7 +71,7 @@ function conv3d(ops: Ops, call: LayerCall): string {
   const k = kernel.shape.slice(0, 3);
   // tf.layers.conv3d runs tf.conv3d, whose 'same' padding is not clamped at 0 (see samePads).
   const pads: Pads = c['padding'] === 'same' ? samePads(spatialOf(call.inputShapes[0]), k, strides, false) : VALID;
-  if (c['padding'] !== 'same' && c['padding'] !== 'valid') unsupported(call, `padding '${String(c['padding'])}'`);
+  if (c['padding'] !== 'same' && c['padding'] !== 'valid') unsupported(call, `padding ${JSON.stringify(c['padding'])}`);
   const name = call.layer.name;
   const y = ops.conv(call.inputs[0], c['activation'] && c['activation'] !== 'linear' ? `${name}/conv` : name, kernel, c['useBias'] === false ? null : (w.get('bias') ?? null), strides, pads);
   return activation(ops, y, c['activation'], name, call);
@@ -81,7 +82,7 @@ function residualBlock(ops: Ops, call: LayerCall): string {
   const w = readWeights(call.layer);
   const name = call.layer.name;
   const x = call.inputs[0];
-  const kind = String(c['normalization']);
+  const kind = c['normalization'] as string;
   const epsilon = c['epsilon'] as number;
   const groups = c['groups'] as number;
   const strides = triple(c['strides']);
@@ -129,7 +130,7 @@ function raBlock(ops: Ops, call: LayerCall): string {
   const w = readWeights(call.layer);
   const name = call.layer.name;
   const x = call.inputs[0];
-  const kind = String(c['normalization']);
+  const kind = c['normalization'] as string;
   const epsilon = c['epsilon'] as number;
   const groups = c['groups'] as number;
   const spatial = spatialOf(call.inputShapes[0]);

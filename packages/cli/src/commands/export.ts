@@ -1,0 +1,69 @@
+import { stat } from 'node:fs/promises';
+import { ONNX_OPSET, type ExportOnnxResult } from '@raunet/onnx';
+import { writeOnnx } from '@raunet/onnx/node';
+import { initBackend, loadModel } from '@raunet/raunet';
+import type { CommandModule } from '../internal/command.js';
+import { choiceFlag, requireFlag } from '../internal/args.js';
+import { CliUsageError } from '../internal/context.js';
+import { resolveModelSource } from '../internal/model-source.js';
+
+const FORMATS = ['onnx'] as const;
+
+/** `raunet export --model NAME|DIR --format onnx --output model.onnx [--json]`. */
+export const command: CommandModule = {
+  usage: 'raunet export --model NAME|DIR --format onnx --output model.onnx [--json]',
+  flags: {
+    model: {
+      type: 'string',
+      value: 'NAME|DIR',
+      description: "a shipped model's name ('raunet models' lists them) or a trained model folder (model.json + weights.bin)",
+    },
+    format: { type: 'string', value: 'F', description: `output format: ${FORMATS.join(', ')} (default onnx)` },
+    output: { type: 'string', value: 'FILE', description: 'the .onnx file to write (atomically)' },
+    json: { type: 'boolean', description: 'print a JSON summary' },
+  },
+  async run(args, io) {
+    const modelFlag = requireFlag('export', args, 'model');
+    const output = requireFlag('export', args, 'output');
+    choiceFlag('export', args, 'format', FORMATS);
+    if (!/\.onnx$/i.test(output)) throw new CliUsageError(`export: --output must be a .onnx file, received '${output}'`);
+    const { dir } = await resolveModelSource('export', modelFlag);
+    // Export only reads the weights: the plain cpu backend, nothing to report.
+    await initBackend('cpu');
+    const model = await loadModel(dir);
+    let result: ExportOnnxResult;
+    try {
+      result = await writeOnnx(output, model);
+    } finally {
+      model.dispose();
+    }
+    const bytes = (await stat(output)).size;
+    const [px, py, pz] = result.patchSize;
+    const nodes = Object.values(result.opCounts).reduce((a, b) => a + b, 0);
+    if (args.flags.json) {
+      const summary = {
+        file: output,
+        bytes,
+        opset: ONNX_OPSET,
+        layout: 'NCDHW',
+        input: { name: result.inputName, dims: ['batch', 1, pz, py, px] },
+        output: { name: result.outputName, dims: ['batch', 'classes', pz, py, px] },
+        patchSize: result.patchSize,
+        nodes,
+        opCounts: result.opCounts,
+        metadata: result.metadata,
+      };
+      io.stdout(JSON.stringify(summary, null, 2) + '\n');
+    } else {
+      const ops = Object.entries(result.opCounts)
+        .sort((a, b) => b[1] - a[1])
+        .map(([op, n]) => `${op} ${n}`)
+        .join(', ');
+      io.stdout(
+        `wrote ${output} (${(bytes / 2 ** 20).toFixed(1)} MiB): ONNX opset ${ONNX_OPSET}, input '${result.inputName}' float32 [batch, 1, ${pz}, ${py}, ${px}] (NCDHW), ` +
+          `output '${result.outputName}' (sigmoid probabilities), ${nodes} nodes (${ops}); preprocessing and inference settings in metadata_props (${Object.keys(result.metadata).join(', ')})\n`,
+      );
+    }
+    return 0;
+  },
+};
