@@ -52,7 +52,7 @@ describe('createOnnxPatchPredictor', () => {
     const model = await loadModel(shippedModelDir('lidc-nodules-unet'));
     const { bytes } = exportOnnx(model);
     model.dispose();
-    const auto = await createOnnxPatchPredictor(bytes);
+    const auto = await createOnnxPatchPredictor(bytes, { logLevel: 'fatal' });
     expect(auto.executionProvider).toBe('cpu');
     expect(auto.tried.map((t) => [t.name, t.ok])).toEqual([
       ['onnxruntime-cuda', false],

@@ -24,6 +24,13 @@ export interface OnnxPatchPredictorOptions {
   /** Threads of one operator on the CPU provider. @defaultValue onnxruntime's (the physical cores) */
   intraOpNumThreads?: number;
   /**
+   * onnxruntime's process-wide log level (`ort.env.logLevel`), set before the session is created; it takes
+   * effect when the first session of the process is created. `'fatal'` keeps ORT from printing the failed
+   * CUDA attempt of `'auto'` on stderr (it is reported in {@link OnnxPatchPredictor.tried} all the same).
+   * @defaultValue undefined (onnxruntime's own, `'warning'`)
+   */
+  logLevel?: 'verbose' | 'info' | 'warning' | 'error' | 'fatal';
+  /**
    * Loads onnxruntime-node (an optional peer dependency: install it next to this package); replaceable
    * for tests. @defaultValue `() => import('onnxruntime-node')`
    */
@@ -122,6 +129,7 @@ export async function createOnnxPatchPredictor(
   }
   const meta = readOnnxMetadata(bytes);
   const ort = await loadRuntime(options);
+  if (options.logLevel) ort.env.logLevel = options.logLevel;
   const { session, provider, tried } = await openSession(ort, bytes, options);
   const [px, py, pz] = meta.patchSize;
   const inputChannels = meta.inputDims[1];

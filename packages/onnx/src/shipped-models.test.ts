@@ -43,21 +43,22 @@ describe('the shipped models run in onnxruntime with the probabilities of tfjs',
   }
 });
 
-describe('the paper-size RA-Unet (192x192x32, 5 levels, 16..256 channels)', () => {
-  it('runs in onnxruntime with the probabilities of tfjs on a random and a real patch', async () => {
+describe('the paper-size RA-Unet (192x192x32, 5 levels, 16..256 channels, default config)', () => {
+  it('runs in onnxruntime with the probabilities of tfjs on a random and a real patch (batch 2)', async () => {
     const model = buildRAUnet({ seed: 1 });
     const n = 192 * 192 * 32;
-    // realistic batch-norm statistics, so that the probabilities are not all saturated
-    const calibration = tf.tensor(randomValues(n, 9), [1, 32, 192, 192, 1]);
-    recalibrateBatchNorm(model, [calibration]);
-    calibration.dispose();
     const input = new Float32Array(2 * n);
     input.set(randomValues(n, 4), 0);
     input.set(haveLesions ? await realPatch(REAL_CASES.lidc, {}, [192, 192, 32]) : randomValues(n, 5), n);
+    // Batch-norm statistics of the data predicted, as a trained model has them: with the initial ones (mean 0,
+    // variance 1) the activations grow through the residual stack and every probability saturates to 0 or 1.
+    const calibration = tf.tensor(input, [2, 32, 192, 192, 1]);
+    recalibrateBatchNorm(model, [calibration]);
+    calibration.dispose();
     const got = await runBoth(model, input, 2);
     expect(got.maxAbs).toBeLessThan(1e-4);
-    expect(unsaturated(got.tfjs)).toBeGreaterThan(n / 10);
+    expect(unsaturated(got.tfjs)).toBeGreaterThan(n); // most of the 2n probabilities are informative
     console.log(`paper-size RA-Unet: max |tfjs - onnxruntime| ${got.maxAbs.toExponential(2)}, ${(got.bytes.length / 2 ** 20).toFixed(1)} MiB`);
     model.dispose();
-  }, 600_000);
+  }, 900_000);
 });

@@ -51,7 +51,8 @@ export async function openPredictor(backend: PredictBackend, dir: string, io: Cl
   const model = await loadModel(dir);
   let predictor;
   try {
-    predictor = await createOnnxPatchPredictor(model, { executionProvider: provider });
+    // ORT's own log would print the failed CUDA attempt of 'onnxruntime' as an error; it is reported below
+    predictor = await createOnnxPatchPredictor(model, { executionProvider: provider, logLevel: 'fatal' });
   } finally {
     model.dispose();
   }

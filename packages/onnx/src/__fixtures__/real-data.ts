@@ -13,7 +13,7 @@ if (!haveLesions && process.env.CI) throw new Error(`shared lesion data missing 
 /** A real LIDC VOI and a real COVID-SemiSeg slice. */
 export const REAL_CASES = {
   lidc: `${LESIONS}/lidc-nodules/images/LIDC-IDRI-0003_R_2.nii.gz`,
-  covid: `${LESIONS}/covid-semiseg/images/semiseg_001.nii.gz`,
+  covid: `${LESIONS}/covid-semiseg/images/semiseg_049.nii.gz`,
 } as const;
 
 /**
