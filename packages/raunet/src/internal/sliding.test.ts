@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createVolume } from '@raunet/core';
 import { extractPatch, PatchStitcher, slidingWindowGrid } from '@raunet/preprocess';
+import { tfjsPatchPredictor } from '../patch-predictor.js';
 import { autoBatchSize, flipPatches, slidingWindowProbability, ttaFlips } from './sliding.js';
 
 beforeAll(async () => {
@@ -65,7 +66,7 @@ describe('slidingWindowProbability', () => {
     const expected = stitcher.result();
     const before = tf.memory().numTensors;
     for (const batchSize of [1, 2, 3, 4, 8, 'auto'] as const) {
-      const got = await slidingWindowProbability(net, image, { ...base, batchSize, flipTta: true });
+      const got = await slidingWindowProbability(tfjsPatchPredictor(net), image, { ...base, batchSize, flipTta: true });
       let maxDiff = 0;
       for (let i = 0; i < got.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i] - expected[i]));
       expect(maxDiff, `batchSize ${batchSize}`).toBeLessThan(1e-6);
@@ -84,7 +85,7 @@ describe('slidingWindowProbability', () => {
     const data = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i * 0.9));
     const image = createVolume({ data, dims: [8, 8, 1] });
     const opts = { patchSize: [8, 8, 1] as [number, number, number], overlap: 0, sigmaScale: 0.125, blending: 'constant' as const, batchSize: 'auto' as const };
-    const got = await slidingWindowProbability(net, image, { ...opts, flipTta: true });
+    const got = await slidingWindowProbability(tfjsPatchPredictor(net), image, { ...opts, flipTta: true });
     const x = tf.tensor5d(data, [1, 1, 8, 8, 1]);
     const expected = tf.tidy(() => {
       const views = [[], [2], [3]].map((axes) => {
