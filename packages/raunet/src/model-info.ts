@@ -30,7 +30,8 @@ export interface InferenceSettings {
 
 /**
  * The {@link InferenceSettings} that apply when neither the model nor the caller gives one: half-patch
- * overlap, no flip TTA, Gaussian blending with sigma = patch / 8, threshold 0.5, no component removal.
+ * overlap, no flip TTA, Gaussian blending with sigma = patch / 8, threshold 0.5, no component removal, no
+ * automatic lung mask.
  */
 export const defaultInferenceSettings: Readonly<Required<InferenceSettings>> = Object.freeze({
   overlap: SLIDING_DEFAULTS.overlap,
@@ -39,6 +40,7 @@ export const defaultInferenceSettings: Readonly<Required<InferenceSettings>> = O
   sigmaScale: SLIDING_DEFAULTS.sigmaScale,
   threshold: SLIDING_DEFAULTS.threshold,
   minComponentSize: 0,
+  autoLungs: false,
 });
 
 /** What an RA-Unet model records about itself in `userDefinedMetadata` (saved in model.json). */
