@@ -1,28 +1,21 @@
-import { basename, dirname, join } from 'node:path';
-import type { Volume } from '@raunet/core';
-import { caseName, listNiftiFiles, readNifti, writeNifti } from '@raunet/io';
-import { marchingCubes, meshVolume, writeMesh } from '@raunet/mesh';
-import { loadModel, predictVolume, type PredictVolumeOptions } from '@raunet/raunet';
-import { renderOverlays, writePng } from '@raunet/viz';
+import { dirname, join } from 'node:path';
+import { caseName, listNiftiFiles } from '@raunet/io';
+import { loadModel } from '@raunet/raunet';
 import type { CommandModule } from '../internal/command.js';
-import { choiceFlag, numberFlag, requireFlag, stringFlag } from '../internal/args.js';
+import { choiceFlag, requireFlag, stringFlag } from '../internal/args.js';
 import { BACKENDS, startBackend } from '../internal/backend.js';
 import { CliUsageError } from '../internal/context.js';
 import { assertExists, ensureDir } from '../internal/fs.js';
 import { bar, ProgressLine } from '../internal/progress.js';
-import { overlayPixelSize } from '../internal/pictures.js';
 import { resolveModelSource } from '../internal/model-source.js';
+import {
+  BATCH_SIZE_FLAG,
+  predictCase,
+  PREDICTION_FLAGS,
+  predictionOptionsFromFlags,
+  type CaseFiles,
+} from '../internal/predict-case.js';
 import { burdenOf, burdenText, checkBurdenPath, writeBurdenFile, type CaseBurden } from '../internal/burden-outputs.js';
-
-interface Job {
-  name: string;
-  input: string;
-  output: string;
-  lung?: string;
-  prob?: string;
-  mesh?: string;
-  png?: string;
-}
 
 /** Outputs are written as .nii or .nii.gz (reading also accepts Analyze .hdr: `isNiftiPath` of @raunet/io). */
 const isNiftiOutputPath = (p: string) => /\.nii(\.gz)?$/i.test(p);
@@ -70,27 +63,8 @@ export const command: CommandModule = {
       description: 'write the infection burden per case (mL, each lung, % involved) as .json or .csv',
     },
     json: { type: 'boolean', description: 'print the per-case results with their burden as JSON on stdout' },
-    overlap: {
-      type: 'string',
-      value: 'F',
-      description: "sliding-window overlap in [0, 1) (default: the model's, else 0.5)",
-    },
-    threshold: {
-      type: 'string',
-      value: 'P',
-      description: "probability threshold of the mask (default: the model's, else 0.5)",
-    },
-    'min-size': {
-      type: 'string',
-      value: 'N',
-      description: "remove components smaller than N voxels (default: the model's, else 0)",
-    },
-    tta: {
-      type: 'boolean',
-      description: "flip test-time augmentation, 4x slower (default: the model's, else off; --no-tta turns it off)",
-    },
-    'no-tta': { type: 'boolean', description: 'no flip test-time augmentation, whatever the model says' },
-    'batch-size': { type: 'string', value: 'N', description: "patches per model call, flipped TTA copies included (default: 2 for the paper's 192x192x32 patch, up to 16 for small ones)" },
+    ...PREDICTION_FLAGS,
+    ...BATCH_SIZE_FLAG,
     backend: {
       type: 'string',
       value: 'B',
@@ -102,18 +76,7 @@ export const command: CommandModule = {
     const input = requireFlag('predict', args, 'input');
     const output = requireFlag('predict', args, 'output');
     const backend = choiceFlag('predict', args, 'backend', BACKENDS) ?? 'auto';
-    const options: PredictVolumeOptions = {};
-    const overlap = numberFlag('predict', args, 'overlap', { min: 0, max: 0.95 });
-    const threshold = numberFlag('predict', args, 'threshold', { min: 0, max: 1 });
-    const minComponentSize = numberFlag('predict', args, 'min-size', { min: 0, integer: true });
-    const batchSize = numberFlag('predict', args, 'batch-size', { min: 1, integer: true });
-    if (overlap !== undefined) options.overlap = overlap;
-    if (threshold !== undefined) options.threshold = threshold;
-    if (minComponentSize !== undefined) options.minComponentSize = minComponentSize;
-    if (batchSize !== undefined) options.batchSize = batchSize;
-    if (args.flags.tta && args.flags['no-tta']) throw new CliUsageError('predict: --tta and --no-tta contradict each other');
-    if (args.flags.tta) options.flipTta = true;
-    if (args.flags['no-tta']) options.flipTta = false;
+    const options = predictionOptionsFromFlags('predict', args);
     const extras = {
       prob: stringFlag(args, 'prob'),
       mesh: stringFlag(args, 'mesh'),
@@ -129,7 +92,7 @@ export const command: CommandModule = {
 
     const { dir: modelDir } = await resolveModelSource('predict', modelFlag);
     const kind = await assertExists(input);
-    const jobs: Job[] = [];
+    const jobs: CaseFiles[] = [];
     if (kind === 'file') {
       if (!isNiftiOutputPath(output))
         throw new CliUsageError(
@@ -188,13 +151,11 @@ export const command: CommandModule = {
     try {
       for (let n = 0; n < jobs.length; n++) {
         const j = jobs[n];
-        const ct = await readNifti(j.input);
-        const lungMask = j.lung ? await readNifti(j.lung) : undefined;
         const line = new ProgressLine(io);
         const t0 = Date.now();
-        const { probability, mask, lungs } = await predictVolume(model, ct, {
+        const { voxels, volumeMl, meshNote, mask, lungs } = await predictCase(model, j, {
           ...options,
-          ...(lungMask ? { lungMask } : autoLungs ? { lungMask: 'auto' as const } : {}),
+          ...(autoLungs ? { lungMask: 'auto' as const } : {}),
           onProgress: (done, total) =>
             line.update(
               `[${n + 1}/${jobs.length}] ${j.name} ${bar(done / total)} ${done}/${total} patches`,
@@ -202,26 +163,11 @@ export const command: CommandModule = {
             ),
         });
         line.done();
-        await writeNifti(j.output, mask, { datatype: 'uint8' });
-        if (j.prob) await writeNifti(j.prob, probability, { datatype: 'float32' });
-        const voxels = countNonzero(mask);
-        const mlPerVoxel = (mask.spacing[0] * mask.spacing[1] * mask.spacing[2]) / 1000;
-        let meshNote = '';
-        if (j.mesh) {
-          const mesh = marchingCubes(mask, { smoothIterations: 10 });
-          await writeMesh(j.mesh, mesh);
-          meshNote = `, mesh ${basename(j.mesh)} (${mesh.indices.length / 3} triangles, ${(meshVolume(mesh) / 1000).toFixed(2)} mL)`;
-        }
-        if (j.png)
-          await writePng(
-            j.png,
-            renderOverlays({ ct, prediction: mask, pixelSize: overlayPixelSize(ct) }).montage,
-          );
         const burden = burdenOf(mask, lungs);
         results.push({ name: j.name, output: j.output, seconds: (Date.now() - t0) / 1000, burden });
         if (args.flags.json) continue;
         io.stdout(
-          `${j.name}: ${voxels} infection voxels (${(voxels * mlPerVoxel).toFixed(2)} mL) in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${j.output}${meshNote}\n`,
+          `${j.name}: ${voxels} infection voxels (${volumeMl.toFixed(2)} mL) in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${j.output}${meshNote}\n`,
         );
         if (lungs) io.stdout(`  ${burdenText(burden)}\n`);
       }
@@ -233,10 +179,3 @@ export const command: CommandModule = {
     return 0;
   },
 };
-
-function countNonzero(v: Volume): number {
-  let n = 0;
-  const d = v.data as ArrayLike<number>;
-  for (let i = 0; i < d.length; i++) if (d[i] !== 0) n++;
-  return n;
-}

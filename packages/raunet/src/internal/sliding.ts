@@ -132,6 +132,10 @@ export async function slidingWindowProbability(model: tf.LayersModel, image: Vol
       const y = tf.tidy(() => model.predict(batchTensor(input, group.length * n, size)) as tf.Tensor);
       const raw = (await y.data()) as Float32Array;
       y.dispose();
+      // A macrotask turn after each model call: tfjs's cpu kernels are synchronous (`data()` resolves at
+      // once), so without it a whole volume blocks the event loop: timers starve (a job queue's lock
+      // renewal, whose job is then taken over as if its worker had died; a page's rendering).
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
       const part = raw.length / group.length;
       const channels = part / (n * patchVoxels);
       group.forEach((axes, f) => {
