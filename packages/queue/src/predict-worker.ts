@@ -33,7 +33,7 @@ export type PredictWorkerEvent =
   | { type: 'done'; id: string; caseName: string; result: PredictJobResult }
   | { type: 'error'; id: string; caseName: string; attempt: number; message: string; retry: boolean }
   | { type: 'stalled'; id: string }
-  | { type: 'connection-error'; message: string };
+  | { type: 'worker-error'; message: string };
 
 /** Options of {@link startPredictWorker}. */
 export interface StartPredictWorkerOptions {
@@ -150,7 +150,6 @@ export async function startPredictWorker(connection: QueueConnection, options: S
         seconds: Math.round(performance.now() - t0) / 1000,
         worker: name,
       };
-      onEvent({ type: 'done', id, caseName: job.data.caseName, result });
       return result;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -173,8 +172,11 @@ export async function startPredictWorker(connection: QueueConnection, options: S
     name,
     autorun: false,
   });
+  // Reported once BullMQ has recorded the completion: a worker that lost its job's lock (it was taken
+  // for dead) does not get to complete it, and is not reported as having done so.
+  worker.on('completed', (job, result) => onEvent({ type: 'done', id: job.id ?? '', caseName: job.data.caseName, result }));
   worker.on('stalled', (id) => onEvent({ type: 'stalled', id }));
-  worker.on('error', (error) => onEvent({ type: 'connection-error', message: error.message }));
+  worker.on('error', (error) => onEvent({ type: 'worker-error', message: error.message }));
 
   let closing: Promise<void> | undefined;
   let poll: NodeJS.Timeout | undefined;

@@ -41,7 +41,7 @@ function logEvent(io: CliIO, worker: string, e: PredictWorkerEvent): void {
   else if (e.type === 'error')
     io.stderr(`${worker}: ${e.caseName} failed (attempt ${e.attempt}${e.retry ? ', will retry' : ', for good'}): ${e.message}\n`);
   else if (e.type === 'stalled') io.stderr(`${worker}: job ${e.id} lost its worker; put back in the queue\n`);
-  else io.stderr(`${worker}: queue connection: ${e.message}\n`);
+  else io.stderr(`${worker}: ${e.message}\n`);
 }
 
 /** `raunet worker --queue redis://HOST:PORT [--concurrency 1] [--model NAME|DIR] [...]`. */
