@@ -32,8 +32,8 @@ function startWorker(url: string): WorkerProcess {
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const w: WorkerProcess = { child, stdout: '', stderr: '', exited: new Promise((r) => child.once('exit', (code) => r(code))) };
-  child.stdout!.on('data', (d) => (w.stdout += d));
-  child.stderr!.on('data', (d) => (w.stderr += d));
+  child.stdout.on('data', (d) => (w.stdout += d));
+  child.stderr.on('data', (d) => (w.stderr += d));
   return w;
 }
 

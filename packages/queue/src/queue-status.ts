@@ -88,7 +88,7 @@ export async function getQueueStatus(connection: QueueConnection, options: GetQu
   return withQueue(connection, async (queue) => {
     const c = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
     const list = async (state: 'active' | 'failed' | 'completed') =>
-      limit > 0 ? (await queue.getJobs(state, 0, limit - 1, false)).filter(Boolean).map((j) => summary(j as Job<PredictJobData, PredictJobResult>)) : [];
+      limit > 0 ? (await queue.getJobs(state, 0, limit - 1, false)).filter(Boolean).map((j) => summary(j)) : [];
     return {
       counts: {
         waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),

@@ -82,12 +82,12 @@ describe.skipIf(missing !== undefined)(`the queue on a real redis-server${missin
       exitWhenEmpty: true,
       stalledIntervalMs: 1000,
       onEvent: (e) => events.push(e),
-      process: async (data) => {
+      process: (data) => {
         calls.set(data.caseName, (calls.get(data.caseName) ?? 0) + 1);
         if (data.caseName === 'bad') throw new NiftiFormatError('gzip stream is cut', { file: data.input });
         if (data.caseName === 'flaky') throw new FileAccessError('stale NFS handle', { file: data.input });
         writeFileSync(data.output, data.caseName);
-        return { voxels: data.caseName.length, volumeMl: 0.5 };
+        return Promise.resolve({ voxels: data.caseName.length, volumeMl: 0.5 });
       },
     });
     await worker.closed;
@@ -111,9 +111,7 @@ describe.skipIf(missing !== undefined)(`the queue on a real redis-server${missin
     expect((await getQueueStatus(connection)).counts.waiting).toBe(2);
     const drain = await startPredictWorker(connection, {
       exitWhenEmpty: true,
-      process: async () => {
-        throw new NiftiFormatError('still damaged');
-      },
+      process: () => Promise.reject(new NiftiFormatError('still damaged')),
     });
     await drain.closed;
     expect(await cleanQueue(connection, { failed: false })).toEqual({ completed: 3, failed: 0 });
