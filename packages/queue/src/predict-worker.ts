@@ -178,6 +178,10 @@ export async function startPredictWorker(connection: QueueConnection, options: S
   worker.on('stalled', (id) => onEvent({ type: 'stalled', id }));
   worker.on('error', (error) => onEvent({ type: 'worker-error', message: error.message }));
 
+  const watcher: PredictQueue | undefined = exitWhenEmpty
+    ? new Queue(connection.queueName, { connection: redisOptions(connection) })
+    : undefined;
+  watcher?.on('error', () => undefined);
   let closing: Promise<void> | undefined;
   let poll: NodeJS.Timeout | undefined;
   const close = () => {
@@ -191,13 +195,9 @@ export async function startPredictWorker(connection: QueueConnection, options: S
   };
   const onAbort = () => void close();
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) void close();
 
   const runner = worker.run();
-  const watcher: PredictQueue | undefined = exitWhenEmpty
-    ? new Queue(connection.queueName, { connection: redisOptions(connection) })
-    : undefined;
-  watcher?.on('error', () => undefined);
+  if (options.signal?.aborted) void close();
   if (exitWhenEmpty) {
     // A job of a dead worker stays active until a stalled check puts it back: the batch is not done then.
     let checking = false;

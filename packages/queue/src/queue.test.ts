@@ -61,6 +61,27 @@ describe.skipIf(missing !== undefined)(`the queue on a real redis-server${missin
     await expect(getQueueStatus(c)).rejects.toSatisfy((e) => QueueError.isInstance(e) && /cannot reach Redis at redis:\/\/127\.0\.0\.1:1/.test((e as Error).message));
   });
 
+  it('stops when its signal aborts, after the running job', async () => {
+    const connection = parseQueueUrl(redis.url, 'abort');
+    await submitPredictJobs(connection, [job('s1'), job('s2')]);
+    const controller = new AbortController();
+    const ran: string[] = [];
+    const worker = await startPredictWorker(connection, {
+      signal: controller.signal,
+      process: async (data) => {
+        controller.abort(); // as Ctrl-C during the first job
+        await new Promise((r) => setTimeout(r, 200));
+        ran.push(data.caseName);
+        return { voxels: 0, volumeMl: 0 };
+      },
+    });
+    await worker.closed;
+    expect(ran).toEqual(['s1']);
+    const status = await getQueueStatus(connection);
+    expect(status.counts).toMatchObject({ waiting: 1, active: 0, completed: 1 });
+    expect(status.workers).toBe(0);
+  });
+
   it('submits each input once, runs the jobs, keeps results and errors until cleaned', async () => {
     const connection = parseQueueUrl(redis.url, 'unit');
     const first = await submitPredictJobs(connection, [job('a'), job('b'), job('bad'), job('flaky')], { backoffMs: 10 });
