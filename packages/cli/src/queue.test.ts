@@ -135,7 +135,8 @@ describe.skipIf(missing !== undefined)(`raunet submit / worker / queue on a real
       copyFileSync(join(input, 'case_01.nii.gz'), join(input, 'case_99.nii.gz'));
       expect((await cli('submit', '--queue', url, '--input', input, '--output', output)).stdout).toContain(`submitted ${CASES + 2} job(s)`);
     },
-    240_000,
+    // About a minute on an idle 2-core machine; the cap leaves room for a machine shared with other jobs.
+    480_000,
   );
 
   it('refuses a malformed queue URL and an unreachable Redis with a clear message', async () => {
