@@ -30,6 +30,31 @@ const oblique = [
   [0, 0, 0, 1],
 ];
 
+describe('predictVolume and the event loop', () => {
+  it('lets timers run between batches of patches (a job queue renews its locks on timers)', async () => {
+    const ct = ctVolume([40, 40, 16]);
+    const batches: number[] = [];
+    let ticksAtBatch = 0;
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    try {
+      await predictVolume(model, ct, {
+        overlap: 0,
+        batchSize: 1,
+        onProgress: (done) => {
+          batches.push(done);
+          // Each batch after the first sees at least one timer tick since the previous batch.
+          if (done > 1) expect(ticks).toBeGreaterThan(ticksAtBatch);
+          ticksAtBatch = ticks;
+        },
+      });
+    } finally {
+      clearInterval(timer);
+    }
+    expect(batches.length).toBeGreaterThan(4);
+  });
+});
+
 describe('predictVolume geometry', () => {
   it.each([
     [[21, 13, 7]],

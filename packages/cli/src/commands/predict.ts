@@ -15,19 +15,10 @@ import { checkJobOutputs, predictCase, stopped } from '../internal/predict-jobs.
 import { bar, ProgressLine } from '../internal/progress.js';
 import { overlayPixelSize } from '../internal/pictures.js';
 import { resolveModelSource } from '../internal/model-source.js';
+import { BATCH_SIZE_FLAG, PREDICTION_FLAGS, predictionOptionsFromFlags, writeCaseOutputs, type CaseFiles } from '../internal/predict-case.js';
 import { burdenOf, burdenText, checkBurdenPath, writeBurdenFile, type CaseBurden } from '../internal/burden-outputs.js';
 import { writePredictReport, type PredictedCase } from '../internal/predict-report.js';
 import { openPredictor, PREDICT_BACKENDS } from '../internal/predictor.js';
-
-interface Job {
-  name: string;
-  input: string;
-  output: string;
-  lung?: string;
-  prob?: string;
-  mesh?: string;
-  png?: string;
-}
 
 /** Outputs are written as .nii or .nii.gz (reading also accepts Analyze .hdr: `isNiftiPath` of @raunet/io). */
 const isNiftiOutputPath = (p: string) => /\.nii(\.gz)?$/i.test(p);
@@ -80,27 +71,8 @@ export const command: CommandModule = {
       description: 'write the infection burden per case (mL, each lung, % involved) as .json or .csv',
     },
     json: { type: 'boolean', description: 'print the per-case results with their burden as JSON on stdout' },
-    overlap: {
-      type: 'string',
-      value: 'F',
-      description: "sliding-window overlap in [0, 1) (default: the model's, else 0.5)",
-    },
-    threshold: {
-      type: 'string',
-      value: 'P',
-      description: "probability threshold of the mask (default: the model's, else 0.5)",
-    },
-    'min-size': {
-      type: 'string',
-      value: 'N',
-      description: "remove components smaller than N voxels (default: the model's, else 0)",
-    },
-    tta: {
-      type: 'boolean',
-      description: "flip test-time augmentation, 4x slower (default: the model's, else off; --no-tta turns it off)",
-    },
-    'no-tta': { type: 'boolean', description: 'no flip test-time augmentation, whatever the model says' },
-    'batch-size': { type: 'string', value: 'N', description: "patches per model call, flipped TTA copies included (default: 2 for the paper's 192x192x32 patch, up to 8 for small ones)" },
+    ...PREDICTION_FLAGS,
+    ...BATCH_SIZE_FLAG,
     backend: {
       type: 'string',
       value: 'B',
@@ -112,18 +84,7 @@ export const command: CommandModule = {
     const input = requireFlag('predict', args, 'input');
     const output = requireFlag('predict', args, 'output');
     const backend = choiceFlag('predict', args, 'backend', PREDICT_BACKENDS) ?? 'auto';
-    const options: PredictVolumeOptions = {};
-    const overlap = numberFlag('predict', args, 'overlap', { min: 0, max: 0.95 });
-    const threshold = numberFlag('predict', args, 'threshold', { min: 0, max: 1 });
-    const minComponentSize = numberFlag('predict', args, 'min-size', { min: 0, integer: true });
-    const batchSize = numberFlag('predict', args, 'batch-size', { min: 1, integer: true });
-    if (overlap !== undefined) options.overlap = overlap;
-    if (threshold !== undefined) options.threshold = threshold;
-    if (minComponentSize !== undefined) options.minComponentSize = minComponentSize;
-    if (batchSize !== undefined) options.batchSize = batchSize;
-    if (args.flags.tta && args.flags['no-tta']) throw new CliUsageError('predict: --tta and --no-tta contradict each other');
-    if (args.flags.tta) options.flipTta = true;
-    if (args.flags['no-tta']) options.flipTta = false;
+    const options = predictionOptionsFromFlags('predict', args);
     const extras = {
       prob: stringFlag(args, 'prob'),
       mesh: stringFlag(args, 'mesh'),
@@ -141,7 +102,7 @@ export const command: CommandModule = {
     const predicted: PredictedCase[] = [];
     const { dir: modelDir } = await resolveModelSource('predict', modelFlag);
     const kind = await assertExists(input);
-    const jobs: Job[] = [];
+    const jobs: CaseFiles[] = [];
     if (kind === 'file') {
       if (!isNiftiOutputPath(output))
         throw new CliUsageError(
@@ -223,20 +184,7 @@ export const command: CommandModule = {
         line.done();
         // A second Ctrl-C waits for this case's outputs; each file is written atomically.
         await finishBeforeExit(async () => {
-          await writeNifti(j.output, mask, { datatype: 'uint8' });
-          if (j.prob) await writeNifti(j.prob, probability, { datatype: 'float32' });
-          const voxels = countNonzero(mask);
-          let meshNote = '';
-          if (j.mesh) {
-            const mesh = marchingCubes(mask, { smoothIterations: 10 });
-            await writeMesh(j.mesh, mesh);
-            meshNote = `, mesh ${basename(j.mesh)} (${mesh.indices.length / 3} triangles, ${(meshVolume(mesh) / 1000).toFixed(2)} mL)`;
-          }
-          if (j.png)
-            await writePng(
-              j.png,
-              renderOverlays({ ct, prediction: mask, pixelSize: overlayPixelSize(ct) }).montage,
-            );
+          const { voxels, meshNote } = await writeCaseOutputs(j, ct, { probability, mask });
           const burden = burdenOf(mask, lungs);
           results.push({ name: j.name, output: j.output, seconds: (Date.now() - t0) / 1000, burden });
           predicted.push({ ...j, numbers: { model: modelFlag, 'prediction time (s)': (Date.now() - t0) / 1000 } });
@@ -259,10 +207,3 @@ export const command: CommandModule = {
     return 0;
   },
 };
-
-function countNonzero(v: Volume): number {
-  let n = 0;
-  const d = v.data as ArrayLike<number>;
-  for (let i = 0; i < d.length; i++) if (d[i] !== 0) n++;
-  return n;
-}

@@ -18,6 +18,18 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'segment both lungs of a chest CT without a model (1 = left, 2 = right)',
     load: async () => (await import('../commands/lungs.js')).command,
   },
+  submit: {
+    summary: 'put one prediction job per CT on a Redis job queue, for workers on many machines',
+    load: async () => (await import('../commands/submit.js')).command,
+  },
+  worker: {
+    summary: 'run prediction jobs from a Redis job queue (start one per machine)',
+    load: async () => (await import('../commands/worker.js')).command,
+  },
+  queue: {
+    summary: 'show a job queue (waiting, active, completed, failed), clean it, or retry failed jobs',
+    load: async () => (await import('../commands/queue.js')).command,
+  },
   evaluate: {
     summary: 'score predicted masks against ground truth (DSC, HD95, NSD, ...)',
     load: async () => (await import('../commands/evaluate.js')).command,

@@ -133,6 +133,10 @@ export async function slidingWindowProbability(predictor: PatchPredictor, image:
       const input = group.length === 1 && group[0].length === 0 ? data : new Float32Array(group.length * data.length);
       if (input !== data) group.forEach((axes, f) => input.set(axes.length ? flipPatches(data, n, size, 1, axes) : data, f * data.length));
       const raw = await predictor.predictPatches(input, group.length * n);
+      // A macrotask turn after each model call: tfjs's cpu kernels are synchronous (`data()` resolves at
+      // once), so without it a whole volume blocks the event loop: timers starve (a job queue's lock
+      // renewal, whose job is then taken over as if its worker had died; a page's rendering).
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
       const part = raw.length / group.length;
       const channels = part / (n * patchVoxels);
       group.forEach((axes, f) => {

@@ -1,0 +1,131 @@
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { InvalidArgumentError } from '@raunet/core';
+import { queueLabel, startPredictWorker, type PredictJobData, type PredictWorkerEvent } from '@raunet/queue';
+import { loadModel } from '@raunet/raunet';
+import type * as tf from '@tensorflow/tfjs';
+import type { CommandModule } from '../internal/command.js';
+import { choiceFlag, numberFlag, stringFlag } from '../internal/args.js';
+import { BACKENDS, startBackend } from '../internal/backend.js';
+import type { CliIO } from '../internal/context.js';
+import { prepareOutputDir } from '../internal/output-paths.js';
+import { resolveModelSource } from '../internal/model-source.js';
+import { BATCH_SIZE_FLAG, predictCase, predictionOptionsFromFlags } from '../internal/predict-case.js';
+import { QUEUE_FLAGS, queueFromFlags } from '../internal/queue-flags.js';
+
+/** Models by the name or folder a job gives, loaded once per worker. */
+class ModelCache {
+  private readonly models = new Map<string, Promise<tf.LayersModel>>();
+  get(model: string): Promise<tf.LayersModel> {
+    let m = this.models.get(model);
+    if (!m) {
+      m = resolveModelSource('worker', model).then((source) => loadModel(source.dir));
+      // A model that failed to load fails its jobs, but may load later (a folder still being copied).
+      m.catch(() => this.models.delete(model));
+      this.models.set(model, m);
+    }
+    return m;
+  }
+  async dispose(): Promise<void> {
+    for (const m of this.models.values()) (await m.catch(() => undefined))?.dispose();
+    this.models.clear();
+  }
+}
+
+function logEvent(io: CliIO, worker: string, e: PredictWorkerEvent): void {
+  if (e.type === 'start') io.stderr(`${worker}: start ${e.caseName} (job ${e.id}, attempt ${e.attempt})\n`);
+  else if (e.type === 'done')
+    io.stdout(
+      `${e.caseName}: ${e.result.voxels} infection voxels (${e.result.volumeMl.toFixed(2)} mL) in ${e.result.seconds.toFixed(1)} s -> ${e.result.output}\n`,
+    );
+  else if (e.type === 'error')
+    io.stderr(`${worker}: ${e.caseName} failed (attempt ${e.attempt}${e.retry ? ', will retry' : ', for good'}): ${e.message}\n`);
+  else if (e.type === 'stalled') io.stderr(`${worker}: job ${e.id} lost its worker; put back in the queue\n`);
+  else io.stderr(`${worker}: ${e.message}\n`);
+}
+
+/** `raunet worker --queue redis://HOST:PORT [--concurrency 1] [--model NAME|DIR] [...]`. */
+export const command: CommandModule = {
+  usage: 'raunet worker --queue redis://HOST:PORT [--model NAME|DIR] [--concurrency N] [--exit-when-empty] [flags]',
+  flags: {
+    ...QUEUE_FLAGS,
+    model: {
+      type: 'string',
+      value: 'NAME|DIR',
+      description: "the model of jobs submitted without --model: a shipped model's name or a model folder",
+    },
+    concurrency: { type: 'string', value: 'N', description: 'jobs at once in this process (default 1; start one worker per machine)' },
+    ...BATCH_SIZE_FLAG,
+    backend: { type: 'string', value: 'B', description: `tfjs backend: ${BACKENDS.join(', ')} (default auto)` },
+    'exit-when-empty': {
+      type: 'boolean',
+      description: 'stop once no job is waiting or running anywhere (default: wait for jobs until Ctrl-C)',
+    },
+    'lock-duration': {
+      type: 'string',
+      value: 'S',
+      description: "seconds a job stays held by this worker without a sign of life; a dead worker's jobs go to others after that (default 120)",
+    },
+    'stalled-interval': {
+      type: 'string',
+      value: 'S',
+      description: 'seconds between looks for jobs of dead workers (default 30)',
+    },
+    'max-stalled': {
+      type: 'string',
+      value: 'N',
+      description: 'times a job may lose its worker before it fails (a case that crashes every worker) (default 2)',
+    },
+  },
+  async run(args, io) {
+    const connection = queueFromFlags('worker', args);
+    const backend = choiceFlag('worker', args, 'backend', BACKENDS) ?? 'auto';
+    const { batchSize } = predictionOptionsFromFlags('worker', args);
+    const concurrency = numberFlag('worker', args, 'concurrency', { min: 1, integer: true }) ?? 1;
+    const lockDuration = numberFlag('worker', args, 'lock-duration', { min: 0.1 });
+    const stalledInterval = numberFlag('worker', args, 'stalled-interval', { min: 0.1 });
+    const maxStalledCount = numberFlag('worker', args, 'max-stalled', { min: 0, integer: true });
+    const defaultModel = stringFlag(args, 'model');
+    const models = new ModelCache();
+    // Check the worker's own model before taking any job.
+    if (defaultModel !== undefined) await resolveModelSource('worker', defaultModel);
+    await startBackend(backend, io);
+    try {
+      if (defaultModel !== undefined) await models.get(defaultModel);
+      const name = `${hostname()}:${process.pid}`;
+      const worker = await startPredictWorker(connection, {
+        name,
+        concurrency,
+        ...(lockDuration !== undefined ? { lockDurationMs: Math.round(lockDuration * 1000) } : {}),
+        ...(stalledInterval !== undefined ? { stalledIntervalMs: Math.round(stalledInterval * 1000) } : {}),
+        ...(maxStalledCount !== undefined ? { maxStalledCount } : {}),
+        exitWhenEmpty: Boolean(args.flags['exit-when-empty']),
+        ...(io.signal ? { signal: io.signal } : {}),
+        onEvent: (e) => logEvent(io, name, e),
+        process: async (data: PredictJobData, context) => {
+          const model = data.model ?? defaultModel;
+          if (model === undefined)
+            throw new InvalidArgumentError(
+              `job ${context.id} (${data.caseName}) names no model and this worker was started without --model`,
+            );
+          await prepareOutputDir(dirname(data.output));
+          const summary = await predictCase(
+            await models.get(model),
+            { name: data.caseName, input: data.input, output: data.output },
+            {
+              ...data.settings,
+              ...(batchSize !== undefined ? { batchSize } : {}),
+              onProgress: (done, total) => context.progress(done / total),
+            },
+          );
+          return { voxels: summary.voxels, volumeMl: summary.volumeMl };
+        },
+      });
+      io.stderr(`${worker.name}: waiting for jobs on ${queueLabel(connection)}\n`);
+      await worker.closed;
+    } finally {
+      await models.dispose();
+    }
+    return 0;
+  },
+};
