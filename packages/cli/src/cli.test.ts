@@ -15,16 +15,9 @@ import { createVolume } from '@raunet/core';
 import { readNifti, writeNifti } from '@raunet/io';
 import { generatePhantom, writePhantomDataset } from '@raunet/phantom';
 import * as tf from '@tensorflow/tfjs';
-import { runCli } from './cli.js';
+import { cli } from './__fixtures__/run-cli.js';
 import { DEMO_DEFAULTS } from './internal/demo-defaults.js';
 import { COMMANDS } from './internal/registry.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
-  return { code, stdout, stderr };
-}
 
 const DATA = resolve('../shared/data/nifti');
 const haveData = existsSync(DATA);

@@ -8,14 +8,7 @@ import { readNifti, writeNifti } from '@raunet/io';
 import { infectionBurden, segmentLungs } from '@raunet/lungs';
 import { generatePhantom } from '@raunet/phantom';
 import { buildUNet3D, saveModel } from '@raunet/raunet';
-import { runCli } from './cli.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
-  return { code, stdout, stderr };
-}
+import { cli } from './__fixtures__/run-cli.js';
 
 const DATA = resolve('../shared/data/nifti');
 const haveData = existsSync(DATA);

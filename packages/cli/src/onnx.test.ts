@@ -6,14 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNifti } from '@raunet/io';
 import { readOnnxMetadata } from '@raunet/onnx';
 import * as tf from '@tensorflow/tfjs';
-import { runCli } from './cli.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
-  return { code, stdout, stderr };
-}
+import { cli } from './__fixtures__/run-cli.js';
 
 const LESIONS = fileURLToPath(new URL('../../../../shared/data/lesions', import.meta.url));
 const haveLesions = existsSync(LESIONS);

@@ -7,14 +7,7 @@ import { generatePhantom } from '@raunet/phantom';
 import type { QueueStatus } from '@raunet/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisServerMissing, startRedisServer, type RedisServer } from '../../queue/src/__fixtures__/redis-server.js';
-import { runCli } from './cli.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
-  return { code, stdout, stderr };
-}
+import { cli } from './__fixtures__/run-cli.js';
 
 /** A `raunet worker` child process (from source, as `pnpm raunet` would run the build). */
 interface WorkerProcess {

@@ -6,18 +6,11 @@ import * as tf from '@tensorflow/tfjs';
 import { createVolume, withData } from '@raunet/core';
 import { readNifti, writeNifti } from '@raunet/io';
 import { generatePhantom } from '@raunet/phantom';
-import { runCli } from './cli.js';
+import { cli } from './__fixtures__/run-cli.js';
 import { COMMANDS } from './internal/registry.js';
 
 // Each failure a user can cause ends in one clear line naming the file, before any long work.
 // (docs/reliability.md lists these tests.)
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
-  return { code, stdout, stderr };
-}
 
 const NIFTI = resolve('../shared/data/nifti');
 const haveData = existsSync(NIFTI);
