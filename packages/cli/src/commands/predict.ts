@@ -7,7 +7,7 @@ import { assertExists } from '../internal/fs.js';
 import { describeVoxelSize, readScan } from '../internal/inputs.js';
 import { finishBeforeExit } from '../internal/interrupt.js';
 import { prepareOutputDir, prepareOutputFile } from '../internal/output-paths.js';
-import { checkJobOutputs, predictCase, stopped } from '../internal/predict-jobs.js';
+import { checkJobOutputs, predictVolumeOf, stopped } from '../internal/predict-jobs.js';
 import { bar, ProgressLine } from '../internal/progress.js';
 import { resolveModelSource } from '../internal/model-source.js';
 import { BATCH_SIZE_FLAG, PREDICTION_FLAGS, predictionOptionsFromFlags, writeCaseOutputs, type CaseFiles } from '../internal/predict-case.js';
@@ -167,7 +167,7 @@ export const command: CommandModule = {
         const lungMask = j.lung ? await readScan(j.lung, 'lung mask') : undefined;
         const line = new ProgressLine(io);
         const t0 = Date.now();
-        const { probability, mask, lungs } = await predictCase(j.input, model, ct, {
+        const { probability, mask, lungs } = await predictVolumeOf(j.input, model, ct, {
           ...options,
           ...(lungMask ? { lungMask } : autoLungs ? { lungMask: 'auto' as const } : {}),
           onProgress: (done, total) =>

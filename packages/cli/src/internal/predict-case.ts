@@ -9,7 +9,7 @@ import { numberFlag, type FlagSpec, type ParsedArgs } from './args.js';
 import { CliUsageError } from './context.js';
 import { readScan } from './inputs.js';
 import { overlayPixelSize } from './pictures.js';
-import { predictCase as predictVolumeOf } from './predict-jobs.js';
+import { predictVolumeOf } from './predict-jobs.js';
 
 /** The files of one case of `raunet predict` (and of one job of `raunet worker`). */
 export interface CaseFiles {

@@ -28,7 +28,7 @@ export async function checkJobOutputs(jobs: readonly JobOutputs[]): Promise<void
 }
 
 /** `predictVolume` whose file-less errors (a 4D input, a 2D slice for a 3D model...) name the input file. */
-export async function predictCase(file: string, model: tf.LayersModel | PatchPredictor, ct: Volume, options: PredictVolumeOptions): Promise<PredictVolumeResult> {
+export async function predictVolumeOf(file: string, model: tf.LayersModel | PatchPredictor, ct: Volume, options: PredictVolumeOptions): Promise<PredictVolumeResult> {
   try {
     return await predictVolume(model, ct, options);
   } catch (e) {
