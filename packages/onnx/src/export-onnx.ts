@@ -56,7 +56,7 @@ function modelMetadata(model: tf.LayersModel, patchSize: [number, number, number
   };
   if (!info) return meta;
   meta[k.architecture] = info.architecture;
-  meta[k.preprocessing] = JSON.stringify({ ...defaultPreprocessing, spacing: null, ...info.preprocessing });
+  meta[k.preprocessing] = JSON.stringify({ ...defaultPreprocessing, spacing: null, inPlaneSize: null, ...info.preprocessing });
   meta[k.inference] = JSON.stringify({ ...defaultInferenceSettings, ...info.inference });
   meta[k.modelInfo] = JSON.stringify(info);
   return meta;

@@ -9,7 +9,8 @@ import { onnx, type Onnx } from './internal/graph-builder.js';
  * - `raunet.patch_size`: `[x, y, z]` voxels, the sliding-window patch.
  * - `raunet.architecture`: `'raunet'` or `'unet'`.
  * - `raunet.preprocessing`: the preprocessing with every default filled in (intensity scale, HU window,
- *   normalization, spacing in mm as (x, y, z) or null for the native grid, reorientation, lung crop).
+ *   normalization, spacing in mm as (x, y, z) or null for the native grid, in-plane size or null, anti-aliasing,
+ *   reorientation, lung crop).
  * - `raunet.inference`: sliding-window overlap, flip TTA, blending, Gaussian sigma, threshold, minimum
  *   component size, with the defaults filled in.
  * - `raunet.model_info`: the model's own record as stored in its model.json (for an exact replay).

@@ -115,6 +115,38 @@ describe('spacingGrid / resampleToSpacing', () => {
   });
 });
 
+describe('resampleToSpacing antiAlias', () => {
+  it('smooths before downsampling with sigma (f - 1) / 2: the values equal scipy.ndimage.gaussian_filter1d (mode nearest)', () => {
+    // a Nyquist checkerboard along x: plain 2x downsampling sees only its zeros (aliasing)
+    const board = fromFunction([16, 3, 2], (i) => i % 2, (n) => new Uint8Array(n));
+    const plain = resampleToSpacing(board, [2, 1, 1]);
+    const smooth = resampleToSpacing(board, [2, 1, 1], { antiAlias: true });
+    expect(smooth.dims).toEqual([8, 3, 2]);
+    expect(smooth.data).toBeInstanceOf(Float32Array);
+    for (let i = 0; i < 8; i++) expect(at(plain, i, 1, 1)).toBe(0);
+    // scipy: gaussian_filter1d(tile([0, 1], 8), 0.5, mode='nearest', truncate=3)[0::2]
+    expect(at(smooth, 0, 1, 1)).toBeCloseTo(0.10645077, 6);
+    for (let i = 1; i < 7; i++) expect(at(smooth, i, 2, 0)).toBeCloseTo(0.21290154, 6);
+    expect(at(smooth, 7, 0, 1)).toBeCloseTo(0.21316541, 6); // the clamped border
+    // along z with factor 3 (sigma 1): gaussian_filter1d(arange(12)**2, 1, mode='nearest', truncate=3)[0::3]
+    const quad = fromFunction([1, 2, 12], (_i, _j, k) => k * k, (n) => new Float64Array(n));
+    const q = resampleToSpacing(quad, [1, 1, 3], { antiAlias: true });
+    expect(q.dims).toEqual([1, 2, 4]);
+    [0.49795599, 9.99591199, 36.99591199, 81.89395188].forEach((want, k) => expect(at(q, 0, 1, k)).toBeCloseTo(want, 4));
+  });
+
+  it('leaves constants constant, and changes nothing where no axis gets coarser or for nearest-neighbour labels', () => {
+    const c = fromFunction([9, 7, 5], () => 42, (n) => new Int16Array(n));
+    const down = resampleToSpacing(c, [2.5, 1.7, 3], { antiAlias: true });
+    for (const x of down.data) expect(x).toBeCloseTo(42, 4);
+    const v = fromFunction([9, 7, 5], (i, j, k) => (i * 7 + j * 3 + k * 11) % 13, (n) => new Float32Array(n));
+    expect(resampleToSpacing(v, [0.5, 1, 0.75], { antiAlias: true }).data).toEqual(resampleToSpacing(v, [0.5, 1, 0.75]).data);
+    const label = fromFunction([8, 8, 2], (i) => i % 2, (n) => new Uint8Array(n));
+    const near = resampleToSpacing(label, [2, 2, 1], { antiAlias: true, interpolation: 'nearest' });
+    expect(near.data).toEqual(resampleToSpacing(label, [2, 2, 1], { interpolation: 'nearest' }).data);
+  });
+});
+
 describe('resampleLike / resampleToGrid', () => {
   it('a translation-only target grid reproduces the matching crop exactly and fills outside', () => {
     const affine = lps([1.5, 1.5, 1.5], [10, 20, 30]);

@@ -1,4 +1,4 @@
-import { assertFinite, InvalidArgumentError, withData, type Volume } from '@raunet/core';
+import { assertFinite, InvalidArgumentError, spacingFromAffine, withData, type Volume } from '@raunet/core';
 import {
   cropToMask,
   normalizeIntensity,
@@ -32,6 +32,21 @@ export interface PreprocessingOptions {
   normalization?: 'minmax' | 'zscore';
   /** Resample to this voxel spacing (x, y, z) in mm before anything else; `undefined` keeps the native grid. @defaultValue undefined */
   spacing?: [number, number, number];
+  /**
+   * Resample each volume in-plane to a common size instead of a common spacing: the longer of its x and y
+   * extents becomes this many voxels, in-plane voxels become square (the aspect ratio is kept) and z is
+   * kept. For images whose pixel spacing is unknown or meaningless but which each show the whole chest at
+   * their own resolution (e.g. 2D slices exported from image files, as in COVID-SemiSeg): it brings the
+   * anatomy to one scale, as Inf-Net's fixed 352x352 input does. Exclusive with `spacing`.
+   * @defaultValue undefined
+   */
+  inPlaneSize?: number;
+  /**
+   * Smooth the image before resampling it to a coarser grid (`spacing` or `inPlaneSize`), as
+   * scikit-image's `resize(anti_aliasing=True)`: see `resampleToSpacing` of `@raunet/preprocess`.
+   * @defaultValue false
+   */
+  antiAlias?: boolean;
   /** Reorient to RAS+ voxel axes first. @defaultValue false */
   reorient?: boolean;
   /** Crop to the bounding box of the lung mask (when a lung mask is available). @defaultValue false */
@@ -41,11 +56,16 @@ export interface PreprocessingOptions {
 }
 
 /** Defaults of {@link PreprocessingOptions}. */
-export const defaultPreprocessing: Required<Omit<PreprocessingOptions, 'spacing'>> & { spacing: [number, number, number] | undefined } = {
+export const defaultPreprocessing: Required<Omit<PreprocessingOptions, 'spacing' | 'inPlaneSize'>> & {
+  spacing: [number, number, number] | undefined;
+  inPlaneSize: number | undefined;
+} = {
   intensityScale: 'auto',
   window: [-1000, 1000],
   normalization: 'minmax',
   spacing: undefined,
+  inPlaneSize: undefined,
+  antiAlias: false,
   reorient: false,
   cropToLungs: false,
   lungMargin: 8,
@@ -83,6 +103,18 @@ function binary(v: Volume): Volume<Uint8Array> {
   return withData(v, out);
 }
 
+/** The spacing `prepareCase` resamples to: `spacing`, or the one that gives `inPlaneSize`; `undefined` keeps the grid. */
+function workingSpacing(image: Volume, o: PreprocessingOptions): [number, number, number] | undefined {
+  if (o.inPlaneSize === undefined) return o.spacing;
+  if (o.spacing) throw new InvalidArgumentError('preprocessing: give spacing or inPlaneSize, not both');
+  if (!Number.isInteger(o.inPlaneSize) || o.inPlaneSize < 1) {
+    throw new InvalidArgumentError(`preprocessing: inPlaneSize must be a positive whole number of voxels, received ${JSON.stringify(o.inPlaneSize)}`);
+  }
+  const s = spacingFromAffine(image.affine);
+  const inPlane = Math.max(image.dims[0] * s[0], (image.dims[1] ?? 1) * s[1]) / o.inPlaneSize;
+  return [inPlane, inPlane, s[2]];
+}
+
 /**
  * Prepares one CT (and optionally its label and lung mask on the same grid): the intensity scale
  * (declared, or detected) and conversion to HU, optional reorientation to RAS+ and resampling, optional crop to the lungs, clip to the
@@ -112,8 +144,9 @@ export function prepareCase(ct: Volume, extra: { label?: Volume; lung?: Volume; 
     if (label) label = reorientToRAS(label).volume as Volume<Uint8Array>;
     if (lung) lung = reorientToRAS(lung).volume as Volume<Uint8Array>;
   }
-  if (o.spacing) {
-    image = resampleToSpacing(image, o.spacing, { interpolation: 'linear' });
+  const spacing = workingSpacing(image, o);
+  if (spacing) {
+    image = resampleToSpacing(image, spacing, { interpolation: 'linear', antiAlias: o.antiAlias });
     if (label) label = binary(resampleLike(label, image, { interpolation: 'nearest' }));
     if (lung) lung = binary(resampleLike(lung, image, { interpolation: 'nearest' }));
     transform.resampled = true;
