@@ -105,7 +105,8 @@ function binary(v: Volume): Volume<Uint8Array> {
 
 /** The spacing `prepareCase` resamples to: `spacing`, or the one that gives `inPlaneSize`; `undefined` keeps the grid. */
 function workingSpacing(image: Volume, o: PreprocessingOptions): [number, number, number] | undefined {
-  if (o.inPlaneSize === undefined) return o.spacing;
+  // null as well as undefined: the ONNX export's metadata writes unset options as null
+  if (o.inPlaneSize === undefined || o.inPlaneSize === null) return o.spacing ?? undefined;
   if (o.spacing) throw new InvalidArgumentError('preprocessing: give spacing or inPlaneSize, not both');
   if (!Number.isInteger(o.inPlaneSize) || o.inPlaneSize < 1) {
     throw new InvalidArgumentError(`preprocessing: inPlaneSize must be a positive whole number of voxels, received ${JSON.stringify(o.inPlaneSize)}`);
