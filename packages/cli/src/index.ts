@@ -4,8 +4,20 @@
  * @packageDocumentation
  */
 export { runCli, mainHelp } from './cli.js';
-export type { CommandModule } from './internal/command.js';
+export { defineCommand, type CommandModule } from './internal/command.js';
 export { CliUsageError, type CliIO } from './internal/context.js';
-export type { FlagSpec, ParsedArgs } from './internal/args.js';
+export type {
+  BooleanFlagSpec,
+  ChoiceFlagSpec,
+  DimsFlagSpec,
+  FlagSpec,
+  FlagSpecBase,
+  FlagSpecs,
+  FlagValue,
+  FlagValues,
+  NumberFlagSpec,
+  ParsedArgs,
+  StringFlagSpec,
+} from './internal/args.js';
 export { readTrainConfig, type TrainConfigFile } from './internal/train-config.js';
 export { DEMO_DEFAULTS } from './internal/demo-defaults.js';

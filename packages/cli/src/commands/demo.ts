@@ -1,87 +1,53 @@
-import { join, relative } from 'node:path';
-import { readNifti, writeNifti } from '@raunet/io';
-import { infectionBurden, segmentLungs, toLeftRightLungs, type InfectionBurden } from '@raunet/lungs';
-import { evaluateSet, toCsv, toTextTable, type EvaluationPair } from '@raunet/metrics';
-import { marchingCubes, meshVolume, writeMesh } from '@raunet/mesh';
+import { rm } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { toCsv, toTextTable } from '@raunet/metrics';
 import { writePhantomDataset } from '@raunet/phantom';
-import {
-  loadDataset,
-  loadModel,
-  predictVolume,
-  splitDataset,
-  summarizeModel,
-  train,
-} from '@raunet/raunet';
-import { renderOverlays, renderTrainingCurves, writePng, writeSvg } from '@raunet/viz';
+import { loadDataset, loadModel, splitDataset, summarizeModel, train } from '@raunet/raunet';
 import { writeFileAtomic } from '@raunet/core/node';
-import type { CommandModule } from '../internal/command.js';
-import { choiceFlag, numberFlag, stringFlag } from '../internal/args.js';
-import { BACKENDS, startBackend } from '../internal/backend.js';
-import { CliUsageError } from '../internal/context.js';
+import { writeViewerReport } from '@raunet/viewer/node';
+import { defineCommand } from '../internal/command.js';
+import { BACKEND_FLAG, startBackend } from '../internal/backend.js';
 import { DEMO_DEFAULTS } from '../internal/demo-defaults.js';
+import { LungSource } from '../internal/evaluate-burden.js';
 import { finishBeforeExit } from '../internal/interrupt.js';
 import { prepareOutputDir } from '../internal/output-paths.js';
-import { overlayPixelSize } from '../internal/pictures.js';
+import { predictCase, type CaseFiles } from '../internal/predict-case.js';
 import { formatDuration } from '../internal/progress.js';
-import { trainingProgress } from '../internal/training.js';
 import { demoReportHtml } from '../internal/report.js';
-import { writeViewerReport } from '@raunet/viewer/node';
+import { scoreCases, setResult } from '../internal/score-cases.js';
+import { ARCHITECTURE_FLAG, architectureTitle, trainingProgress, writeTrainingCurves } from '../internal/training.js';
 
 /** `raunet demo [--out DIR] [...]`. */
-export const command: CommandModule = {
+export const command = defineCommand({
   usage: 'raunet demo [--out DIR] [--cases N] [--epochs N] [--steps N] [--seed N] [--backend B] [--json]',
   flags: {
-    out: { type: 'string', value: 'DIR', description: 'output folder (default raunet-demo)' },
+    out: { type: 'string', value: 'DIR', default: 'raunet-demo', description: 'output folder' },
     cases: {
-      type: 'string',
-      value: 'N',
-      description: `phantom cases to synthesize (default ${DEMO_DEFAULTS.cases}; 2 held out for test, 1 for validation)`,
+      type: 'integer',
+      min: 4,
+      max: 200,
+      default: DEMO_DEFAULTS.cases,
+      description: 'phantom cases to synthesize (2 held out for test, 1 for validation)',
     },
     epochs: {
-      type: 'string',
-      value: 'N',
-      description: `training epochs (default ${DEMO_DEFAULTS.epochs}; ${DEMO_DEFAULTS.slowBackend.epochs} on the plain JS backend)`,
+      type: 'integer',
+      min: 1,
+      description: 'training epochs', defaultText: `${DEMO_DEFAULTS.epochs}; ${DEMO_DEFAULTS.slowBackend.epochs} on the plain JS backend`,
     },
-    steps: {
-      type: 'string',
-      value: 'N',
-      description: `steps per epoch (default ${DEMO_DEFAULTS.stepsPerEpoch})`,
-    },
-    size: {
-      type: 'string',
-      value: 'X,Y,Z',
-      description: `phantom grid (default ${DEMO_DEFAULTS.dims.join(',')})`,
-    },
-    seed: {
-      type: 'string',
-      value: 'N',
-      description: `seed of phantoms, split and training (default ${DEMO_DEFAULTS.seed})`,
-    },
-    model: { type: 'string', value: 'raunet|unet', description: 'architecture (default raunet)' },
-    backend: {
-      type: 'string',
-      value: 'B',
-      description: `tfjs backend: ${BACKENDS.join(', ')} (default auto)`,
-    },
+    steps: { type: 'integer', min: 1, default: DEMO_DEFAULTS.stepsPerEpoch, description: 'steps per epoch' },
+    size: { type: 'dims', min: 16, max: 512, default: DEMO_DEFAULTS.dims, description: 'phantom grid' },
+    seed: { type: 'integer', value: 'N', default: DEMO_DEFAULTS.seed, description: 'seed of phantoms, split and training' },
+    model: { ...ARCHITECTURE_FLAG, default: 'raunet' },
+    backend: BACKEND_FLAG,
     json: { type: 'boolean', description: 'print the summary as JSON on stdout' },
   },
-  async run(args, io) {
+  async run({ flags }, io) {
     const t0 = Date.now();
-    const out = stringFlag(args, 'out') ?? 'raunet-demo';
-    const cases =
-      numberFlag('demo', args, 'cases', { integer: true, min: 4, max: 200 }) ?? DEMO_DEFAULTS.cases;
-    const epochsFlag = numberFlag('demo', args, 'epochs', { integer: true, min: 1 });
-    const stepsPerEpoch =
-      numberFlag('demo', args, 'steps', { integer: true, min: 1 }) ?? DEMO_DEFAULTS.stepsPerEpoch;
-    const seed = numberFlag('demo', args, 'seed', { integer: true }) ?? DEMO_DEFAULTS.seed;
-    const architecture = choiceFlag('demo', args, 'model', ['raunet', 'unet'] as const) ?? 'raunet';
-    const backend = choiceFlag('demo', args, 'backend', BACKENDS) ?? 'auto';
-    const sizeRaw = stringFlag(args, 'size');
-    const dims = sizeRaw ? parseDims(sizeRaw) : DEMO_DEFAULTS.dims;
+    const { out, cases, steps: stepsPerEpoch, size: dims, seed, model: architecture } = flags;
     const say = (s: string) => io.stderr(`[${formatDuration((Date.now() - t0) / 1000)}] ${s}\n`);
 
     await prepareOutputDir(out, 'out');
-    const active = await startBackend(backend, io);
+    const active = await startBackend(flags.backend, io);
     const fast =
       active.nativeKernels || active.backend === 'tensorflow' || active.backend === 'tensorflow-gpu';
     const setup = fast
@@ -91,7 +57,7 @@ export const command: CommandModule = {
           patchSize: DEMO_DEFAULTS.model.patchSize,
         }
       : DEMO_DEFAULTS.slowBackend;
-    const epochs = epochsFlag ?? setup.epochs;
+    const epochs = flags.epochs ?? setup.epochs;
     if (!fast) {
       say(
         `plain JS backend (no native kernels): training shortened to ${epochs} epochs of ${setup.patchSize.join('x')} patches, ` +
@@ -141,60 +107,49 @@ export const command: CommandModule = {
       io.stderr(`stopped; checkpoint in ${run.checkpointDir}\n`);
       return 130;
     }
-    const history = run.history.map((r) => ({
-      epoch: r.epoch,
-      loss: r.loss,
-      ...(r.validationDsc !== undefined ? { valDice: r.validationDsc } : {}),
-    }));
-    const curves = renderTrainingCurves({
-      history,
-      title: architecture === 'unet' ? 'U-Net (demo)' : 'RA-Unet (demo)',
-    });
-    await writeSvg(join(out, 'curves.svg'), curves.svg);
-    await writePng(join(out, 'curves.png'), curves.image);
+    await writeTrainingCurves(out, run.history, `${architectureTitle(architecture)} (demo)`);
     say(
       `trained ${run.epochsCompleted} epochs (${params} parameters); best validation DSC ${run.bestDsc.toFixed(3)} at epoch ${run.bestEpoch}`,
     );
 
-    const model = await loadModel(run.bestModelDir);
-    const pairs: EvaluationPair[] = [];
-    const pictures: { name: string; png: string; mesh?: string }[] = [];
-    const burden: { name: string; predicted: InfectionBurden; truth: InfectionBurden }[] = [];
-    await prepareOutputDir(join(out, 'predictions'));
+    // The held-out cases go through predict's pipeline (predictCase), then evaluate's scoring (scoreCases).
+    const predictions = join(out, 'predictions');
+    await prepareOutputDir(predictions);
     await prepareOutputDir(join(out, 'pictures'));
+    const files: CaseFiles[] = split.test.map((c) => ({
+      name: c.name,
+      input: c.image,
+      output: join(predictions, `${c.name}.nii.gz`),
+      prob: join(predictions, `${c.name}_prob.nii.gz`),
+      mesh: join(predictions, `${c.name}.stl`),
+      png: join(out, 'pictures', `${c.name}.png`),
+      truth: c.label,
+    }));
+    const meshes = new Map<string, string>();
+    const model = await loadModel(run.bestModelDir);
     try {
-      for (const c of split.test) {
-        const ct = await readNifti(c.image);
-        const truth = await readNifti(c.label);
-        const { probability, mask } = await predictVolume(model, ct, { overlap: 0.5, batchSize: 8 });
-        await writeNifti(join(out, 'predictions', `${c.name}.nii.gz`), mask, { datatype: 'uint8' });
-        await writeNifti(join(out, 'predictions', `${c.name}_prob.nii.gz`), probability, {
-          datatype: 'float32',
-        });
-        const png = join(out, 'pictures', `${c.name}.png`);
-        await writePng(
-          png,
-          renderOverlays({ ct, prediction: mask, truth, pixelSize: overlayPixelSize(ct) }).montage,
-        );
-        const entry: { name: string; png: string; mesh?: string } = { name: c.name, png };
-        const mesh = marchingCubes(mask, { smoothIterations: 10 });
-        if (mesh.indices.length > 0) {
-          entry.mesh = join(out, 'predictions', `${c.name}.stl`);
-          await writeMesh(entry.mesh, mesh);
-          say(
-            `${c.name}: mesh of ${mesh.indices.length / 3} triangles, ${(meshVolume(mesh) / 1000).toFixed(1)} mL`,
-          );
-        }
-        pictures.push(entry);
-        pairs.push({ name: c.name, prediction: mask, truth });
-        // The phantom's own lung mask (the demo data has one), split into left and right.
-        const lungs = toLeftRightLungs(c.lung ? await readNifti(c.lung) : segmentLungs(ct).mask);
-        burden.push({ name: c.name, predicted: infectionBurden(mask, lungs), truth: infectionBurden(truth, lungs) });
+      for (const f of files) {
+        const { voxels, triangles, meshNote } = await predictCase(model, f, { overlap: 0.5, batchSize: 8 });
+        // An empty prediction has no surface to show.
+        if (triangles) meshes.set(f.name, f.mesh!);
+        else await rm(f.mesh!, { force: true });
+        say(`${f.name}: ${voxels} infection voxels${triangles ? meshNote : ''}`);
       }
     } finally {
       model.dispose();
     }
-    const result = evaluateSet(pairs, { toleranceMm: 3 });
+    // The phantom's own lung masks (the demo data has them), split into left and right for the burden.
+    const first = split.test[0];
+    const lungs = first.lung ? await LungSource.open(dirname(first.lung), 'given') : await LungSource.open(dirname(first.image), 'auto');
+    const scoring = { toleranceMm: 3, surface: 'voxel' } as const;
+    const scored = await scoreCases(
+      split.test.map((c, i) => ({ name: c.name, prediction: files[i].output, truth: c.label })),
+      { ...scoring, lungs },
+      { ...io, stderr: () => undefined },
+    );
+    const result = setResult(scored.cases, scoring);
+    const burden = scored.burden;
+    const pictures = files.map((f) => ({ name: f.name, png: f.png!, ...(meshes.has(f.name) ? { mesh: meshes.get(f.name)! } : {}) }));
     const viewer = join(out, 'viewer');
     await writeViewerReport(
       viewer,
@@ -202,8 +157,8 @@ export const command: CommandModule = {
         name: c.name,
         ct: c.image,
         truth: c.label,
-        mask: join(out, 'predictions', `${c.name}.nii.gz`),
-        prob: join(out, 'predictions', `${c.name}_prob.nii.gz`),
+        mask: files[i].output,
+        prob: files[i].prob!,
         ...(pictures[i].mesh ? { mesh: pictures[i].mesh } : {}),
         numbers: { 'NSD 3 mm': result.cases[i].nsd, 'HD95 (mm)': result.cases[i].hausdorff95 },
       })),
@@ -238,7 +193,7 @@ export const command: CommandModule = {
     await writeFileAtomic(
       join(out, 'report.html'),
       demoReportHtml({
-        title: `${architecture === 'unet' ? 'U-Net' : 'RA-Unet'} demo on synthetic COVID-19 CT phantoms`,
+        title: `${architectureTitle(architecture)} demo on synthetic COVID-19 CT phantoms`,
         table,
         summary,
         curves: relative(out, join(out, 'curves.svg')),
@@ -252,24 +207,16 @@ export const command: CommandModule = {
       }),
     );
     await writeFileAtomic(join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-    if (args.flags.json) {
+    if (flags.json) {
       io.stdout(JSON.stringify(summary, null, 2) + '\n');
     } else {
       io.stdout(`\nTest cases (held out), NSD at 3 mm:\n${table}\n`);
       io.stdout(
-        `${architecture === 'unet' ? 'U-Net' : 'RA-Unet'} demo: test DSC ${summary.testDsc.toFixed(3)} (best validation ${run.bestDsc.toFixed(3)}) after ${run.epochsCompleted} epochs in ${formatDuration(seconds)}\n`,
+        `${architectureTitle(architecture)} demo: test DSC ${summary.testDsc.toFixed(3)} (best validation ${run.bestDsc.toFixed(3)}) after ${run.epochsCompleted} epochs in ${formatDuration(seconds)}\n`,
       );
       io.stdout(`report: ${summary.files.report}\n`);
       io.stdout(`interactive viewer: raunet view ${viewer}\n`);
     }
     return 0;
   },
-};
-
-function parseDims(raw: string): [number, number, number] {
-  const parts = raw.split(/[x,]/).map(Number);
-  if (parts.length !== 3 || !parts.every((p) => Number.isInteger(p) && p >= 16 && p <= 512)) {
-    throw new CliUsageError(`demo: --size must be three integers in [16, 512] as X,Y,Z, received '${raw}'`);
-  }
-  return parts as [number, number, number];
-}
+});

@@ -1,24 +1,21 @@
-import { assertSameGrid, DatasetError, type Volume } from '@raunet/core';
+import { DatasetError } from '@raunet/core';
 import { caseName, listNiftiFiles } from '@raunet/io';
 import {
-  evaluateCase,
   summarizeCases,
   summarizeValues,
   toCsv,
   toTextTable,
   SURFACE_DEFINITIONS,
   type CaseMetrics,
-  type EvaluateCaseOptions,
   type EvaluateSetResult,
   type MetricSummary,
 } from '@raunet/metrics';
 import { writeFileAtomic } from '@raunet/core/node';
-import type { CommandModule } from '../internal/command.js';
-import { choiceFlag, numberFlag, requireFlag, stringFlag } from '../internal/args.js';
+import { defineCommand } from '../internal/command.js';
 import { CliUsageError } from '../internal/context.js';
 import { burdenComparisonCsv, LungSource, summarizeBurden, type BurdenComparison } from '../internal/evaluate-burden.js';
-import { readScan } from '../internal/inputs.js';
 import { prepareOutputFile } from '../internal/output-paths.js';
+import { scoreCases, setResult } from '../internal/score-cases.js';
 
 /** Per metric, the statistics (mean, sample sd, ...) of the per-fold means. */
 type AcrossFolds = Record<string, MetricSummary>;
@@ -29,7 +26,7 @@ type AcrossFolds = Record<string, MetricSummary>;
  * scored, `summary` pools all cases (so `summary.dice.mean` keeps its meaning), and `folds` /
  * `acrossFolds` add each fold's summary and the mean and sd of the per-fold means.
  */
-export const command: CommandModule = {
+export const command = defineCommand({
   usage:
     'raunet evaluate --pred DIR [--pred DIR ...] --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N] [--surface voxel|surfel] [--lungs DIR | --images DIR] [--burden FILE]',
   flags: {
@@ -37,10 +34,12 @@ export const command: CommandModule = {
       type: 'string',
       value: 'DIR',
       multiple: true,
+      required: true,
       description: 'folder of predicted masks (NIfTI); repeat it for the folds of a cross-validation (one folder per fold)',
     },
     gt: {
       type: 'string',
+      required: true,
       value: 'DIR',
       description: 'folder of ground-truth masks with the same file names',
     },
@@ -50,34 +49,28 @@ export const command: CommandModule = {
     burden: { type: 'string', value: 'FILE', description: 'write the per-case burden comparison (.json or .csv); needs --lungs or --images' },
     json: { type: 'boolean', description: 'print the full result as JSON on stdout' },
     tolerance: {
-      type: 'string',
+      type: 'number',
+      min: 0,
+      default: 3,
       value: 'MM',
-      description: 'NSD tolerance in mm (default 3, the benchmark value for infection)',
+      description: 'NSD tolerance in mm (3 is the benchmark value for infection)',
     },
     label: {
-      type: 'string',
+      type: 'integer',
+      min: 1,
       value: 'N',
-      description: 'ground-truth label to score (default: any nonzero voxel)',
+      description: 'ground-truth label to score', defaultText: 'any nonzero voxel',
     },
     surface: {
-      type: 'string',
-      value: 'voxel|surfel',
+      type: 'choice',
+      choices: SURFACE_DEFINITIONS,
+      default: 'voxel',
       description:
-        'surface of HD95/NSD: voxel = border voxels, MONAI (default); surfel = area-weighted, DeepMind, as the COVID-19-CT-Seg benchmark',
+        'surface of HD95/NSD: voxel = border voxels, MONAI; surfel = area-weighted, DeepMind, as the COVID-19-CT-Seg benchmark',
     },
   },
-  async run(args, io) {
-    const predFlag = args.flags.pred;
-    const predDirs = Array.isArray(predFlag) ? predFlag : typeof predFlag === 'string' ? [predFlag] : [];
-    if (predDirs.length === 0) throw new CliUsageError('evaluate: --pred is required');
-    const gtDir = requireFlag('evaluate', args, 'gt');
-    const toleranceMm = numberFlag('evaluate', args, 'tolerance', { min: 0 }) ?? 3;
-    const label = numberFlag('evaluate', args, 'label', { integer: true, min: 1 });
-    const surface = choiceFlag('evaluate', args, 'surface', SURFACE_DEFINITIONS) ?? 'voxel';
-    const csvPath = stringFlag(args, 'csv');
-    const lungsDir = stringFlag(args, 'lungs');
-    const imagesDir = stringFlag(args, 'images');
-    const burdenPath = stringFlag(args, 'burden');
+  async run({ flags }, io) {
+    const { pred: predDirs, gt: gtDir, tolerance: toleranceMm, label, surface, csv: csvPath, lungs: lungsDir, images: imagesDir, burden: burdenPath } = flags;
     if (lungsDir && imagesDir) throw new CliUsageError('evaluate: give --lungs or --images, not both');
     if (burdenPath && !lungsDir && !imagesDir) throw new CliUsageError('evaluate: --burden needs --lungs DIR or --images DIR');
     if (burdenPath && !/\.(json|csv)$/i.test(burdenPath)) throw new CliUsageError(`evaluate: --burden must end in .json or .csv, received '${burdenPath}'`);
@@ -104,33 +97,21 @@ export const command: CommandModule = {
       }
       folds.push(preds);
     }
-    // One case in memory at a time: a CT-sized pair of masks is ~160 MB.
     const options = { toleranceMm, surface, ...(label !== undefined ? { label } : {}) };
     const cases: CaseMetrics[] = [];
     const perFold: CaseMetrics[][] = [];
     for (const preds of folds) {
-      const foldCases: CaseMetrics[] = [];
-      for (const p of preds) {
-        const name = caseName(p);
-        io.stderr(`scoring ${name}\n`);
-        const { metrics, prediction, truth } = await scoreCase(p, gts.get(name)!, { ...options, name });
-        foldCases.push(metrics);
-        if (lungSource) burdens.push(await lungSource.compare(name, prediction, truth));
-      }
-      cases.push(...foldCases);
-      perFold.push(foldCases);
+      const pairs = preds.map((p) => ({ name: caseName(p), prediction: p, truth: gts.get(caseName(p))! }));
+      const scored = await scoreCases(pairs, { ...options, ...(lungSource ? { lungs: lungSource } : {}) }, io);
+      cases.push(...scored.cases);
+      perFold.push(scored.cases);
+      burdens.push(...scored.burden);
     }
     const result: EvaluateSetResult & {
       folds?: { pred: string; cases: number; summary: EvaluateSetResult['summary'] }[];
       acrossFolds?: AcrossFolds;
       burden?: { cases: BurdenComparison[]; summary: Record<string, MetricSummary> };
-    } = {
-      cases,
-      summary: summarizeCases(cases),
-      toleranceMm,
-      percentile: 95,
-      surface,
-    };
+    } = setResult(cases, options);
     if (perFold.length > 1) {
       result.folds = perFold.map((c, i) => ({ pred: predDirs[i], cases: c.length, summary: summarizeCases(c) }));
       result.acrossFolds = acrossFolds(result.folds.map((f) => f.summary));
@@ -139,7 +120,7 @@ export const command: CommandModule = {
     if (csvPath) await writeFileAtomic(csvPath, toCsv(result));
     if (burdenPath && result.burden)
       await writeFileAtomic(burdenPath, /\.csv$/i.test(burdenPath) ? burdenComparisonCsv(burdens) : JSON.stringify(result.burden, null, 2) + '\n');
-    if (args.flags.json) {
+    if (flags.json) {
       io.stdout(JSON.stringify(result, null, 2) + '\n');
       return 0;
     }
@@ -159,7 +140,7 @@ export const command: CommandModule = {
     }
     return 0;
   },
-};
+});
 
 /** Statistics over folds of every metric's per-fold mean (folds where a metric has no finite mean are counted, not averaged). */
 function acrossFolds(summaries: EvaluateSetResult['summary'][]): AcrossFolds {
@@ -168,16 +149,4 @@ function acrossFolds(summaries: EvaluateSetResult['summary'][]): AcrossFolds {
     out[key] = summarizeValues(summaries.map((s) => s[key].mean));
   }
   return out;
-}
-
-/** Scores one prediction against its ground truth; masks on different grids are named, with their folders, in one line. */
-async function scoreCase(
-  predPath: string,
-  gtPath: string,
-  options: EvaluateCaseOptions & { name: string },
-): Promise<{ metrics: CaseMetrics; prediction: Volume; truth: Volume }> {
-  const prediction = await readScan(predPath, 'predicted mask');
-  const truth = await readScan(gtPath, 'ground-truth mask');
-  assertSameGrid(prediction, truth, `prediction ${predPath} and ground truth ${gtPath}`);
-  return { metrics: evaluateCase(prediction, truth, options), prediction, truth };
 }

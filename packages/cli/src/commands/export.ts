@@ -2,30 +2,28 @@ import { stat } from 'node:fs/promises';
 import { ONNX_OPSET, type ExportOnnxResult } from '@raunet/onnx';
 import { writeOnnx } from '@raunet/onnx/node';
 import { initBackend, loadModel } from '@raunet/raunet';
-import type { CommandModule } from '../internal/command.js';
-import { choiceFlag, requireFlag } from '../internal/args.js';
+import { defineCommand } from '../internal/command.js';
 import { CliUsageError } from '../internal/context.js';
 import { resolveModelSource } from '../internal/model-source.js';
 
 const FORMATS = ['onnx'] as const;
 
 /** `raunet export --model NAME|DIR --format onnx --output model.onnx [--json]`. */
-export const command: CommandModule = {
+export const command = defineCommand({
   usage: 'raunet export --model NAME|DIR --format onnx --output model.onnx [--json]',
   flags: {
     model: {
       type: 'string',
+      required: true,
       value: 'NAME|DIR',
       description: "a shipped model's name ('raunet models' lists them) or a trained model folder (model.json + weights.bin)",
     },
-    format: { type: 'string', value: 'F', description: `output format: ${FORMATS.join(', ')} (default onnx)` },
-    output: { type: 'string', value: 'FILE', description: 'the .onnx file to write (atomically)' },
+    format: { type: 'choice', choices: FORMATS, default: 'onnx', description: 'output format' },
+    output: { type: 'string', required: true, value: 'FILE', description: 'the .onnx file to write (atomically)' },
     json: { type: 'boolean', description: 'print a JSON summary' },
   },
-  async run(args, io) {
-    const modelFlag = requireFlag('export', args, 'model');
-    const output = requireFlag('export', args, 'output');
-    choiceFlag('export', args, 'format', FORMATS);
+  async run({ flags }, io) {
+    const { model: modelFlag, output } = flags;
     if (!/\.onnx$/i.test(output)) throw new CliUsageError(`export: --output must be a .onnx file, received '${output}'`);
     const { dir } = await resolveModelSource('export', modelFlag);
     // Export only reads the weights: the plain cpu backend, nothing to report.
@@ -40,7 +38,7 @@ export const command: CommandModule = {
     const bytes = (await stat(output)).size;
     const [px, py, pz] = result.patchSize;
     const nodes = Object.values(result.opCounts).reduce((a, b) => a + b, 0);
-    if (args.flags.json) {
+    if (flags.json) {
       const summary = {
         file: output,
         bytes,
@@ -66,4 +64,4 @@ export const command: CommandModule = {
     }
     return 0;
   },
-};
+});

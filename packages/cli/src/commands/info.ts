@@ -1,7 +1,7 @@
 import { orientationCodes } from '@raunet/core';
 import { readNifti } from '@raunet/io';
 import { detectIntensityScale } from '@raunet/preprocess';
-import type { CommandModule } from '../internal/command.js';
+import { defineCommand } from '../internal/command.js';
 import { CliUsageError } from '../internal/context.js';
 import { assertExists } from '../internal/fs.js';
 
@@ -24,7 +24,7 @@ function intensityStats(data: ArrayLike<number | bigint>): { min: number; max: n
 }
 
 /** `raunet info FILE [--json]`. */
-export const command: CommandModule = {
+export const command = defineCommand({
   usage: 'raunet info FILE [--json]',
   flags: { json: { type: 'boolean', description: 'print a JSON object instead of text' } },
   async run(args, io) {
@@ -72,4 +72,4 @@ export const command: CommandModule = {
     );
     return 0;
   },
-};
+});

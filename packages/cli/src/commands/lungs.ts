@@ -3,8 +3,7 @@ import { segmentLungs } from '@raunet/lungs';
 import { marchingCubes, meshVolume, writeMesh } from '@raunet/mesh';
 import { toHounsfield } from '@raunet/preprocess';
 import { writePng } from '@raunet/viz';
-import type { CommandModule } from '../internal/command.js';
-import { numberFlag, stringFlag } from '../internal/args.js';
+import { defineCommand } from '../internal/command.js';
 import { lungsPicture } from '../internal/burden-outputs.js';
 import { CliUsageError } from '../internal/context.js';
 import { assertExists } from '../internal/fs.js';
@@ -12,12 +11,13 @@ import { readScan } from '../internal/inputs.js';
 import { prepareOutputFile } from '../internal/output-paths.js';
 
 /** `raunet lungs CT --output lungs.nii.gz [--png FILE] [--mesh FILE] [--json]`. */
-export const command: CommandModule = {
+export const command = defineCommand({
   usage:
     'raunet lungs CT.nii.gz --output lungs.nii.gz [--png FILE] [--mesh FILE] [--closing MM] [--threshold HU] [--json]',
   flags: {
     output: {
       type: 'string',
+      required: true,
       value: 'FILE',
       description: 'lung mask to write (.nii or .nii.gz): 1 = left lung, 2 = right lung',
     },
@@ -32,14 +32,18 @@ export const command: CommandModule = {
       description: 'also write a 3D model of both lungs (.stl, .ply, .obj)',
     },
     closing: {
-      type: 'string',
+      type: 'number',
+      min: 0,
+      max: 100,
       value: 'MM',
-      description: 'radius of the closing that keeps pleural lesions in the lung (default 12)',
+      description: 'radius of the closing that keeps pleural lesions in the lung', defaultText: '12',
     },
     threshold: {
-      type: 'string',
+      type: 'number',
+      min: -1000,
+      max: 0,
       value: 'HU',
-      description: 'air-filled voxels are below this (default -400)',
+      description: 'air-filled voxels are below this', defaultText: '-400',
     },
     json: { type: 'boolean', description: 'print a JSON summary on stdout' },
   },
@@ -49,18 +53,13 @@ export const command: CommandModule = {
       throw new CliUsageError(
         'lungs: give exactly one CT file, e.g. raunet lungs ct.nii.gz --output lungs.nii.gz',
       );
-    const output = stringFlag(args, 'output');
-    if (!output) throw new CliUsageError('lungs: --output is required');
+    const { output, png, mesh: meshPath, closing: closingRadiusMm, threshold } = args.flags;
     if (!/\.nii(\.gz)?$/i.test(output))
       throw new CliUsageError(`lungs: --output must be a .nii or .nii.gz file, received '${output}'`);
-    const png = stringFlag(args, 'png');
     if (png && !/\.png$/i.test(png))
       throw new CliUsageError(`lungs: --png must end in .png, received '${png}'`);
-    const meshPath = stringFlag(args, 'mesh');
     if (meshPath && !/\.(stl|ply|obj)$/i.test(meshPath))
       throw new CliUsageError(`lungs: --mesh must end in .stl, .ply or .obj, received '${meshPath}'`);
-    const closingRadiusMm = numberFlag('lungs', args, 'closing', { min: 0, max: 100 });
-    const threshold = numberFlag('lungs', args, 'threshold', { min: -1000, max: 0 });
     await assertExists(input, 'file');
     for (const [flag, p] of [['output', output], ['png', png], ['mesh', meshPath]] as const) if (p) await prepareOutputFile(p, flag);
     const t0 = Date.now();
@@ -100,4 +99,4 @@ export const command: CommandModule = {
       );
     return 0;
   },
-};
+});

@@ -1,6 +1,5 @@
 import { marchingCubes, meshArea, meshComponents, meshVolume, writeMesh } from '@raunet/mesh';
-import type { CommandModule } from '../internal/command.js';
-import { numberFlag, requireFlag } from '../internal/args.js';
+import { defineCommand } from '../internal/command.js';
 import { CliUsageError } from '../internal/context.js';
 import { assertExists } from '../internal/fs.js';
 import { readScan } from '../internal/inputs.js';
@@ -8,28 +7,25 @@ import { prepareOutputFile } from '../internal/output-paths.js';
 import { extname } from 'node:path';
 
 /** `raunet mesh --mask FILE --output lesion.stl|.ply|.obj [--smooth N] [--components] [--label N]`. */
-export const command: CommandModule = {
+export const command = defineCommand({
   usage:
     'raunet mesh --mask FILE --output lesion.stl|.ply|.obj [--smooth N] [--components] [--label N] [--json]',
   flags: {
-    mask: { type: 'string', value: 'FILE', description: 'mask NIfTI (nonzero voxels, or --label)' },
-    output: { type: 'string', value: 'FILE', description: 'output mesh; the format follows the suffix' },
-    smooth: { type: 'string', value: 'N', description: 'Taubin smoothing iterations (default 0)' },
-    label: { type: 'string', value: 'N', description: 'mesh only voxels equal to this label' },
+    mask: { type: 'string', required: true, value: 'FILE', description: 'mask NIfTI (nonzero voxels, or --label)' },
+    output: { type: 'string', required: true, value: 'FILE', description: 'output mesh; the format follows the suffix' },
+    smooth: { type: 'integer', min: 0, max: 1000, default: 0, value: 'N', description: 'Taubin smoothing iterations' },
+    label: { type: 'integer', value: 'N', description: 'mesh only voxels equal to this label' },
     components: {
       type: 'boolean',
       description: 'also write one file per connected component (name-1.stl, ...)',
     },
     json: { type: 'boolean', description: 'print a JSON summary' },
   },
-  async run(args, io) {
-    const maskPath = requireFlag('mesh', args, 'mask');
-    const output = requireFlag('mesh', args, 'output');
+  async run({ flags }, io) {
+    const { mask: maskPath, output, smooth: smoothIterations, label } = flags;
     const ext = extname(output).toLowerCase();
     if (!['.stl', '.ply', '.obj'].includes(ext))
       throw new CliUsageError(`mesh: --output must end in .stl, .ply or .obj, received '${output}'`);
-    const smoothIterations = numberFlag('mesh', args, 'smooth', { min: 0, max: 1000, integer: true }) ?? 0;
-    const label = numberFlag('mesh', args, 'label', { integer: true });
     await assertExists(maskPath, 'file');
     await prepareOutputFile(output, 'output');
     const mask = await readScan(maskPath, 'mask');
@@ -38,7 +34,7 @@ export const command: CommandModule = {
     await writeMesh(output, mesh);
     const written = [output];
     let components = 0;
-    if (args.flags.components) {
+    if (flags.components) {
       const parts = meshComponents(mask, options);
       components = parts.length;
       for (let i = 0; i < parts.length; i++) {
@@ -54,13 +50,13 @@ export const command: CommandModule = {
       vertices: mesh.positions.length / 3,
       volumeMl: meshVolume(mesh) / 1000,
       areaMm2: meshArea(mesh),
-      ...(args.flags.components ? { components } : {}),
+      ...(flags.components ? { components } : {}),
     };
-    if (args.flags.json) io.stdout(JSON.stringify(summary, null, 2) + '\n');
+    if (flags.json) io.stdout(JSON.stringify(summary, null, 2) + '\n');
     else
       io.stdout(
         `wrote ${written.join(', ')}: ${summary.triangles} triangles, enclosed volume ${summary.volumeMl.toFixed(2)} mL, area ${summary.areaMm2.toFixed(0)} mm²\n`,
       );
     return 0;
   },
-};
+});

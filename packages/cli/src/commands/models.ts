@@ -1,8 +1,8 @@
 import { shippedModels } from '@raunet/models';
-import type { CommandModule } from '../internal/command.js';
+import { defineCommand } from '../internal/command.js';
 
 /** `raunet models [--json]`: the shipped models and their cards' key figures. */
-export const command: CommandModule = {
+export const command = defineCommand({
   usage: 'raunet models [--json]',
   flags: {
     json: { type: 'boolean', description: 'print every model card as JSON on stdout' },
@@ -35,4 +35,4 @@ export const command: CommandModule = {
     );
     return Promise.resolve(0);
   },
-};
+});

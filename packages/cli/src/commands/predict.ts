@@ -1,7 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { caseName, listNiftiFiles } from '@raunet/io';
-import type { CommandModule } from '../internal/command.js';
-import { choiceFlag, requireFlag, stringFlag } from '../internal/args.js';
+import { defineCommand } from '../internal/command.js';
 import { CliUsageError } from '../internal/context.js';
 import { assertExists } from '../internal/fs.js';
 import { describeVoxelSize, readScan } from '../internal/inputs.js';
@@ -19,19 +18,21 @@ import { openPredictor, PREDICT_BACKENDS } from '../internal/predictor.js';
 const isNiftiOutputPath = (p: string) => /\.nii(\.gz)?$/i.test(p);
 
 /** `raunet predict --model NAME|DIR --input CT|DIR --output FILE|DIR [...]`. */
-export const command: CommandModule = {
+export const command = defineCommand({
   usage:
     'raunet predict --model NAME|DIR --input CT.nii.gz|DIR --output FILE|DIR [--prob FILE|DIR] [--mesh FILE|DIR] [--png FILE|DIR] [--lungs FILE|DIR | --auto-lungs] [--burden FILE] [--json] [--report DIR] [flags]',
   flags: {
     model: {
       type: 'string',
+      required: true,
       value: 'NAME|DIR',
       description:
         "a shipped model's name ('raunet models' lists them, e.g. lidc-nodules) or a trained model folder (model.json + weights.bin), e.g. runs/raunet/best",
     },
-    input: { type: 'string', value: 'CT|DIR', description: 'a CT NIfTI file, or a folder of them' },
+    input: { type: 'string', required: true, value: 'CT|DIR', description: 'a CT NIfTI file, or a folder of them' },
     output: {
       type: 'string',
+      required: true,
       value: 'FILE|DIR',
       description: 'mask file (.nii or .nii.gz), or a folder for folder input',
     },
@@ -69,31 +70,22 @@ export const command: CommandModule = {
     ...PREDICTION_FLAGS,
     ...BATCH_SIZE_FLAG,
     backend: {
-      type: 'string',
+      type: 'choice',
+      choices: PREDICT_BACKENDS,
+      default: 'auto',
       value: 'B',
-      description: `tfjs backend or ONNX Runtime: ${PREDICT_BACKENDS.join(', ')} (default auto; docs/gpu.md)`,
+      description: 'tfjs backend or ONNX Runtime (docs/gpu.md)',
     },
   },
-  async run(args, io) {
-    const modelFlag = requireFlag('predict', args, 'model');
-    const input = requireFlag('predict', args, 'input');
-    const output = requireFlag('predict', args, 'output');
-    const backend = choiceFlag('predict', args, 'backend', PREDICT_BACKENDS) ?? 'auto';
-    const options = predictionOptionsFromFlags('predict', args);
-    const extras = {
-      prob: stringFlag(args, 'prob'),
-      mesh: stringFlag(args, 'mesh'),
-      png: stringFlag(args, 'png'),
-      lungs: stringFlag(args, 'lungs'),
-    };
+  async run({ flags }, io) {
+    const { model: modelFlag, input, output, backend, burden: burdenPath, report, 'auto-lungs': autoLungs } = flags;
+    const options = predictionOptionsFromFlags('predict', flags);
+    const extras = { prob: flags.prob, mesh: flags.mesh, png: flags.png, lungs: flags.lungs };
 
-    const autoLungs = args.flags['auto-lungs'] === true;
     if (autoLungs && extras.lungs) throw new CliUsageError('predict: --lungs and --auto-lungs contradict each other');
-    const burdenPath = stringFlag(args, 'burden');
     checkBurdenPath('predict', burdenPath);
     const results: (CaseBurden & { output: string; seconds: number })[] = [];
 
-    const report = stringFlag(args, 'report');
     const predicted: PredictedCase[] = [];
     const { dir: modelDir } = await resolveModelSource('predict', modelFlag);
     const kind = await assertExists(input);
@@ -152,7 +144,7 @@ export const command: CommandModule = {
     // The burden file and --json cover the cases done, also after a Ctrl-C between cases.
     const writeSummaries = async (): Promise<void> => {
       if (burdenPath) await writeBurdenFile(burdenPath, results, results.map(({ name, burden }) => ({ name, burden })));
-      if (args.flags.json) io.stdout(JSON.stringify({ cases: results }, null, 2) + '\n');
+      if (flags.json) io.stdout(JSON.stringify({ cases: results }, null, 2) + '\n');
     };
 
     const { model, release } = await openPredictor(backend, modelDir, io);
@@ -183,7 +175,7 @@ export const command: CommandModule = {
           const burden = burdenOf(mask, lungs);
           results.push({ name: j.name, output: j.output, seconds: (Date.now() - t0) / 1000, burden });
           predicted.push({ ...j, numbers: { model: modelFlag, 'prediction time (s)': (Date.now() - t0) / 1000 } });
-          if (args.flags.json) return;
+          if (flags.json) return;
           io.stdout(
             `${j.name}: ${voxels} infection voxels (${describeVoxelSize(mask, voxels)}) in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${j.output}${meshNote}\n`,
           );
@@ -197,8 +189,8 @@ export const command: CommandModule = {
     if (report) {
       await writePredictReport(report, predicted, `raunet predict --model ${modelFlag}`);
       // stdout stays pure JSON with --json.
-      (args.flags.json ? io.stderr : io.stdout)(`report: ${report} (open it with: raunet view ${report})\n`);
+      (flags.json ? io.stderr : io.stdout)(`report: ${report} (open it with: raunet view ${report})\n`);
     }
     return 0;
   },
-};
+});

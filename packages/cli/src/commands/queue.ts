@@ -1,6 +1,5 @@
 import { cleanQueue, getQueueStatus, queueLabel, retryFailedJobs, type QueueJobSummary } from '@raunet/queue';
-import type { CommandModule } from '../internal/command.js';
-import { numberFlag } from '../internal/args.js';
+import { defineCommand } from '../internal/command.js';
 import { CliUsageError } from '../internal/context.js';
 import { QUEUE_FLAGS, queueFromFlags } from '../internal/queue-flags.js';
 
@@ -15,12 +14,12 @@ function age(ms: number | undefined): string {
 const row = (j: QueueJobSummary, what: string) => `  ${j.caseName.padEnd(24)} ${what}\n`;
 
 /** `raunet queue status|clean|retry --queue redis://HOST:PORT [...]`. */
-export const command: CommandModule = {
+export const command = defineCommand({
   usage: 'raunet queue status|clean|retry --queue redis://HOST:PORT [--json] [--completed | --failed]',
   flags: {
     ...QUEUE_FLAGS,
     json: { type: 'boolean', description: 'status: counts and jobs (active, failed, completed) as JSON' },
-    limit: { type: 'string', value: 'N', description: 'status: list at most N jobs per state (default 100)' },
+    limit: { type: 'integer', min: 0, default: 100, value: 'N', description: 'status: list at most N jobs per state' },
     completed: { type: 'boolean', description: 'clean: only the completed jobs' },
     failed: { type: 'boolean', description: 'clean: only the failed jobs' },
   },
@@ -28,7 +27,7 @@ export const command: CommandModule = {
     const [action, ...extra] = args.positionals;
     if (!action || !(ACTIONS as readonly string[]).includes(action) || extra.length)
       throw new CliUsageError(`queue: say what to do: ${ACTIONS.join(', ')}${action ? `, received '${[action, ...extra].join(' ')}'` : ''}`);
-    const connection = queueFromFlags('queue', args);
+    const connection = queueFromFlags('queue', args.flags);
     const label = queueLabel(connection);
     if (action === 'clean') {
       if (args.flags.completed && args.flags.failed) throw new CliUsageError('queue clean: --completed and --failed: give one, or neither for both');
@@ -41,7 +40,7 @@ export const command: CommandModule = {
       io.stdout(`put ${n} failed job(s) of ${label} back in the queue\n`);
       return 0;
     }
-    const limit = numberFlag('queue', args, 'limit', { min: 0, integer: true }) ?? 100;
+    const { limit } = args.flags;
     const status = await getQueueStatus(connection, { limit });
     if (args.flags.json) {
       io.stdout(JSON.stringify(status, null, 2) + '\n');
@@ -62,4 +61,4 @@ export const command: CommandModule = {
       io.stdout(`(listing ${limit} per state; --limit N or --json for more)\n`);
     return 0;
   },
-};
+});

@@ -1,8 +1,7 @@
 import { join, resolve } from 'node:path';
 import { caseName, listNiftiFiles } from '@raunet/io';
 import { queueLabel, submitPredictJobs, type PredictJobData, type PredictJobSettings } from '@raunet/queue';
-import type { CommandModule } from '../internal/command.js';
-import { numberFlag, requireFlag, stringFlag } from '../internal/args.js';
+import { defineCommand } from '../internal/command.js';
 import { CliUsageError } from '../internal/context.js';
 import { assertExists } from '../internal/fs.js';
 import { prepareOutputDir } from '../internal/output-paths.js';
@@ -11,42 +10,44 @@ import { PREDICTION_FLAGS, predictionOptionsFromFlags } from '../internal/predic
 import { QUEUE_FLAGS, queueFromFlags } from '../internal/queue-flags.js';
 
 /** `raunet submit --queue redis://HOST:PORT --input DIR --output DIR [--model NAME|DIR] [...]`. */
-export const command: CommandModule = {
+export const command = defineCommand({
   usage: 'raunet submit --queue redis://HOST:PORT --input CT|DIR --output DIR [--model NAME|DIR] [flags]',
   flags: {
     ...QUEUE_FLAGS,
     input: {
       type: 'string',
+      required: true,
       value: 'CT|DIR',
       description: 'a CT NIfTI file or a folder of them, on storage every worker sees (a shared file system)',
     },
     output: {
       type: 'string',
+      required: true,
       value: 'DIR',
       description: 'folder of the masks (<case>.nii.gz), on storage every worker sees; created if missing',
     },
     model: {
       type: 'string',
       value: 'NAME|DIR',
-      description: "a shipped model's name or a model folder on shared storage (default: each worker's --model)",
+      description: "a shipped model's name or a model folder on shared storage", defaultText: "each worker's --model",
     },
     ...PREDICTION_FLAGS,
     attempts: {
-      type: 'string',
+      type: 'integer',
+      min: 1,
       value: 'N',
-      description: 'attempts of a job that fails unexpectedly (a damaged input fails at once) (default 3)',
+      description: 'attempts of a job that fails unexpectedly (a damaged input fails at once)', defaultText: '3',
     },
     json: { type: 'boolean', description: 'print the added and existing jobs as JSON' },
   },
-  async run(args, io) {
-    const connection = queueFromFlags('submit', args);
-    const input = resolve(requireFlag('submit', args, 'input'));
-    const output = resolve(requireFlag('submit', args, 'output'));
+  async run({ flags }, io) {
+    const connection = queueFromFlags('submit', flags);
+    const input = resolve(flags.input);
+    const output = resolve(flags.output);
     if (/\.(nii|gz|hdr)$/i.test(output))
       throw new CliUsageError(`submit: --output must be a folder (masks are named after the cases), received '${output}'`);
-    const options = predictionOptionsFromFlags('submit', args);
-    const attempts = numberFlag('submit', args, 'attempts', { min: 1, integer: true });
-    const modelFlag = stringFlag(args, 'model');
+    const options = predictionOptionsFromFlags('submit', flags);
+    const { attempts, model: modelFlag } = flags;
     // A shipped model travels by name (each worker has its own copy); a folder by absolute path.
     const model = modelFlag === undefined ? undefined : await resolveModelSource('submit', modelFlag).then((m) => m.shipped ?? resolve(m.dir));
 
@@ -73,7 +74,7 @@ export const command: CommandModule = {
       ...(Object.keys(settings).length ? { settings } : {}),
     }));
     const result = await submitPredictJobs(connection, jobs, attempts !== undefined ? { attempts } : {});
-    if (args.flags.json) {
+    if (flags.json) {
       io.stdout(JSON.stringify(result, null, 2) + '\n');
       return 0;
     }
@@ -89,4 +90,4 @@ export const command: CommandModule = {
       io.stdout(`  'raunet queue retry' runs the failed ones again; 'raunet queue clean' forgets finished ones\n`);
     return 0;
   },
-};
+});

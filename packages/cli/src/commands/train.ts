@@ -7,30 +7,17 @@ import {
   type LoadDatasetOptions,
   type TrainOptions,
 } from '@raunet/raunet';
-import { renderTrainingCurves, writePng, writeSvg } from '@raunet/viz';
 import { writeFileAtomic } from '@raunet/core/node';
-import type { CommandModule } from '../internal/command.js';
-import { choiceFlag, numberFlag, stringFlag } from '../internal/args.js';
-import { BACKENDS, startBackend } from '../internal/backend.js';
+import { defineCommand } from '../internal/command.js';
+import { BACKEND_FLAG, startBackend } from '../internal/backend.js';
 import { CliUsageError } from '../internal/context.js';
 import { finishBeforeExit } from '../internal/interrupt.js';
 import { prepareOutputDir } from '../internal/output-paths.js';
 import { readTrainConfig, type TrainConfigFile } from '../internal/train-config.js';
-import { trainingProgress } from '../internal/training.js';
-
-function parseSize(command: string, raw: string | undefined): [number, number, number] | undefined {
-  if (raw === undefined) return undefined;
-  const parts = raw.split(/[x,]/).map(Number);
-  if (parts.length !== 3 || !parts.every((p) => Number.isInteger(p) && p > 0)) {
-    throw new CliUsageError(
-      `${command}: --patch must be three positive integers x,y,z (e.g. 192,192,32), received '${raw}'`,
-    );
-  }
-  return parts as [number, number, number];
-}
+import { ARCHITECTURE_FLAG, architectureTitle, trainingProgress, writeTrainingCurves } from '../internal/training.js';
 
 /** `raunet train ...`. */
-export const command: CommandModule = {
+export const command = defineCommand({
   usage:
     'raunet train (--images DIR --labels DIR [--lungs DIR] | --root DIR | --list FILE) [--config FILE] [--model raunet|unet] [--out DIR] [--resume] [--backend B] [flags]',
   flags: {
@@ -52,52 +39,51 @@ export const command: CommandModule = {
     },
     list: { type: 'string', value: 'FILE', description: 'JSON list of {image, label, lung?} cases' },
     config: { type: 'string', value: 'FILE', description: 'JSON file of training options (flags win)' },
-    model: { type: 'string', value: 'raunet|unet', description: 'architecture (default raunet)' },
+    model: { ...ARCHITECTURE_FLAG, defaultText: "the config's, else raunet" },
     out: {
       type: 'string',
       value: 'DIR',
-      description: 'output folder for checkpoints, models and logs (default runs/raunet)',
+      default: 'runs/raunet',
+      description: 'output folder for checkpoints, models and logs',
     },
     resume: { type: 'boolean', description: 'continue from OUT/checkpoint' },
-    backend: {
-      type: 'string',
-      value: 'B',
-      description: `tfjs backend: ${BACKENDS.join(', ')} (default auto)`,
-    },
-    epochs: { type: 'string', value: 'N', description: 'epochs (default 70)' },
+    backend: BACKEND_FLAG,
+    epochs: { type: 'integer', min: 1, value: 'N', description: 'epochs', defaultText: '70' },
     steps: {
-      type: 'string',
+      type: 'integer',
+      min: 1,
       value: 'N',
-      description: 'optimizer steps per epoch (default: patches tiling the volumes once)',
+      description: 'optimizer steps per epoch', defaultText: 'patches tiling the volumes once',
     },
-    'batch-size': { type: 'string', value: 'N', description: 'patches per batch (default 4)' },
-    lr: { type: 'string', value: 'RATE', description: 'Adam learning rate (default 1e-4)' },
-    patch: { type: 'string', value: 'X,Y,Z', description: 'patch size in voxels (default 192,192,32)' },
-    seed: { type: 'string', value: 'N', description: 'seed of split, initialization, sampling (default 0)' },
+    'batch-size': { type: 'integer', min: 1, value: 'N', description: 'patches per batch', defaultText: '4' },
+    lr: { type: 'number', min: 0, value: 'RATE', description: 'Adam learning rate', defaultText: '1e-4' },
+    patch: { type: 'dims', description: 'patch size in voxels', defaultText: "the config's, else 192,192,32" },
+    seed: { type: 'integer', value: 'N', description: 'seed of split, initialization, sampling', defaultText: "the config's, else 0" },
     test: {
-      type: 'string',
+      type: 'integer',
+      min: 0,
       value: 'N',
-      description: 'cases held out for testing (default 15%, the paper: 3 of 19)',
+      description: 'cases held out for testing', defaultText: '15%, the paper: 3 of 19',
     },
     validation: {
-      type: 'string',
+      type: 'integer',
+      min: 0,
       value: 'N',
-      description: 'cases held out for validation (default 5%, at least 1)',
+      description: 'cases held out for validation', defaultText: '5%, at least 1',
     },
     folds: {
-      type: 'string',
+      type: 'integer',
+      min: 2,
       value: 'K',
       description: 'K-fold cross-validation grouped by patient: validate on fold --fold, train on the others (no test part)',
     },
-    fold: { type: 'string', value: 'I', description: 'the validation fold, 0..K-1 (with --folds)' },
+    fold: { type: 'integer', min: 0, value: 'I', description: 'the validation fold, 0..K-1 (with --folds)' },
     json: { type: 'boolean', description: 'print a JSON summary on stdout' },
   },
-  async run(args, io) {
-    const cfg = args.flags.config ? await readTrainConfig(String(args.flags.config)) : {};
-    const out = stringFlag(args, 'out') ?? 'runs/raunet';
-    const backend = choiceFlag('train', args, 'backend', BACKENDS) ?? 'auto';
-    const architecture =
-      choiceFlag('train', args, 'model', ['raunet', 'unet'] as const) ?? cfg.architecture ?? 'raunet';
+  async run({ flags }, io) {
+    const cfg = flags.config ? await readTrainConfig(flags.config) : {};
+    const out = flags.out;
+    const architecture = flags.model ?? cfg.architecture ?? 'raunet';
     const dataset: LoadDatasetOptions = { ...cfg.dataset };
     for (const [flag, key] of [
       ['images', 'imagesDir'],
@@ -106,33 +92,27 @@ export const command: CommandModule = {
       ['root', 'root'],
       ['list', 'list'],
     ] as const) {
-      const v = stringFlag(args, flag);
+      const v = flags[flag];
       if (v !== undefined) dataset[key] = v;
     }
     if (!dataset.list && !dataset.root && !(dataset.imagesDir && dataset.labelsDir)) {
       throw new CliUsageError('train: give --images DIR and --labels DIR, or --root DIR, or --list FILE');
     }
-    const patch = parseSize('train', stringFlag(args, 'patch'));
     const split: NonNullable<TrainConfigFile['split']> = { ...cfg.split };
-    const seed = numberFlag('train', args, 'seed', { integer: true }) ?? cfg.seed ?? 0;
+    const seed = flags.seed ?? cfg.seed ?? 0;
     split.seed ??= seed;
-    const testCount = numberFlag('train', args, 'test', { integer: true, min: 0 });
-    const validationCount = numberFlag('train', args, 'validation', { integer: true, min: 0 });
-    if (testCount !== undefined) split.testCount = testCount;
-    if (validationCount !== undefined) split.validationCount = validationCount;
+    if (flags.test !== undefined) split.testCount = flags.test;
+    if (flags.validation !== undefined) split.validationCount = flags.validation;
 
-    const overrides: Partial<TrainOptions> = {};
-    const epochs = numberFlag('train', args, 'epochs', { integer: true, min: 1 });
-    const stepsPerEpoch = numberFlag('train', args, 'steps', { integer: true, min: 1 });
-    const batchSize = numberFlag('train', args, 'batch-size', { integer: true, min: 1 });
-    const learningRate = numberFlag('train', args, 'lr', { min: 0 });
-    if (epochs !== undefined) overrides.epochs = epochs;
-    if (stepsPerEpoch !== undefined) overrides.stepsPerEpoch = stepsPerEpoch;
-    if (batchSize !== undefined) overrides.batchSize = batchSize;
-    if (learningRate !== undefined) overrides.learningRate = learningRate;
+    const overrides: Partial<TrainOptions> = {
+      ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+      ...(flags.steps !== undefined ? { stepsPerEpoch: flags.steps } : {}),
+      ...(flags['batch-size'] !== undefined ? { batchSize: flags['batch-size'] } : {}),
+      ...(flags.lr !== undefined ? { learningRate: flags.lr } : {}),
+    };
     const data = await loadDataset(dataset);
-    const folds = numberFlag('train', args, 'folds', { integer: true, min: 2 }) ?? split.folds;
-    const fold = numberFlag('train', args, 'fold', { integer: true, min: 0 }) ?? split.fold;
+    const folds = flags.folds ?? split.folds;
+    const fold = flags.fold ?? split.fold;
     if ((folds === undefined) !== (fold === undefined)) throw new CliUsageError('train: --folds K and --fold I go together');
     const parts =
       folds !== undefined && fold !== undefined
@@ -142,7 +122,7 @@ export const command: CommandModule = {
       `dataset: ${data.cases.length} cases: ${parts.train.length} train, ${parts.validation.length} validation, ${parts.test.length} test (${parts.test.map((c) => c.name).join(', ') || 'none'})\n`,
     );
     await prepareOutputDir(out, 'out');
-    await startBackend(backend, io);
+    await startBackend(flags.backend, io);
     const { ...rest } = cfg;
     delete rest.split;
     delete rest.dataset;
@@ -155,24 +135,15 @@ export const command: CommandModule = {
       outputDir: out,
       architecture,
       seed,
-      ...(patch ? { model: { ...cfg.model, patchSize: patch } } : {}),
+      ...(flags.patch ? { model: { ...cfg.model, patchSize: flags.patch } } : {}),
       ...overrides,
-      resume: Boolean(args.flags.resume) || Boolean(cfg.resume),
+      resume: flags.resume || Boolean(cfg.resume),
       onProgress: progress.onProgress,
       ...(io.signal ? { signal: io.signal } : {}),
     }));
     progress.done();
     result.model.dispose();
-    const history = result.history.map((r) => ({
-      epoch: r.epoch,
-      loss: r.loss,
-      ...(r.validationDsc !== undefined ? { valDice: r.validationDsc } : {}),
-    }));
-    if (history.length) {
-      const curves = renderTrainingCurves({ history, title: architecture === 'unet' ? 'U-Net' : 'RA-Unet' });
-      await writeSvg(join(out, 'curves.svg'), curves.svg);
-      await writePng(join(out, 'curves.png'), curves.image);
-    }
+    await writeTrainingCurves(out, result.history, architectureTitle(architecture));
     await writeFileAtomic(
       join(out, 'split.json'),
       JSON.stringify(
@@ -201,7 +172,7 @@ export const command: CommandModule = {
       checkpointDir: result.checkpointDir,
       test: parts.test.map((c) => c.name),
     };
-    if (args.flags.json) io.stdout(JSON.stringify(summary, null, 2) + '\n');
+    if (flags.json) io.stdout(JSON.stringify(summary, null, 2) + '\n');
     else
       io.stdout(
         result.aborted
@@ -210,4 +181,4 @@ export const command: CommandModule = {
       );
     return result.aborted ? 130 : 0;
   },
-};
+});

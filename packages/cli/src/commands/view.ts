@@ -2,29 +2,29 @@ import { shippedModels } from '@raunet/models';
 import { shippedModelDir } from '@raunet/models/node';
 import { readViewerReport, serveViewer, type ServedCase } from '@raunet/viewer/node';
 import { caseName } from '@raunet/io';
-import type { CommandModule } from '../internal/command.js';
-import { numberFlag, stringFlag } from '../internal/args.js';
+import { defineCommand } from '../internal/command.js';
 import { CliUsageError } from '../internal/context.js';
 import { assertExists } from '../internal/fs.js';
 import { openBrowser } from '../internal/open-browser.js';
 
 /** `raunet view CT [--mask M] [--truth T] [--prob P] [--mesh S] [--no-open]` or `raunet view DIR`. */
-export const command: CommandModule = {
+export const command = defineCommand({
   usage: 'raunet view CT.nii.gz [--mask M] [--truth T] [--prob P] [--mesh S] [--no-open] | raunet view REPORT_DIR',
   flags: {
     mask: { type: 'string', value: 'FILE', description: 'predicted mask (NIfTI on the CT grid), shown in red' },
     truth: { type: 'string', value: 'FILE', description: 'ground-truth mask, shown in green; the page prints the DSC' },
     prob: { type: 'string', value: 'FILE', description: 'probability map (NIfTI float), hidden until switched on' },
     mesh: { type: 'string', value: 'FILE', description: 'lesion surface (.stl, .ply, .obj), in the 3D view' },
-    port: { type: 'string', value: 'N', description: 'port on 127.0.0.1 (default: a free one)' },
+    port: { type: 'integer', min: 0, max: 65535, value: 'N', description: 'port on 127.0.0.1', defaultText: 'a free one' },
     'no-open': { type: 'boolean', description: 'do not open a browser, only print the URL' },
   },
   async run(args, io) {
     if (args.positionals.length !== 1) throw new CliUsageError('view: give one CT file or one report folder (from predict --report)');
     const target = args.positionals[0];
-    const port = numberFlag('view', args, 'port', { min: 0, max: 65535, integer: true }) ?? 0;
+    const port = args.flags.port ?? 0;
     const kind = await assertExists(target);
-    const files = { mask: stringFlag(args, 'mask'), truth: stringFlag(args, 'truth'), prob: stringFlag(args, 'prob'), mesh: stringFlag(args, 'mesh') };
+    const { mask, truth, prob, mesh } = args.flags;
+    const files = { mask, truth, prob, mesh };
     let cases: ServedCase[];
     let title: string;
     if (kind === 'dir') {
@@ -48,4 +48,4 @@ export const command: CommandModule = {
     await server.close();
     return 0;
   },
-};
+});

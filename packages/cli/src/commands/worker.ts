@@ -4,13 +4,12 @@ import { InvalidArgumentError } from '@raunet/core';
 import { queueLabel, startPredictWorker, type PredictJobData, type PredictWorkerEvent } from '@raunet/queue';
 import { loadModel } from '@raunet/raunet';
 import type * as tf from '@tensorflow/tfjs';
-import type { CommandModule } from '../internal/command.js';
-import { choiceFlag, numberFlag, stringFlag } from '../internal/args.js';
-import { BACKENDS, startBackend } from '../internal/backend.js';
+import { defineCommand } from '../internal/command.js';
+import { BACKEND_FLAG, startBackend } from '../internal/backend.js';
 import type { CliIO } from '../internal/context.js';
 import { prepareOutputDir } from '../internal/output-paths.js';
 import { resolveModelSource } from '../internal/model-source.js';
-import { BATCH_SIZE_FLAG, predictCase, predictionOptionsFromFlags } from '../internal/predict-case.js';
+import { BATCH_SIZE_FLAG, predictCase } from '../internal/predict-case.js';
 import { QUEUE_FLAGS, queueFromFlags } from '../internal/queue-flags.js';
 
 /** Models by the name or folder a job gives, loaded once per worker. */
@@ -45,7 +44,7 @@ function logEvent(io: CliIO, worker: string, e: PredictWorkerEvent): void {
 }
 
 /** `raunet worker --queue redis://HOST:PORT [--concurrency 1] [--model NAME|DIR] [...]`. */
-export const command: CommandModule = {
+export const command = defineCommand({
   usage: 'raunet worker --queue redis://HOST:PORT [--model NAME|DIR] [--concurrency N] [--exit-when-empty] [flags]',
   flags: {
     ...QUEUE_FLAGS,
@@ -54,38 +53,43 @@ export const command: CommandModule = {
       value: 'NAME|DIR',
       description: "the model of jobs submitted without --model: a shipped model's name or a model folder",
     },
-    concurrency: { type: 'string', value: 'N', description: 'jobs at once in this process (default 1; start one worker per machine)' },
+    concurrency: { type: 'integer', min: 1, default: 1, value: 'N', description: 'jobs at once in this process (start one worker per machine)' },
     ...BATCH_SIZE_FLAG,
-    backend: { type: 'string', value: 'B', description: `tfjs backend: ${BACKENDS.join(', ')} (default auto)` },
+    backend: BACKEND_FLAG,
     'exit-when-empty': {
       type: 'boolean',
       description: 'stop once no job is waiting or running anywhere (default: wait for jobs until Ctrl-C)',
     },
     'lock-duration': {
-      type: 'string',
+      type: 'number',
+      min: 0.1,
       value: 'S',
-      description: "seconds a job stays held by this worker without a sign of life; a dead worker's jobs go to others after that (default 120)",
+      description: "seconds a job stays held by this worker without a sign of life; a dead worker's jobs go to others after that", defaultText: '120',
     },
     'stalled-interval': {
-      type: 'string',
+      type: 'number',
+      min: 0.1,
       value: 'S',
-      description: 'seconds between looks for jobs of dead workers (default 30)',
+      description: 'seconds between looks for jobs of dead workers', defaultText: '30',
     },
     'max-stalled': {
-      type: 'string',
+      type: 'integer',
+      min: 0,
       value: 'N',
-      description: 'times a job may lose its worker before it fails (a case that crashes every worker) (default 2)',
+      description: 'times a job may lose its worker before it fails (a case that crashes every worker)', defaultText: '2',
     },
   },
-  async run(args, io) {
-    const connection = queueFromFlags('worker', args);
-    const backend = choiceFlag('worker', args, 'backend', BACKENDS) ?? 'auto';
-    const { batchSize } = predictionOptionsFromFlags('worker', args);
-    const concurrency = numberFlag('worker', args, 'concurrency', { min: 1, integer: true }) ?? 1;
-    const lockDuration = numberFlag('worker', args, 'lock-duration', { min: 0.1 });
-    const stalledInterval = numberFlag('worker', args, 'stalled-interval', { min: 0.1 });
-    const maxStalledCount = numberFlag('worker', args, 'max-stalled', { min: 0, integer: true });
-    const defaultModel = stringFlag(args, 'model');
+  async run({ flags }, io) {
+    const connection = queueFromFlags('worker', flags);
+    const {
+      backend,
+      'batch-size': batchSize,
+      concurrency,
+      'lock-duration': lockDuration,
+      'stalled-interval': stalledInterval,
+      'max-stalled': maxStalledCount,
+      model: defaultModel,
+    } = flags;
     const models = new ModelCache();
     // Check the worker's own model before taking any job.
     if (defaultModel !== undefined) await resolveModelSource('worker', defaultModel);
@@ -99,7 +103,7 @@ export const command: CommandModule = {
         ...(lockDuration !== undefined ? { lockDurationMs: Math.round(lockDuration * 1000) } : {}),
         ...(stalledInterval !== undefined ? { stalledIntervalMs: Math.round(stalledInterval * 1000) } : {}),
         ...(maxStalledCount !== undefined ? { maxStalledCount } : {}),
-        exitWhenEmpty: Boolean(args.flags['exit-when-empty']),
+        exitWhenEmpty: flags['exit-when-empty'],
         ...(io.signal ? { signal: io.signal } : {}),
         onEvent: (e) => logEvent(io, name, e),
         process: async (data: PredictJobData, context) => {
@@ -128,4 +132,4 @@ export const command: CommandModule = {
     }
     return 0;
   },
-};
+});

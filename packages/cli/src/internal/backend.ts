@@ -1,4 +1,5 @@
 import { BACKEND_KINDS, initBackend, type BackendKind, type InitBackendResult } from '@raunet/raunet';
+import type { ChoiceFlagSpec } from './args.js';
 import type { CliIO } from './context.js';
 
 /**
@@ -6,6 +7,15 @@ import type { CliIO } from './context.js';
  * own JS kernels even when `@raunet/cpu-kernels` built (for comparisons and as a fallback).
  */
 export const BACKENDS: readonly (BackendKind | 'cpu-js')[] = [...BACKEND_KINDS, 'cpu-js'];
+
+/** `--backend` of the commands that run tfjs: one of {@link BACKENDS}, `auto` by default. */
+export const BACKEND_FLAG = {
+  type: 'choice',
+  choices: BACKENDS,
+  default: 'auto',
+  value: 'B',
+  description: 'tfjs backend',
+} as const satisfies ChoiceFlagSpec;
 
 /** Starts the requested tfjs backend and prints which one is active and why the others were not. */
 export async function startBackend(kind: BackendKind | 'cpu-js', io: CliIO): Promise<InitBackendResult> {

@@ -5,7 +5,7 @@ import { marchingCubes, meshVolume, writeMesh } from '@raunet/mesh';
 import type { PatchPredictor, PredictVolumeOptions } from '@raunet/raunet';
 import { renderOverlays, writePng } from '@raunet/viz';
 import type * as tf from '@tensorflow/tfjs';
-import { numberFlag, type FlagSpec, type ParsedArgs } from './args.js';
+import type { FlagSpecs, FlagValues } from './args.js';
 import { CliUsageError } from './context.js';
 import { readScan } from './inputs.js';
 import { overlayPixelSize } from './pictures.js';
@@ -27,6 +27,8 @@ export interface CaseFiles {
   mesh?: string;
   /** Also write an overlay picture here. */
   png?: string;
+  /** A ground-truth mask to draw (green) on the overlay picture beside the prediction (red). */
+  truth?: string;
 }
 
 /** What {@link predictCase} found. */
@@ -37,6 +39,8 @@ export interface CaseSummary {
   volumeMl: number;
   /** `, mesh NAME (T triangles, V mL)` when a mesh was written, else ''. */
   meshNote: string;
+  /** Triangles of the mesh, when one was written (0 for an empty mask). */
+  triangles?: number;
   /** The mask written. */
   mask: Volume<Uint8Array>;
   /** The lung mask used (the case's, or the automatic one of `lungMask: 'auto'`), if any. */
@@ -46,51 +50,55 @@ export interface CaseSummary {
 /** Flags of the prediction settings, shared by `raunet predict` and `raunet submit` (these without `batch-size`). */
 export const PREDICTION_FLAGS = {
   overlap: {
-    type: 'string',
+    type: 'number',
+    min: 0,
+    max: 0.95,
     value: 'F',
-    description: "sliding-window overlap in [0, 1) (default: the model's, else 0.5)",
+    description: 'sliding-window overlap', defaultText: "the model's, else 0.5",
   },
   threshold: {
-    type: 'string',
+    type: 'number',
+    min: 0,
+    max: 1,
     value: 'P',
-    description: "probability threshold of the mask (default: the model's, else 0.5)",
+    description: 'probability threshold of the mask', defaultText: "the model's, else 0.5",
   },
   'min-size': {
-    type: 'string',
+    type: 'integer',
+    min: 0,
     value: 'N',
-    description: "remove components smaller than N voxels (default: the model's, else 0)",
+    description: 'remove components smaller than N voxels', defaultText: "the model's, else 0",
   },
   tta: {
     type: 'boolean',
     description: "flip test-time augmentation, 4x slower (default: the model's, else off; --no-tta turns it off)",
   },
   'no-tta': { type: 'boolean', description: 'no flip test-time augmentation, whatever the model says' },
-} as const satisfies Record<string, FlagSpec>;
+} as const satisfies FlagSpecs;
 
 /** `--batch-size`, a property of the machine that predicts (`raunet predict`, `raunet worker`). */
 export const BATCH_SIZE_FLAG = {
   'batch-size': {
-    type: 'string',
+    type: 'integer',
+    min: 1,
     value: 'N',
-    description: "patches per model call, flipped TTA copies included (default: 2 for the paper's 192x192x32 patch, up to 8 for small ones)",
+    description: 'patches per model call, flipped TTA copies included', defaultText: "2 for the paper's 192x192x32 patch, up to 8 for small ones",
   },
-} as const satisfies Record<string, FlagSpec>;
+} as const satisfies FlagSpecs;
 
 /** The prediction settings given by {@link PREDICTION_FLAGS} (and `--batch-size` when the command has it); absent flags are left to the model. */
-export function predictionOptionsFromFlags(command: string, args: ParsedArgs): PredictVolumeOptions {
-  const options: PredictVolumeOptions = {};
-  const overlap = numberFlag(command, args, 'overlap', { min: 0, max: 0.95 });
-  const threshold = numberFlag(command, args, 'threshold', { min: 0, max: 1 });
-  const minComponentSize = numberFlag(command, args, 'min-size', { min: 0, integer: true });
-  const batchSize = numberFlag(command, args, 'batch-size', { min: 1, integer: true });
-  if (overlap !== undefined) options.overlap = overlap;
-  if (threshold !== undefined) options.threshold = threshold;
-  if (minComponentSize !== undefined) options.minComponentSize = minComponentSize;
-  if (batchSize !== undefined) options.batchSize = batchSize;
-  if (args.flags.tta && args.flags['no-tta']) throw new CliUsageError(`${command}: --tta and --no-tta contradict each other`);
-  if (args.flags.tta) options.flipTta = true;
-  if (args.flags['no-tta']) options.flipTta = false;
-  return options;
+export function predictionOptionsFromFlags(
+  command: string,
+  flags: FlagValues<typeof PREDICTION_FLAGS> & Partial<FlagValues<typeof BATCH_SIZE_FLAG>>,
+): PredictVolumeOptions {
+  if (flags.tta && flags['no-tta']) throw new CliUsageError(`${command}: --tta and --no-tta contradict each other`);
+  return {
+    ...(flags.overlap !== undefined ? { overlap: flags.overlap } : {}),
+    ...(flags.threshold !== undefined ? { threshold: flags.threshold } : {}),
+    ...(flags['min-size'] !== undefined ? { minComponentSize: flags['min-size'] } : {}),
+    ...(flags['batch-size'] !== undefined ? { batchSize: flags['batch-size'] } : {}),
+    ...(flags.tta ? { flipTta: true } : flags['no-tta'] ? { flipTta: false } : {}),
+  };
 }
 
 function countNonzero(v: Volume): number {
@@ -102,27 +110,32 @@ function countNonzero(v: Volume): number {
 
 /**
  * Writes the outputs a case asks for from its prediction: the mask as uint8 NIfTI, then the probability map,
- * mesh and overlay picture when asked. Every file is written atomically (a temporary name renamed into place);
+ * mesh and overlay picture (with the ground truth when `files.truth` names one) when asked. Every file is written atomically (a temporary name renamed into place);
  * the output folders must exist.
  */
 export async function writeCaseOutputs(
   files: CaseFiles,
   ct: Volume,
   result: { probability: Volume; mask: Volume<Uint8Array> },
-): Promise<Pick<CaseSummary, 'voxels' | 'volumeMl' | 'meshNote'>> {
+): Promise<Pick<CaseSummary, 'voxels' | 'volumeMl' | 'meshNote' | 'triangles'>> {
   const { probability, mask } = result;
   await writeNifti(files.output, mask, { datatype: 'uint8' });
   if (files.prob) await writeNifti(files.prob, probability, { datatype: 'float32' });
   const voxels = countNonzero(mask);
   const volumeMl = (voxels * mask.spacing[0] * mask.spacing[1] * mask.spacing[2]) / 1000;
   let meshNote = '';
+  let triangles: number | undefined;
   if (files.mesh) {
     const mesh = marchingCubes(mask, { smoothIterations: 10 });
     await writeMesh(files.mesh, mesh);
-    meshNote = `, mesh ${basename(files.mesh)} (${mesh.indices.length / 3} triangles, ${(meshVolume(mesh) / 1000).toFixed(2)} mL)`;
+    triangles = mesh.indices.length / 3;
+    meshNote = `, mesh ${basename(files.mesh)} (${triangles} triangles, ${(meshVolume(mesh) / 1000).toFixed(2)} mL)`;
   }
-  if (files.png) await writePng(files.png, renderOverlays({ ct, prediction: mask, pixelSize: overlayPixelSize(ct) }).montage);
-  return { voxels, volumeMl, meshNote };
+  if (files.png) {
+    const truth = files.truth ? await readScan(files.truth, 'ground-truth mask') : undefined;
+    await writePng(files.png, renderOverlays({ ct, prediction: mask, ...(truth ? { truth } : {}), pixelSize: overlayPixelSize(ct) }).montage);
+  }
+  return { voxels, volumeMl, meshNote, ...(triangles !== undefined ? { triangles } : {}) };
 }
 
 /**

@@ -1,4 +1,7 @@
-import type { TrainProgress } from '@raunet/raunet';
+import { join } from 'node:path';
+import type { TrainOptions, TrainProgress, TrainResult } from '@raunet/raunet';
+import { renderTrainingCurves, writePng, writeSvg } from '@raunet/viz';
+import type { ChoiceFlagSpec } from './args.js';
 import type { CliIO } from './context.js';
 import { bar, formatDuration, ProgressLine } from './progress.js';
 
@@ -31,4 +34,34 @@ export function trainingProgress(io: CliIO): { onProgress: (e: TrainProgress) =>
     },
     done: () => line.done(),
   };
+}
+
+/** `--model raunet|unet` of `raunet train` and `raunet demo`: the architecture trained. */
+export const ARCHITECTURE_FLAG = {
+  type: 'choice',
+  choices: ['raunet', 'unet'] satisfies NonNullable<TrainOptions['architecture']>[],
+  description: 'architecture',
+} as const satisfies ChoiceFlagSpec;
+
+/**
+ * Writes the loss and validation DSC per epoch of a training run as `curves.svg` and `curves.png` in `dir`
+ * (nothing when no epoch completed).
+ */
+export async function writeTrainingCurves(dir: string, history: TrainResult['history'], title: string): Promise<void> {
+  if (!history.length) return;
+  const curves = renderTrainingCurves({
+    history: history.map((r) => ({
+      epoch: r.epoch,
+      loss: r.loss,
+      ...(r.validationDsc !== undefined ? { valDice: r.validationDsc } : {}),
+    })),
+    title,
+  });
+  await writeSvg(join(dir, 'curves.svg'), curves.svg);
+  await writePng(join(dir, 'curves.png'), curves.image);
+}
+
+/** The name of an architecture in titles: `RA-Unet` or `U-Net`. */
+export function architectureTitle(architecture: NonNullable<TrainOptions['architecture']>): string {
+  return architecture === 'unet' ? 'U-Net' : 'RA-Unet';
 }
