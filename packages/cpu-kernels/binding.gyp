@@ -2,7 +2,15 @@
   "targets": [
     {
       "target_name": "raunet_cpu_kernels",
-      "sources": ["native/cpu_kernels.cc", "native/elementwise.cc"],
+      "sources": [
+        "native/addon.cc",
+        "native/napi_args.cc",
+        "native/conv3d.cc",
+        "native/matmul.cc",
+        "native/elementwise.cc",
+        "native/elementwise_napi.cc",
+        "native/memory_tuning.cc"
+      ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
       "cflags_cc": ["-fexceptions", "-frtti", "-std=c++17", "-O3", "-fno-math-errno", "-fopenmp"],

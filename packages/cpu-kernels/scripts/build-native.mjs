@@ -4,14 +4,14 @@
 // and exits 0; registerNativeKernels() then reports loaded:false with that reason.
 // Usage: node scripts/build-native.mjs [--force]   (without --force, an up-to-date addon is kept)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const addon = path.join(pkg, 'build', 'Release', 'raunet_cpu_kernels.node');
-const sources = ['binding.gyp', 'native/cpu_kernels.cc', 'native/elementwise.cc', 'native/elementwise.h'].map((f) => path.join(pkg, f));
+const sources = ['binding.gyp', ...readdirSync(path.join(pkg, 'native')).map((f) => path.join('native', f))].map((f) => path.join(pkg, f));
 const force = process.argv.includes('--force');
 
 function finish(ok, reason) {

@@ -11,7 +11,7 @@ export interface AddonInfo {
   cachedPrimitives: number;
 }
 
-/** The functions the compiled addon (native/cpu_kernels.cc) exports. */
+/** The functions the compiled addon exports (registered in native/addon.cc, declared in native/addon_functions.h). */
 export interface NativeAddon {
   conv3dForward(x: Float32Array, filter: Float32Array, y: Float32Array, params: Int32Array): void;
   conv3dBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, params: Int32Array): void;
