@@ -8,9 +8,10 @@ import type { NativeAddon } from './internal/addon.js';
 import { makeConv3DKernel } from './internal/conv3d-kernels.js';
 import type { CpuBackendLike, KernelCounters } from './internal/kernel-common.js';
 import { ELEMENTWISE_KERNELS, makeElementwiseKernel } from './internal/elementwise-kernels.js';
+import { makeBatchMatMulKernel } from './internal/batch-mat-mul-kernel.js';
+import { installReduceGradients } from './internal/reduce-gradients.js';
 
 const CONV_KERNELS = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'] as const;
-import { installReduceGradients } from './internal/reduce-gradients.js';
 
 /**
  * Names of the tfjs `cpu` kernels this package can replace with native ones: 3D convolution and its two
@@ -20,7 +21,7 @@ import { installReduceGradients } from './internal/reduce-gradients.js';
  * axis reductions and the strided copies behind slice / concat / stack gradients (OpenMP C++ loops).
  * Float32 only; other dtypes, small tensors and uncovered cases run the original JS kernel.
  */
-export const NATIVE_KERNEL_NAMES = [...CONV_KERNELS, ...ELEMENTWISE_KERNELS] as const;
+export const NATIVE_KERNEL_NAMES = [...CONV_KERNELS, 'BatchMatMul', ...ELEMENTWISE_KERNELS] as const;
 
 /** Outputs of at least this many elements come from the buffer pool (256 KiB). */
 const POOL_MIN_ELEMENTS = 1 << 16;
@@ -208,8 +209,12 @@ export function registerNativeKernels(options: RegisterNativeKernelsOptions = {}
   };
   for (const [name, original] of originals) {
     tf.unregisterKernel(name, 'cpu');
-    const make = (CONV_KERNELS as readonly string[]).includes(name) ? makeConv3DKernel : makeElementwiseKernel;
-    tf.registerKernel({ ...original, kernelFunc: make(name, ctx, original.kernelFunc) });
+    const kernelFunc = (CONV_KERNELS as readonly string[]).includes(name)
+      ? makeConv3DKernel(name, ctx, original.kernelFunc)
+      : name === 'BatchMatMul'
+        ? makeBatchMatMulKernel(ctx, original.kernelFunc)
+        : makeElementwiseKernel(name, ctx, original.kernelFunc);
+    tf.registerKernel({ ...original, kernelFunc });
   }
   const retained = retainFreedMemory ? load.addon.retainFreedMemory(2 ** 31 - 1) : false;
   // Mean / Sum gradients as a broadcast of dy (native Tile) instead of dy * ones(x.shape): same values

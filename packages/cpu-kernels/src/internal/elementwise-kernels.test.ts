@@ -1,31 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { NATIVE_KERNEL_NAMES, nativeKernelsStatus, registerNativeKernels, unregisterNativeKernels } from '../index.js';
+import { both, int, probe, rand, rng, skipReason } from '../__fixtures__/native-vs-js.js';
 import { collapse, MIN_NATIVE_ELEMENTS } from './elementwise-kernels.js';
-
-await tf.setBackend('cpu');
-const probe = registerNativeKernels();
-unregisterNativeKernels();
-if (!probe.loaded && process.env.CI) throw new Error(`native kernels must load in CI: ${probe.reason}`);
-const skipReason = probe.loaded ? '' : ` (SKIPPED: ${probe.reason})`;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const int = (next: () => number, lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
-
-function rand(shape: number[], next: () => number): tf.Tensor {
-  const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < v.length; i++) v[i] = next() * 4 - 2 + (next() < 0.5 ? 0.25 : -0.25);
-  return tf.tensor(v, shape);
-}
 
 /** A random rank-2..5 shape with at least MIN_NATIVE_ELEMENTS elements. */
 function bigShape(next: () => number): number[] {
@@ -33,21 +10,6 @@ function bigShape(next: () => number): number[] {
   const shape = Array.from({ length: rank }, () => int(next, 1, 12));
   while (shape.reduce((a, b) => a * b, 1) < MIN_NATIVE_ELEMENTS) shape[int(next, 0, rank - 1)] += 3;
   return shape;
-}
-
-/** Runs `f` with JS kernels and with native ones; returns both results' data and shapes. */
-function both(f: () => tf.Tensor | tf.Tensor[]) {
-  const collect = () =>
-    tf.tidy(() => {
-      const r = f();
-      return (Array.isArray(r) ? r : [r]).map((t) => ({ shape: t.shape, data: t.dataSync() as Float32Array }));
-    });
-  const js = collect();
-  registerNativeKernels();
-  const native = collect();
-  const calls = nativeKernelsStatus().calls;
-  unregisterNativeKernels();
-  return { js, native, calls };
 }
 
 describe('collapse', () => {
@@ -296,31 +258,6 @@ describe.skipIf(!probe.loaded)(`native elementwise, reduction and copy kernels${
       expect(native[0].data, `${op} ${String(shape)} ${String(other)} swap ${swap}`).toEqual(js[0].data);
       const kernel = { add: 'Add', sub: 'Sub', mul: 'Multiply', div: 'RealDiv' }[op];
       expect(calls[kernel].native).toBe(1);
-    }
-  });
-
-  it('BatchMatMul (transposes, batch broadcast) matches the JS kernel', () => {
-    const next = rng(15);
-    // stored shapes of a and b, then transposeA, transposeB
-    const cases: [number[], number[], boolean, boolean][] = [
-      [[4096, 16], [16, 8], false, false],
-      [[3, 70, 33], [3, 33, 90], false, false],
-      [[3, 33, 70], [3, 90, 33], true, true],
-      [[2, 3, 64, 40], [40, 96], false, false],
-      [[40, 300], [64, 40], true, true],
-      // the 1x1x1-convolution filter gradient: tiny output, long reduction
-      [[20000, 8], [20000, 4], true, false],
-    ];
-    for (const [sa, sb, ta, tb] of cases) {
-      const seed = int(next, 0, 1e9);
-      const { js, native, calls } = both(() => {
-        const n2 = rng(seed);
-        return tf.matMul(rand(sa, n2), rand(sb, n2), ta, tb);
-      });
-      expect(native[0].shape).toEqual(js[0].shape);
-      const scale = Math.max(...Array.from(js[0].data, Math.abs));
-      native[0].data.forEach((v, i) => expect(Math.abs(v - js[0].data[i]) / scale, `${String(sa)} ${String(sb)}`).toBeLessThan(1e-5));
-      expect(calls.BatchMatMul.native, `${String(sa)} ${String(sb)} ${calls.BatchMatMul.lastFallbackReason}`).toBe(1);
     }
   });
 

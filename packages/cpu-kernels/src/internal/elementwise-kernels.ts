@@ -9,7 +9,6 @@ const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDi
 
 /** Kernel names served by this module. */
 export const ELEMENTWISE_KERNELS = [
-  'BatchMatMul',
   'Relu',
   'Step',
   'Square',
@@ -40,9 +39,6 @@ export const ELEMENTWISE_KERNELS = [
 
 /** Op codes of the addon's `unary` (native/elementwise.h). */
 const UNARY_OPS: Record<string, number> = { Relu: 0, Step: 1, Square: 2, Sqrt: 3, Rsqrt: 4, Exp: 5, Log: 6, Neg: 7, Abs: 8, Sigmoid: 9, ClipByValue: 10 };
-
-/** BatchMatMul runs natively from this many multiply-adds on. */
-const MIN_NATIVE_MACS = 1 << 16;
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -108,29 +104,6 @@ export function makeElementwiseKernel(name: string, ctx: KernelContext, js: tf.K
   const run = (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] | undefined => {
     const backend = args.backend as CpuBackendLike;
     const attrs = (args.attrs ?? {}) as Record<string, unknown>;
-    if (name === 'BatchMatMul') {
-      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const av = values(backend, a);
-      const bv = values(backend, b);
-      if (av === undefined || bv === undefined || a.shape.length < 2 || b.shape.length < 2) return undefined;
-      const ta = attrs.transposeA === true;
-      const tb = attrs.transposeB === true;
-      const ra = a.shape.length;
-      const rb = b.shape.length;
-      const m = ta ? a.shape[ra - 1] : a.shape[ra - 2];
-      const k = ta ? a.shape[ra - 2] : a.shape[ra - 1];
-      const n = tb ? b.shape[rb - 2] : b.shape[rb - 1];
-      const outer = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
-      const batchA = size(a.shape.slice(0, -2));
-      const batchB = size(b.shape.slice(0, -2));
-      const batch = size(outer);
-      // same batch on both sides, or one side without batch (broadcast); other broadcasts go to JS
-      if (!(batchA === batchB || batchA === 1 || batchB === 1) || m * n * k * batch < MIN_NATIVE_MACS) return undefined;
-      if (batchA !== batchB && batch !== Math.max(batchA, batchB)) return undefined;
-      const out = ctx.allocate(batch * m * n);
-      ctx.addon.matmul(av, bv, out, Float64Array.from([batchA, batchB, m, k, n, ta ? 1 : 0, tb ? 1 : 0]));
-      return backend.makeTensorInfo([...outer, m, n], 'float32', out);
-    }
     if (name in BINARY_OPS) {
       const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
       const av = values(backend, a);
