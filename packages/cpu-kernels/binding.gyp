@@ -9,11 +9,12 @@
         "native/matmul.cc",
         "native/elementwise.cc",
         "native/elementwise_napi.cc",
+        "native/vector_math.cc",
         "native/memory_tuning.cc"
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
-      "cflags_cc": ["-fexceptions", "-frtti", "-std=c++17", "-O3", "-fno-math-errno", "-fopenmp"],
+      "cflags_cc": ["-fexceptions", "-frtti", "-std=c++17", "-O3", "-fno-math-errno", "-fno-trapping-math", "-fopenmp"],
       "ldflags": ["-fopenmp"],
       "libraries": ["-ldnnl"],
       "defines": ["NAPI_VERSION=8"]

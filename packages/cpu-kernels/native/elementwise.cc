@@ -3,6 +3,7 @@
 // work-claiming pool (below) with as many threads as oneDNN's OpenMP; the
 // JS side collapses shapes so that the innermost loop is long and contiguous where possible.
 #include "elementwise.h"
+#include "vector_math.h"
 
 #include <omp.h>
 
@@ -273,15 +274,14 @@ void unary(int op, const float *x, float *out, int64_t n, double alpha_, double 
     case 3: map(x, out, n, [](float v) { return std::sqrt(v); }); break;
     // the JS kernels compute in double and round once to float32; so do these (but exp and log)
     case 4: map(x, out, n, [](float v) { return static_cast<float>(1.0 / std::sqrt(static_cast<double>(v))); }); break;
-    // glibc's expf / logf are correctly rounded but in rare cases (< 0.502 ulp): at most 1 ulp from the
-    // JS kernels' double result rounded to float, at a third of the time of the double functions
-    case 5: map(x, out, n, [](float v) { return std::exp(v); }); break;
+    // exp (and sigmoid below) in double, vectorized (vector_math.cc): the JS kernels' value or 1 ulp from it
+    case 5: parallelRows(n, n, [&](int64_t b, int64_t e) { expRange(x + b, out + b, e - b); }); break;
+    // glibc's logf is correctly rounded but in rare cases (< 0.502 ulp): at most 1 ulp from the JS
+    // kernels' double result rounded to float, at a third of the time of the double function
     case 6: map(x, out, n, [](float v) { return std::log(v); }); break;
     case 7: map(x, out, n, [](float v) { return -v; }); break;
     case 8: map(x, out, n, [](float v) { return std::fabs(v); }); break;
-    case 9:
-      map(x, out, n, [](float v) { return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(v)))); });
-      break;
+    case 9: parallelRows(n, n, [&](int64_t b, int64_t e) { sigmoidRange(x + b, out + b, e - b); }); break;
     default: {
       const double lo = alpha_, hi = beta;
       const float flo = static_cast<float>(lo), fhi = static_cast<float>(hi);

@@ -1,0 +1,13 @@
+// Vectorized transcendental loops for the unary kernels (elementwise.cc): exp and sigmoid over a range of
+// floats, computed in double and rounded once to float, like tfjs's JS kernels (Math.exp on the float
+// value): the result is the JS kernel's or at most 1 float ulp from it. Compiled for AVX-512, AVX2 and
+// baseline x86-64 (function multiversioning; the CPU picks at load time), never with -march=native.
+#pragma once
+#include <cstdint>
+
+namespace raunet {
+// out[i] = exp(x[i]) for i in [0, n)
+void expRange(const float *x, float *out, int64_t n);
+// out[i] = 1 / (1 + exp(-x[i])) for i in [0, n)
+void sigmoidRange(const float *x, float *out, int64_t n);
+}  // namespace raunet
