@@ -83,7 +83,9 @@ if (parts.includes('train') && existsSync(RAUNET_SRC)) {
   const stepRepeats = Number(process.env.BENCH_STEP_REPEATS ?? 2);
   for (let i = 0; i < stepRepeats; i++) steps.push(time(step));
   const { profile, stop } = startKernelProfile();
+  const c0 = process.cpuUsage();
   const profiled = time(step);
+  const c1 = process.cpuUsage(c0);
   stop();
   const predict = () => tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
   predict();
@@ -114,7 +116,7 @@ if (parts.includes('train') && existsSync(RAUNET_SRC)) {
   );
   console.log(`| calls native / all, per kernel | ${fallbacks} |`);
   console.log(`\nprofile of one training step (${(profiled / 1000).toFixed(1)} s with profiling):\n`);
-  console.log(profileTable(profile, profiled, 22));
+  console.log(profileTable(profile, { wall: profiled, cpu: (c1.user + c1.system) / 1000 }, 22));
   dispose();
 } else if (parts.includes('train')) {
   console.log(`(no RA-Unet step: ${RAUNET_SRC} not found)`);

@@ -5,9 +5,13 @@ import { fileURLToPath } from 'node:url';
 export interface KernelProfile {
   /** ms per kernel name */
   ms: Map<string, number>;
+  /** CPU ms (user + sys, all threads) per kernel name: on a loaded machine, where wall time is not the work done */
+  cpu: Map<string, number>;
   calls: Map<string, number>;
   /** FLOP of convolutions and matmuls (2 x multiply-adds), by kernel name */
   flop: Map<string, number>;
+  /** ms and calls of convolutions and matmuls per kernel name and input shapes */
+  shapes: Map<string, { ms: number; cpu: number; calls: number }>;
 }
 
 const prod = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -40,7 +44,7 @@ function flopOf(name: string, args: Parameters<tf.KernelFunc>[0]): number {
 }
 
 export function startKernelProfile(): { profile: KernelProfile; stop: () => void } {
-  const profile: KernelProfile = { ms: new Map(), calls: new Map(), flop: new Map() };
+  const profile: KernelProfile = { ms: new Map(), cpu: new Map(), calls: new Map(), flop: new Map(), shapes: new Map() };
   const originals = tf.getKernelsForBackend('cpu');
   for (const config of originals) {
     const inner = config.kernelFunc;
@@ -49,12 +53,26 @@ export function startKernelProfile(): { profile: KernelProfile; stop: () => void
     tf.registerKernel({
       ...config,
       kernelFunc: (args) => {
+        const c0 = process.cpuUsage();
         const t0 = performance.now();
         const out = inner(args);
-        profile.ms.set(name, (profile.ms.get(name) ?? 0) + performance.now() - t0);
+        const ms = performance.now() - t0;
+        const c1 = process.cpuUsage(c0);
+        const cpu = (c1.user + c1.system) / 1000;
+        profile.ms.set(name, (profile.ms.get(name) ?? 0) + ms);
+        profile.cpu.set(name, (profile.cpu.get(name) ?? 0) + cpu);
         profile.calls.set(name, (profile.calls.get(name) ?? 0) + 1);
         const flop = flopOf(name, args);
-        if (flop > 0) profile.flop.set(name, (profile.flop.get(name) ?? 0) + flop);
+        if (flop > 0) {
+          profile.flop.set(name, (profile.flop.get(name) ?? 0) + flop);
+          const inputs = Object.entries(args.inputs as Record<string, tf.TensorInfo>).map(([k, t]) => `${k} [${t.shape.join(',')}]`);
+          const key = `${name} ${inputs.join(' ')}${attrsNote(args.attrs)}`;
+          const row = profile.shapes.get(key) ?? { ms: 0, cpu: 0, calls: 0 };
+          row.ms += ms;
+          row.cpu += cpu;
+          row.calls++;
+          profile.shapes.set(key, row);
+        }
         return out;
       },
     });
@@ -68,18 +86,42 @@ export function startKernelProfile(): { profile: KernelProfile; stop: () => void
   return { profile, stop };
 }
 
-export function profileTable(profile: KernelProfile, totalMs: number, rows = 15): string {
-  const entries = [...profile.ms].sort((a, b) => b[1] - a[1]);
-  const inKernels = entries.reduce((s, [, v]) => s + v, 0);
-  const lines = ['| kernel | calls | ms | share | GFLOP/s |', '|---|---:|---:|---:|---:|'];
-  for (const [name, ms] of entries.slice(0, rows)) {
-    const flop = profile.flop.get(name);
-    const rate = flop === undefined ? '' : (flop / ms / 1e6).toFixed(1);
-    lines.push(`| ${name} | ${profile.calls.get(name)} | ${ms.toFixed(0)} | ${((100 * ms) / totalMs).toFixed(1)}% | ${rate} |`);
+function attrsNote(attrs: unknown): string {
+  const a = (attrs ?? {}) as Record<string, unknown>;
+  const notes = [a.strides !== undefined ? `strides ${JSON.stringify(a.strides)}` : '', a.transposeA ? 'tA' : '', a.transposeB ? 'tB' : ''];
+  const text = notes.filter(Boolean).join(' ');
+  return text ? ` (${text})` : '';
+}
+
+/** The `rows` slowest convolution / matmul shapes of a profile, as a markdown table. */
+export function shapeTable(profile: KernelProfile, totalCpuMs: number, rows = 12): string {
+  const lines = ['| kernel and input shapes | calls | ms | CPU ms | CPU share |', '|---|---:|---:|---:|---:|'];
+  for (const [key, r] of [...profile.shapes].sort((a, b) => b[1].cpu - a[1].cpu).slice(0, rows)) {
+    lines.push(`| ${key} | ${r.calls} | ${r.ms.toFixed(0)} | ${r.cpu.toFixed(0)} | ${((100 * r.cpu) / totalCpuMs).toFixed(1)}% |`);
   }
-  const rest = entries.slice(rows).reduce((s, [, v]) => s + v, 0);
-  lines.push(`| ${entries.length - Math.min(rows, entries.length)} other kernels | | ${rest.toFixed(0)} | ${((100 * rest) / totalMs).toFixed(1)}% | |`);
-  lines.push(`| outside kernels (engine, tape, GC) | | ${(totalMs - inKernels).toFixed(0)} | ${((100 * (totalMs - inKernels)) / totalMs).toFixed(1)}% | |`);
+  return lines.join('\n');
+}
+
+/**
+ * Per-kernel table of a profile, by CPU time (user + sys of all threads: on a shared machine wall time
+ * also counts waiting for a core). GFLOP/s per core: FLOP / CPU seconds.
+ */
+export function profileTable(profile: KernelProfile, total: { wall: number; cpu: number }, rows = 15): string {
+  const entries = [...profile.cpu].sort((a, b) => b[1] - a[1]);
+  const wallIn = [...profile.ms.values()].reduce((s, v) => s + v, 0);
+  const cpuIn = entries.reduce((s, [, v]) => s + v, 0);
+  const share = (cpu: number) => `${((100 * cpu) / total.cpu).toFixed(1)}%`;
+  const lines = ['| kernel | calls | wall ms | CPU ms | CPU share | GFLOP/s per core |', '|---|---:|---:|---:|---:|---:|'];
+  for (const [name, cpu] of entries.slice(0, rows)) {
+    const flop = profile.flop.get(name);
+    const rate = flop === undefined ? '' : (flop / cpu / 1e6).toFixed(1);
+    lines.push(`| ${name} | ${profile.calls.get(name)} | ${(profile.ms.get(name) ?? 0).toFixed(0)} | ${cpu.toFixed(0)} | ${share(cpu)} | ${rate} |`);
+  }
+  const rest = entries.slice(rows);
+  const restCpu = rest.reduce((s, [, v]) => s + v, 0);
+  const restWall = rest.reduce((s, [k]) => s + (profile.ms.get(k) ?? 0), 0);
+  lines.push(`| ${rest.length} other kernels | | ${restWall.toFixed(0)} | ${restCpu.toFixed(0)} | ${share(restCpu)} | |`);
+  lines.push(`| outside kernels (engine, tape, GC) | | ${(total.wall - wallIn).toFixed(0)} | ${(total.cpu - cpuIn).toFixed(0)} | ${share(total.cpu - cpuIn)} | |`);
   return lines.join('\n');
 }
 

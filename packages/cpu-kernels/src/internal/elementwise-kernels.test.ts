@@ -70,6 +70,18 @@ describe.skipIf(!probe.loaded)(`native elementwise, reduction and copy kernels${
     });
   });
 
+  it('Exp and Sigmoid equal the JS kernels bitwise at the float range ends (overflow, denormals, infinities)', () => {
+    const ends = [Infinity, -Infinity, 88.72, 88.73, 89, -87.3, -100, -103.2, -103.3, -104, -200, 200, 1e-30, -1e-30, 0.5, -0.5];
+    const n = MIN_NATIVE_ELEMENTS + 3;
+    const v = Float32Array.from({ length: n }, (_, i) => ends[i % ends.length] * (1 + (i >> 4) * 1e-6));
+    const { js, native, calls } = both(() => {
+      const x = tf.tensor(v, [n]);
+      return [tf.exp(x), tf.sigmoid(x)];
+    });
+    expect([calls.Exp?.native, calls.Sigmoid?.native]).toEqual([1, 1]);
+    [0, 1].forEach((k) => native[k].data.forEach((a, i) => expect(Object.is(a, js[k].data[i]), `${k ? 'sigmoid' : 'exp'}(${v[i]}): ${a} vs ${js[k].data[i]}`).toBe(true)));
+  });
+
   it('Concat and Pack (any axis, 2-3 inputs) copy exactly what the JS kernels copy', () => {
     const next = rng(17);
     for (let k = 0; k < 5; k++) {

@@ -1,0 +1,125 @@
+// `pnpm bench cpu-kernels`: inference (forward pass, no gradient) of the shipped `lidc-nodules` model on a
+// batch of 8 patches 48x48x16 (what `raunet predict` runs: 2 windows x 4 flips) and of the paper-size RA-Unet
+// on one 192x192x32 patch, native kernels vs tfjs's JS cpu kernels in the same run, beside the arithmetic
+// floor (FLOP of the convolutions and matmuls / the machine's measured matmul rate). A per-kernel profile
+// shows where the native time goes. Times are wall and CPU (user + sys); on a shared machine compare CPU. Environment: BENCH_PARTS=lidc,paper (default both), BENCH_REPEATS
+// (native repeats, default 5), BENCH_JS=0 (no JS baseline), BENCH_JS=all (JS baseline of the paper-size
+// model too: several minutes), BENCH_PROFILE_ROWS (default 14).
+import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { registerNativeKernels, unregisterNativeKernels } from '../src/index.js';
+import { profileTable, RAUNET_SRC, shapeTable, startKernelProfile } from './kernel-profiler.js';
+import type { KernelProfile } from './kernel-profiler.js';
+
+/** Sources imported by path, as kernel-profiler does: a dependency back on them would be a cycle. */
+const MODELS_SRC = fileURLToPath(new URL('../../models/src/node.ts', import.meta.url));
+
+await tf.setBackend('cpu');
+const parts = (process.env.BENCH_PARTS ?? 'lidc,paper').split(',');
+const repeats = Number(process.env.BENCH_REPEATS ?? 5);
+const jsMode = process.env.BENCH_JS ?? '1';
+const profileRows = Number(process.env.BENCH_PROFILE_ROWS ?? 14);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+
+const status = registerNativeKernels();
+if (!status.loaded) {
+  console.log(`native kernels not available, nothing to compare: ${status.reason}`);
+  process.exit(0);
+}
+if (!existsSync(RAUNET_SRC)) {
+  console.log(`(no inference bench: ${RAUNET_SRC} not found)`);
+  process.exit(0);
+}
+console.log(`oneDNN ${status.libraryVersion}, ISA ${status.isa}, ${status.threads} threads, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+
+/** Wall and CPU (user + sys) milliseconds of f(). */
+function time(f: () => void): { wall: number; cpu: number } {
+  const r0 = process.cpuUsage();
+  const t0 = performance.now();
+  f();
+  const wall = performance.now() - t0;
+  const r1 = process.cpuUsage(r0);
+  return { wall, cpu: (r1.user + r1.system) / 1000 };
+}
+
+// The machine's fp32 rate for the floor: a large oneDNN matmul (what a near-peak kernel reaches here), per
+// CPU second (so that waiting for a core on a shared machine does not lower it).
+function measuredRate(): { wall: number; cpu: number } {
+  const n = 1536;
+  const a = tf.randomNormal<tf.Rank.R2>([n, n]);
+  const b = tf.randomNormal<tf.Rank.R2>([n, n]);
+  const run = () => tf.matMul(a, b).dispose();
+  run();
+  const runs = [0, 1, 2, 3, 4].map(() => time(run));
+  tf.dispose([a, b]);
+  const flop = 2 * n ** 3;
+  return { wall: flop / median(runs.map((r) => r.wall)) / 1e6, cpu: flop / median(runs.map((r) => r.cpu)) / 1e6 };
+}
+const rate = measuredRate();
+console.log(
+  `measured fp32 rate (oneDNN matmul 1536^3, ${status.threads} threads): ${rate.wall.toFixed(0)} GFLOP/s wall, ${rate.cpu.toFixed(0)} GFLOP per CPU second\n`,
+);
+
+const raunet = (await import(RAUNET_SRC)) as {
+  buildRAUnet: (c: object) => tf.LayersModel;
+  loadModel: (dir: string) => Promise<tf.LayersModel>;
+};
+
+interface Case {
+  label: string;
+  model: tf.LayersModel;
+  x: tf.Tensor;
+  js: boolean;
+}
+
+const cases: Case[] = [];
+if (parts.includes('lidc')) {
+  const { shippedModelDir } = (await import(MODELS_SRC)) as { shippedModelDir: (name: string) => string };
+  const model = await raunet.loadModel(shippedModelDir('lidc-nodules'));
+  const [, d, h, w] = model.inputs[0].shape as number[];
+  cases.push({ label: `lidc-nodules, batch 8 x ${w}x${h}x${d}`, model, x: tf.randomNormal([8, d, h, w, 1]), js: jsMode !== '0' });
+}
+if (parts.includes('paper')) {
+  const model = raunet.buildRAUnet({ patchSize: [192, 192, 32], seed: 1 });
+  cases.push({ label: 'paper-size RA-Unet, batch 1 x 192x192x32', model, x: tf.randomNormal([1, 32, 192, 192, 1]), js: jsMode === 'all' });
+}
+
+const rows = [
+  '| model, input | native wall (CPU) | JS wall (CPU) | JS / native (CPU) | GFLOP | floor (CPU) | native / floor (CPU) |',
+  '|---|---:|---:|---:|---:|---:|---:|',
+];
+const profiles: [string, KernelProfile, { wall: number; cpu: number }][] = [];
+for (const c of cases) {
+  const forward = () => tf.tidy(() => (c.model.predict(c.x) as tf.Tensor).dataSync());
+  registerNativeKernels();
+  forward(); // primitive creation, buffer pool warm-up
+  const runs = Array.from({ length: repeats }, () => time(forward));
+  const { profile, stop } = startKernelProfile();
+  const profiled = time(forward);
+  stop();
+  profiles.push([c.label, profile, profiled]);
+  unregisterNativeKernels();
+  gc();
+  const js = c.js ? time(forward) : undefined;
+  registerNativeKernels();
+  const flop = [...profile.flop.values()].reduce((s, v) => s + v, 0);
+  const floorCpu = flop / rate.cpu / 1e6;
+  const wall = median(runs.map((r) => r.wall));
+  const cpu = median(runs.map((r) => r.cpu));
+  rows.push(
+    `| ${c.label} | ${wall.toFixed(0)} ms (${cpu.toFixed(0)} ms) | ${js ? `${js.wall.toFixed(0)} ms (${js.cpu.toFixed(0)} ms)` : '-'} | ${js ? (js.cpu / cpu).toFixed(0) + 'x' : '-'} | ${(flop / 1e9).toFixed(1)} | ${floorCpu.toFixed(0)} ms | ${(cpu / floorCpu).toFixed(1)}x |`,
+  );
+  tf.dispose(c.x);
+  c.model.dispose();
+}
+console.log(`forward pass (predict, no gradient), native median of ${repeats} after one warm-up, JS one run; GFLOP = 2 x multiply-adds of Conv3D and BatchMatMul; floor = GFLOP at the measured matmul rate per CPU second:\n`);
+console.log(rows.join('\n') + '\n');
+for (const [label, profile, t] of profiles) {
+  console.log(`native profile, ${label} (${t.wall.toFixed(0)} ms wall, ${t.cpu.toFixed(0)} ms CPU with profiling):\n`);
+  console.log(profileTable(profile, t, profileRows) + '\n');
+  console.log(`convolution and matmul shapes by CPU time:\n`);
+  console.log(shapeTable(profile, t.cpu, profileRows) + '\n');
+}
