@@ -6,7 +6,9 @@
  *
  * --from: the model folder (model.json + weights.bin); --run: the training folder (log.jsonl for the
  * time and steps); --eval: `raunet evaluate --json` on the validation split; --card: the hand-written
- * parts of the card (title, dataset, input, intendedUse, limits, recipe, trainedOn, split).
+ * parts of the card (title, dataset, input, intendedUse, limits, recipe, trainedOn, split, and finalTraining when
+ * the shipped weights are the recipe retrained on all cases: --from and --run are then the retraining's,
+ * --eval the validated run's).
  * Writes models/<name>/{model.json, weights.bin, card.json, README.md} and regenerates src/catalog.ts.
  */
 import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -72,6 +74,7 @@ const card: ShippedModelCard = {
     ...(ms('hausdorff95') ? { hd95: ms('hausdorff95') } : {}),
     ...(ms('nsd') ? { nsd: ms('nsd'), nsdToleranceMm: evaluation.toleranceMm } : {}),
   },
+  ...(hand.finalTraining ? { finalTraining: hand.finalTraining } : {}),
   intendedUse: hand.intendedUse,
   limits: hand.limits,
 };
@@ -97,13 +100,13 @@ Model card of a model shipped in \`@raunet/models\`. **Research use only; not a 
 | recipe | \`${card.recipe}\` (\`pnpm raunet train --config ${card.recipe}\`) |
 
 ## Validation (own split, not a test set)
-${card.validation.split}
+${card.validation.split}${card.finalTraining ? `\n\n**The shipped weights:** ${card.finalTraining}` : ''}
 
 | cases | DSC | HD95 (mm) | NSD${card.validation.nsdToleranceMm !== undefined ? ` @ ${card.validation.nsdToleranceMm} mm` : ''} |
 |---:|---|---|---|
 | ${card.validation.cases} | ${f(card.validation.dice)} | ${f(card.validation.hd95, 2)} | ${f(card.validation.nsd)} |
 
-(mean ± sample sd over cases; \`raunet evaluate\` of \`raunet predict --model ${name}\` outputs.)
+(mean ± sample sd over cases; \`raunet evaluate\` of \`raunet predict\` outputs of ${card.finalTraining ? 'the validated run, the same recipe without the validation cases' : `\`--model ${name}\``}.)
 
 ## Preprocessing and inference (stored in model.json, applied by \`raunet predict\`)
 \`\`\`json

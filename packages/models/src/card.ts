@@ -53,6 +53,13 @@ export interface ShippedModelCard {
   recipe: string;
   /** Validation figures. */
   validation: ValidationFigures;
+  /**
+   * Set when the shipped weights are not those of the validated run but the same recipe retrained on all
+   * the cases, validation ones included (nnU-Net's final model): how they were trained. `validation` then
+   * holds the recipe's figures, from the run with the split it describes; `trainingSteps` and
+   * `trainingMinutes` are of the retraining.
+   */
+  finalTraining?: string;
   /** What the model is for. */
   intendedUse: string;
   /** What it is not for, and known weaknesses. */

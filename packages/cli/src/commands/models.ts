@@ -20,7 +20,7 @@ export const command = defineCommand({
       c.dimensionality,
       c.dataset.split(' (')[0],
       `${(c.parameters / 1e6).toFixed(2)} M`,
-      `${f(c.validation.dice.mean, 3)} ± ${f(c.validation.dice.sd, 3)}`,
+      `${f(c.validation.dice.mean, 3)} ± ${f(c.validation.dice.sd, 3)}${c.finalTraining ? ' *' : ''}`,
       c.validation.hd95 ? `${f(c.validation.hd95.mean, 2)}` : '',
       String(c.validation.cases),
       `${c.trainingMinutes} min`,
@@ -31,6 +31,9 @@ export const command = defineCommand({
     io.stdout(
       `${table}\n` +
         `\nValidation figures are on each model's own validation split (see its card: ${cards.length ? `packages/models/models/<name>/README.md` : 'none shipped'}).\n` +
+        (cards.some((c) => c.finalTraining)
+          ? `* the recipe's figure: these weights are the same recipe retrained on all cases, validation ones included.\n`
+          : '') +
         `Use one: raunet predict --model NAME --input CT.nii.gz --output mask.nii.gz\n`,
     );
     return Promise.resolve(0);
