@@ -45,12 +45,12 @@ export function drawAnatomy(a: Anatomy, f: Frame, maps: PlaneMaps, rng: Rng, out
   const sa = Math.sin(h.angle);
   const vb = a.spineV;
   const lungSpan = Math.max(1, a.bodyBack + vb);
-  let i0 = nx;
-  let j0 = ny;
-  let k0 = nz;
-  let i1 = -1;
-  let j1 = -1;
-  let k1 = -1;
+  // Lung bounding box [i0, j0, k0, i1, j1, k1], grown voxel by voxel (inclusive).
+  const box = [nx, ny, nz, -1, -1, -1];
+  const grow = (axis: number, at: number): void => {
+    if (at < box[axis]) box[axis] = at;
+    if (at > box[axis + 3]) box[axis + 3] = at;
+  };
   let lungCount = 0;
 
   for (let k = 0; k < nz; k++) {
@@ -196,12 +196,9 @@ export function drawAnatomy(a: Anatomy, f: Frame, maps: PlaneMaps, rng: Rng, out
                   hu2 = a.lungHu + 55 * (post - 0.5) + 28 * t1[p] + 16 * t2[p];
                   lung[idx] = 1;
                   lungCount++;
-                  if (i < i0) i0 = i;
-                  if (i > i1) i1 = i;
-                  if (j < j0) j0 = j;
-                  if (j > j1) j1 = j;
-                  if (k < k0) k0 = k;
-                  if (k > k1) k1 = k;
+                  grow(0, i);
+                  grow(1, j);
+                  grow(2, k);
                 } else {
                   code = T.MediastinalFat;
                   hu2 = -90 + 8 * t2[p];
@@ -216,5 +213,5 @@ export function drawAnatomy(a: Anatomy, f: Frame, maps: PlaneMaps, rng: Rng, out
     }
   }
   out.lungCount = lungCount;
-  out.lungBox = i1 < 0 ? [-1, -1, -1, -1, -1, -1] : [i0, j0, k0, i1, j1, k1];
+  out.lungBox = box[3] < 0 ? [-1, -1, -1, -1, -1, -1] : box;
 }
