@@ -9,7 +9,7 @@
 export type { ConvPadding, InitializerName, InitializerSpec, LayerArgs } from './layer-args.js';
 export { TrilinearUpSampling3D, trilinearUpSampling3D } from './trilinear-up-sampling-3d.js';
 export type { TrilinearUpSampling3DArgs, UpSamplingInterpolation3D } from './trilinear-up-sampling-3d.js';
-export { BatchNorm3D, GroupNorm3D, InstanceNorm3D, batchNorm3D, groupNorm3D, instanceNorm3D } from './normalization-3d.js';
+export { BatchNorm3D, GroupNorm3D, InstanceNorm3D, Norm3D, batchNorm3D, groupNorm3D, instanceNorm3D } from './normalization-3d.js';
 export type { BatchNorm3DArgs, GroupNorm3DArgs, InstanceNorm3DArgs, Norm3DArgs, Normalization3D } from './normalization-3d.js';
 export { ZeroPadding3D, zeroPadding3D } from './zero-padding-3d.js';
 export type { Padding3D, ZeroPadding3DArgs } from './zero-padding-3d.js';

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@raunet/core';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BatchNorm3D, batchNorm3D, groupNorm3D, instanceNorm3D } from './index.js';
+import { BatchNorm3D, GroupNorm3D, InstanceNorm3D, Norm3D, batchNorm3D, groupNorm3D, instanceNorm3D } from './index.js';
 import {
   arr,
   checkConfigRoundTrip,
@@ -118,6 +118,22 @@ describe('InstanceNorm3D and GroupNorm3D', () => {
       const y = gn.apply(tensor(xa), { training: true }) as tf.Tensor;
       expectClose(y.dataSync(), groupNorm(xa, groups, g.gamma, g.beta, 1e-5).data, 1e-5);
     }
+  });
+
+  it('instance norm is group norm with one group per channel (same weights, same output, own config)', () => {
+    const xa = randomArray(SHAPE, 13, -1, 2);
+    const inorm = instanceNorm3D();
+    const gn = groupNorm3D({ groups: 4 });
+    inorm.apply(tensor(xa));
+    gn.apply(tensor(xa));
+    const { gamma, beta } = gammaBeta(inorm);
+    weightByName(gn, 'gamma').write(tf.tensor(gamma));
+    weightByName(gn, 'beta').write(tf.tensor(beta));
+    expectClose((inorm.apply(tensor(xa)) as tf.Tensor).dataSync(), (gn.apply(tensor(xa)) as tf.Tensor).dataSync(), 1e-6);
+    expect(inorm.getConfig()).not.toHaveProperty('groups');
+    for (const layer of [inorm, gn, batchNorm3D()]) expect(layer).toBeInstanceOf(Norm3D);
+    const names = [BatchNorm3D.className, InstanceNorm3D.className, GroupNorm3D.className];
+    expect(names).toEqual(['raunet>BatchNorm3D', 'raunet>InstanceNorm3D', 'raunet>GroupNorm3D']);
   });
 
   it('have gradients matching finite differences', () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { withDefaultName } from './internal/names.js';
 import type { LayerArgs } from './layer-args.js';
-import type { AddWeight, NormKind, NormWeights } from './internal/norm.js';
+import type { AddWeight, NormWeights } from './internal/norm.js';
 import { addNormWeights, applyNorm, checkGroups } from './internal/norm.js';
 import { bool, ndhwcChannels, numberIn, oneShape, positiveInt } from './internal/validate.js';
 
@@ -53,38 +53,79 @@ export interface GroupNorm3DArgs extends Norm3DArgs {
   groups?: number;
 }
 
-interface CommonNorm {
-  epsilon: number;
-  center: boolean;
-  scale: boolean;
-}
+/**
+ * The shared body of {@link BatchNorm3D}, {@link InstanceNorm3D} and {@link GroupNorm3D}: one `build`,
+ * `computeOutputShape`, `call` and `getConfig`. Instance normalization is group normalization with one group
+ * per channel, so the two share one computation; batch normalization adds moving statistics. The subclasses
+ * keep their own `className`, configs and weight names, so saved models are unchanged.
+ */
+export abstract class Norm3D extends tf.layers.Layer {
+  /** Variance epsilon. */
+  readonly epsilon: number;
+  /** Whether `beta` is learnt. */
+  readonly center: boolean;
+  /** Whether `gamma` is learnt. */
+  readonly scale: boolean;
+  private readonly kind: 'batch' | 'instance' | 'group';
+  private norm: NormWeights | null = null;
 
-function commonArgs(args: Norm3DArgs, where: string): CommonNorm {
-  return {
-    epsilon: numberIn(args.epsilon ?? 1e-5, where, 'epsilon', 0, Infinity, true),
-    center: bool(args.center ?? true, where, 'center'),
-    scale: bool(args.scale ?? true, where, 'scale'),
-  };
-}
+  /**
+   * @param args - The shared arguments (validated here).
+   * @param kind - Which normalization the layer applies.
+   * @param defaultName - Name prefix of the layer when `args.name` is absent.
+   * @param where - Layer class named in validation errors.
+   */
+  protected constructor(args: Norm3DArgs, kind: 'batch' | 'instance' | 'group', defaultName: string, where: string) {
+    super(withDefaultName(args, defaultName));
+    this.kind = kind;
+    this.epsilon = numberIn(args.epsilon ?? 1e-5, where, 'epsilon', 0, Infinity, true);
+    this.center = bool(args.center ?? true, where, 'center');
+    this.scale = bool(args.scale ?? true, where, 'scale');
+  }
 
-function buildNorm(
-  layer: tf.layers.Layer,
-  add: AddWeight,
-  inputShape: tf.Shape | tf.Shape[],
-  kind: NormKind,
-  groups: number,
-  common: CommonNorm,
-): NormWeights {
-  const channels = ndhwcChannels(oneShape(inputShape, layer.name), layer.name);
-  if (kind === 'group') checkGroups(channels, groups, layer.name);
-  layer.inputSpec = [new tf.InputSpec({ ndim: 5, axes: { 4: channels } })];
-  return addNormWeights(add, '', kind, channels, groups, common);
-}
+  /**
+   * Channel groups over which statistics are taken, for an input of `channels` channels: one per channel
+   * (instance normalization) unless a subclass says otherwise.
+   */
+  protected groupsOf(channels: number): number {
+    return channels;
+  }
 
-function sameShape(layer: tf.layers.Layer, inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-  const s = oneShape(inputShape, layer.name);
-  ndhwcChannels(s, layer.name);
-  return s;
+  /** Momentum of the moving statistics (used by batch normalization only). */
+  protected movingMomentum(): number {
+    return 0;
+  }
+
+  /** The subclass' own config entries, placed before the shared `epsilon`, `center`, `scale`. */
+  protected ownConfig(): tf.serialization.ConfigDict {
+    return {};
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const channels = ndhwcChannels(oneShape(inputShape, this.name), this.name);
+    const groups = this.groupsOf(channels);
+    this.inputSpec = [new tf.InputSpec({ ndim: 5, axes: { 4: channels } })];
+    const add: AddWeight = (n, s, i, t) => this.addWeight(n, s, 'float32', i, undefined, t);
+    this.norm = addNormWeights(add, '', this.kind, channels, groups, this);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const s = oneShape(inputShape, this.name);
+    ndhwcChannels(s, this.name);
+    return s;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      return applyNorm(x, this.norm!, { epsilon: this.epsilon, momentum: this.movingMomentum() }, kwargs?.['training'] === true);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), ...this.ownConfig(), epsilon: this.epsilon, center: this.center, scale: this.scale };
+  }
 }
 
 /**
@@ -100,46 +141,23 @@ function sameShape(layer: tf.layers.Layer, inputShape: tf.Shape | tf.Shape[]): t
  * const y = bn.apply(x, { training: true }) as tf.Tensor; // x: [b, D, H, W, C]
  * ```
  */
-export class BatchNorm3D extends tf.layers.Layer {
+export class BatchNorm3D extends Norm3D {
   /** Serialization name (`raunet>` package prefix). */
   static className = 'raunet>BatchNorm3D';
   /** Moving-average momentum (Keras convention). */
   readonly momentum: number;
-  /** Variance epsilon. */
-  readonly epsilon: number;
-  /** Whether `beta` is learnt. */
-  readonly center: boolean;
-  /** Whether `gamma` is learnt. */
-  readonly scale: boolean;
-  private norm: NormWeights | null = null;
 
   constructor(args: BatchNorm3DArgs = {}) {
-    super(withDefaultName(args, 'batch_norm_3d'));
-    const c = commonArgs(args, 'BatchNorm3D');
-    this.epsilon = c.epsilon;
-    this.center = c.center;
-    this.scale = c.scale;
+    super(args, 'batch', 'batch_norm_3d', 'BatchNorm3D');
     this.momentum = numberIn(args.momentum ?? 0.99, 'BatchNorm3D', 'momentum', 0, 1);
   }
 
-  override build(inputShape: tf.Shape | tf.Shape[]): void {
-    this.norm = buildNorm(this, (n, s, i, t) => this.addWeight(n, s, 'float32', i, undefined, t), inputShape, 'batch', 1, this);
-    this.built = true;
+  protected override movingMomentum(): number {
+    return this.momentum;
   }
 
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return sameShape(this, inputShape);
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
-    return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      return applyNorm(x, this.norm!, this, kwargs?.['training'] === true);
-    });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
+  protected override ownConfig(): tf.serialization.ConfigDict {
+    return { momentum: this.momentum };
   }
 }
 tf.serialization.registerClass(BatchNorm3D);
@@ -147,46 +165,19 @@ tf.serialization.registerClass(BatchNorm3D);
 /**
  * Instance normalization of a 5-D NDHWC tensor: per sample and channel over (D, H, W), with learnable
  * per-channel `gamma`/`beta`; identical in training and inference (PyTorch `InstanceNorm3d(affine=True)`).
+ * It is {@link GroupNorm3D} with one group per channel, computed by the same code.
  *
  * @example
  * ```ts
  * const y = instanceNorm3D().apply(x) as tf.Tensor; // x: [b, D, H, W, C]
  * ```
  */
-export class InstanceNorm3D extends tf.layers.Layer {
+export class InstanceNorm3D extends Norm3D {
   /** Serialization name (`raunet>` package prefix). */
   static className = 'raunet>InstanceNorm3D';
-  /** Variance epsilon. */
-  readonly epsilon: number;
-  /** Whether `beta` is learnt. */
-  readonly center: boolean;
-  /** Whether `gamma` is learnt. */
-  readonly scale: boolean;
-  private norm: NormWeights | null = null;
 
   constructor(args: InstanceNorm3DArgs = {}) {
-    super(withDefaultName(args, 'instance_norm_3d'));
-    const c = commonArgs(args, 'InstanceNorm3D');
-    this.epsilon = c.epsilon;
-    this.center = c.center;
-    this.scale = c.scale;
-  }
-
-  override build(inputShape: tf.Shape | tf.Shape[]): void {
-    this.norm = buildNorm(this, (n, s, i, t) => this.addWeight(n, s, 'float32', i, undefined, t), inputShape, 'instance', 1, this);
-    this.built = true;
-  }
-
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return sameShape(this, inputShape);
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => applyNorm(Array.isArray(inputs) ? inputs[0] : inputs, this.norm!, { epsilon: this.epsilon, momentum: 0 }, false));
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), epsilon: this.epsilon, center: this.center, scale: this.scale };
+    super(args, 'instance', 'instance_norm_3d', 'InstanceNorm3D');
   }
 }
 tf.serialization.registerClass(InstanceNorm3D);
@@ -201,50 +192,24 @@ tf.serialization.registerClass(InstanceNorm3D);
  * const y = groupNorm3D({ groups: 4 }).apply(x) as tf.Tensor; // x: [b, D, H, W, 16]
  * ```
  */
-export class GroupNorm3D extends tf.layers.Layer {
+export class GroupNorm3D extends Norm3D {
   /** Serialization name (`raunet>` package prefix). */
   static className = 'raunet>GroupNorm3D';
   /** Number of channel groups. */
   readonly groups: number;
-  /** Variance epsilon. */
-  readonly epsilon: number;
-  /** Whether `beta` is learnt. */
-  readonly center: boolean;
-  /** Whether `gamma` is learnt. */
-  readonly scale: boolean;
-  private norm: NormWeights | null = null;
 
   constructor(args: GroupNorm3DArgs = {}) {
-    super(withDefaultName(args, 'group_norm_3d'));
-    const c = commonArgs(args, 'GroupNorm3D');
-    this.epsilon = c.epsilon;
-    this.center = c.center;
-    this.scale = c.scale;
+    super(args, 'group', 'group_norm_3d', 'GroupNorm3D');
     this.groups = positiveInt(args.groups ?? 8, 'GroupNorm3D', 'groups');
   }
 
-  override build(inputShape: tf.Shape | tf.Shape[]): void {
-    this.norm = buildNorm(
-      this,
-      (n, s, i, t) => this.addWeight(n, s, 'float32', i, undefined, t),
-      inputShape,
-      'group',
-      this.groups,
-      this,
-    );
-    this.built = true;
+  protected override groupsOf(channels: number): number {
+    checkGroups(channels, this.groups, this.name);
+    return this.groups;
   }
 
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return sameShape(this, inputShape);
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => applyNorm(Array.isArray(inputs) ? inputs[0] : inputs, this.norm!, { epsilon: this.epsilon, momentum: 0 }, false));
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), groups: this.groups, epsilon: this.epsilon, center: this.center, scale: this.scale };
+  protected override ownConfig(): tf.serialization.ConfigDict {
+    return { groups: this.groups };
   }
 }
 tf.serialization.registerClass(GroupNorm3D);

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileAccessError, sameGrid } from '@raunet/core';
-import { readNifti } from '@raunet/io';
+import { COVID_CT_SEG_FOLDERS, readNifti } from '@raunet/io';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generatePhantom } from './generate-phantom.js';
 import { PHANTOM_DATASET_FOLDERS, writePhantomDataset } from './write-phantom-dataset.js';
@@ -22,7 +22,8 @@ describe('writePhantomDataset', () => {
     const cases = await writePhantomDataset(dir, { ...options, cases: 3, seed: 40, lungAndInfection: true, onCase: (_c, n) => seen.push(n) });
     expect(seen).toEqual([0, 1, 2]);
     expect(cases.map((c) => c.name)).toEqual(['phantom_000', 'phantom_001', 'phantom_002']);
-    for (const folder of Object.values(PHANTOM_DATASET_FOLDERS)) {
+    expect(PHANTOM_DATASET_FOLDERS).toBe(COVID_CT_SEG_FOLDERS); // the deprecated name is the same object
+    for (const folder of Object.values(COVID_CT_SEG_FOLDERS)) {
       const files = (await readdir(join(dir, folder))).sort();
       expect(folder).toMatch(/^(COVID-19-CT-Seg_20cases|Infection_Mask|Lung_Mask|Lung_and_Infection_Mask)$/);
       expect(files).toEqual(['phantom_000.nii.gz', 'phantom_001.nii.gz', 'phantom_002.nii.gz']);
@@ -66,7 +67,7 @@ describe('writePhantomDataset', () => {
     expect(manifest.parameters).toMatchObject({ cases: 3, seed: 40, dims: [40, 36, 24], spacing: [9, 10, 12.5], lesions: 3, noiseStd: 15 });
     expect(manifest.cases.map((c: { name: string; lung: string }) => [c.name, c.lung])).toEqual(cases.map((c) => [c.name, c.lung]));
     // No temporary files left behind.
-    for (const folder of ['.', ...Object.values(PHANTOM_DATASET_FOLDERS)]) {
+    for (const folder of ['.', ...Object.values(COVID_CT_SEG_FOLDERS)]) {
       expect((await readdir(join(dir, folder))).filter((f) => f.includes('.tmp'))).toEqual([]);
     }
   });

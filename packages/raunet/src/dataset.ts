@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { DatasetError, InvalidArgumentError, Rng } from '@raunet/core';
-import { caseName, listNiftiFiles, readNiftiHeader } from '@raunet/io';
+import { COVID_CT_SEG_FOLDERS, caseName, listNiftiFiles, readNiftiHeader } from '@raunet/io';
 import { caseGroup, type CaseGrouping } from './folds.js';
 
 /** One training case: a CT and its infection mask (and optionally a lung mask), as NIfTI paths. */
@@ -167,11 +167,12 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<Dataset>
   } else if (options.imagesDir && options.labelsDir) {
     cases = await fromFolders(options.imagesDir, options.labelsDir, options.lungDir);
   } else if (options.root) {
-    const images = join(options.root, 'COVID-19-CT-Seg_20cases');
-    const labels = join(options.root, 'Infection_Mask');
-    const lung = join(options.root, 'Lung_Mask');
+    const images = join(options.root, COVID_CT_SEG_FOLDERS.images);
+    const labels = join(options.root, COVID_CT_SEG_FOLDERS.infection);
+    const lung = join(options.root, COVID_CT_SEG_FOLDERS.lung);
     if (!(await exists(images)) || !(await exists(labels))) {
-      throw new DatasetError(`expected the COVID-19-CT-Seg layout: folders COVID-19-CT-Seg_20cases/ and Infection_Mask/ inside the root`, { file: options.root });
+      const expected = `${COVID_CT_SEG_FOLDERS.images}/ and ${COVID_CT_SEG_FOLDERS.infection}/`;
+      throw new DatasetError(`expected the COVID-19-CT-Seg layout: folders ${expected} inside the root`, { file: options.root });
     }
     cases = await fromFolders(images, labels, options.lungDir ?? ((await exists(lung)) ? lung : undefined));
   } else {

@@ -49,7 +49,9 @@ export function addNormWeights(
   groups: number,
   options: { center: boolean; scale: boolean },
 ): NormWeights {
-  const w: NormWeights = { kind, channels, groups, gamma: null, beta: null, movingMean: null, movingVariance: null };
+  // instance norm is group norm with one group per channel: one computation in applyNorm
+  const perChannel = kind === 'instance';
+  const w: NormWeights = { kind, channels, groups: perChannel ? channels : groups, gamma: null, beta: null, movingMean: null, movingVariance: null };
   if (kind === 'none') return w;
   if (options.scale) w.gamma = add(`${prefix}gamma`, [channels], tf.initializers.ones(), true);
   if (options.center) w.beta = add(`${prefix}beta`, [channels], tf.initializers.zeros(), true);
@@ -89,8 +91,8 @@ function affine(
 
 /**
  * Applies one normalization to an NDHWC tensor. Batch norm: batch statistics over (batch, D, H, W) and a
- * moving-average update when `training`, moving statistics otherwise. Instance norm: per sample and channel
- * over (D, H, W). Group norm: per sample and channel group over (D, H, W, channels of the group).
+ * moving-average update when `training`, moving statistics otherwise. Group norm: per sample and channel
+ * group over (D, H, W, channels of the group); instance norm is group norm with one group per channel.
  * Normalization divides by the biased variance (by the count n), as PyTorch and tfjs-layers do; the moving
  * variance is updated with the unbiased batch variance (times n / (n - 1); the biased one when n = 1), as
  * PyTorch does (tfjs-layers uses the biased one).
@@ -110,17 +112,10 @@ export function applyNorm(x: tf.Tensor, w: NormWeights, params: NormParams, trai
     updateMoving(w.movingVariance!, n > 1 ? tf.mul(variance, n / (n - 1)) : variance, params.momentum);
     return affine(x, mean, variance, gamma, beta, params.epsilon);
   }
-  if (w.kind === 'instance') {
-    const x3 = tf.reshape(x, [b, l, c]);
-    const { mean, variance } = tf.moments(x3, 1, true);
-    return tf.reshape(affine(x3, mean, variance, gamma, beta, params.epsilon), x.shape);
-  }
+  // instance norm is group norm with one group per channel (addNormWeights sets groups = channels)
   const g = w.groups;
   const x4 = tf.reshape(x, [b, l, g, c / g]);
   const { mean, variance } = tf.moments(x4, [1, 3], true);
-  const normed = tf.reshape(affine(x4, mean, variance, null, null, params.epsilon), [b, l, c]);
-  let y: tf.Tensor = normed;
-  if (gamma) y = tf.mul(y, gamma);
-  if (beta) y = tf.add(y, beta);
-  return tf.reshape(y, x.shape);
+  const perGroup = (t: tf.Tensor | null): tf.Tensor | null => (t ? tf.reshape(t, [g, c / g]) : null);
+  return tf.reshape(affine(x4, mean, variance, perGroup(gamma), perGroup(beta), params.epsilon), x.shape);
 }

@@ -1,4 +1,5 @@
-import { squaredDistance } from './distance.js';
+import { createVolume } from '@raunet/core';
+import { euclideanDistanceTransform } from '@raunet/metrics';
 import { boundingBox, growBox, type Dims } from './regions.js';
 
 /**
@@ -42,4 +43,10 @@ export function closeLung(
         if (toOutside[q] > r2 && labels[p] === 0 && body[p] && !(airway && airway[p])) labels[p] = side;
       }
     }
+}
+
+/** Squared distances (mm²) of a box's voxels to its nonzero voxels, by the exact transform of `@raunet/metrics`. */
+function squaredDistance(feature: Uint8Array, dims: readonly [number, number, number], spacing: readonly [number, number, number]): Float64Array {
+  const mask = createVolume({ data: feature, dims: [...dims], spacing: [...spacing] });
+  return euclideanDistanceTransform(mask, { squared: true }).data;
 }

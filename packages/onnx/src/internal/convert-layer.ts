@@ -77,14 +77,23 @@ function conv3d(ops: Ops, call: LayerCall): string {
   return activation(ops, y, c['activation'], name, call);
 }
 
-function residualBlock(ops: Ops, call: LayerCall): string {
+/** What the block converters read first: config, weights, name, input and the normalization settings. */
+function blockParts(call: LayerCall): {
+  c: tf.serialization.ConfigDict;
+  w: Weights;
+  name: string;
+  x: string;
+  kind: string;
+  epsilon: number;
+  groups: number;
+} {
   const c = call.config;
-  const w = readWeights(call.layer);
-  const name = call.layer.name;
-  const x = call.inputs[0];
-  const kind = c['normalization'] as string;
-  const epsilon = c['epsilon'] as number;
-  const groups = c['groups'] as number;
+  const norm = { kind: c['normalization'] as string, epsilon: c['epsilon'] as number, groups: c['groups'] as number };
+  return { c, w: readWeights(call.layer), name: call.layer.name, x: call.inputs[0], ...norm };
+}
+
+function residualBlock(ops: Ops, call: LayerCall): string {
+  const { c, w, name, x, kind, epsilon, groups } = blockParts(call);
   const strides = triple(c['strides']);
   const kernel = triple(c['kernelSize']);
   const inSpatial = spatialOf(call.inputShapes[0]);
@@ -126,13 +135,7 @@ function attentionWeights(w: Weights, call: LayerCall): AttentionWeights {
 }
 
 function raBlock(ops: Ops, call: LayerCall): string {
-  const c = call.config;
-  const w = readWeights(call.layer);
-  const name = call.layer.name;
-  const x = call.inputs[0];
-  const kind = c['normalization'] as string;
-  const epsilon = c['epsilon'] as number;
-  const groups = c['groups'] as number;
+  const { c, w, name, x, kind, epsilon, groups } = blockParts(call);
   const spatial = spatialOf(call.inputShapes[0]);
   const cin = channelsOf(call.inputShapes[0]);
   const bw = c['bottleneckFilters'] as number;
