@@ -16,6 +16,7 @@ export type {
   FlagValue,
   FlagValues,
   NumberFlagSpec,
+  OrUndefined,
   ParsedArgs,
   StringFlagSpec,
 } from './internal/args.js';

@@ -69,7 +69,8 @@ export type FlagSpec = BooleanFlagSpec | StringFlagSpec | NumberFlagSpec | Choic
 /** The flags of a command by name. */
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
 
-type OrUndefined<S, T> = S extends { default: unknown } | { required: true } ? T : T | undefined;
+/** `T` when a flag of spec `S` always has a value (a default, or required), else `T | undefined`. */
+export type OrUndefined<S, T> = S extends { default: unknown } | { required: true } ? T : T | undefined;
 
 /** The parsed value of a flag of spec `S`: `undefined` when absent unless it has a default or is required. */
 export type FlagValue<S extends FlagSpec> = S extends BooleanFlagSpec
