@@ -63,7 +63,7 @@ export interface DimsFlagSpec extends FlagSpecBase {
   default?: readonly [number, number, number];
 }
 
-/** One flag of a command: its type lives in the spec, and {@link parseFlags} parses and checks its value once. */
+/** One flag of a command: its type lives in the spec, and the parser checks its value once (a typed value, a range, choices). */
 export type FlagSpec = BooleanFlagSpec | StringFlagSpec | NumberFlagSpec | ChoiceFlagSpec | DimsFlagSpec;
 
 /** The flags of a command by name. */
