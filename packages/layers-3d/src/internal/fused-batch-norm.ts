@@ -19,15 +19,16 @@ import * as tf from '@tensorflow/tfjs';
 let fusedEnabled = true;
 
 /**
- * Turns the fused op off (the former chain of elementwise ops runs instead) or back on. For the memory
- * benchmark's same-run baseline and for tests comparing the two; not part of the public API.
+ * Turns the single-node ops off (the former chains of ops run instead: batch norm as elementwise ops, the
+ * upsampling of upsample-3d.ts taped op by op) or back on. For the memory benchmark's same-run baseline and
+ * for tests comparing the two; not part of the public API.
  */
-export function setFusedBatchNorm(enabled: boolean): void {
+export function setFusedOps(enabled: boolean): void {
   fusedEnabled = enabled;
 }
 
-/** Whether training-mode batch norm runs as the fused op (see {@link setFusedBatchNorm}). */
-export function fusedBatchNormEnabled(): boolean {
+/** Whether the single-node ops run (see {@link setFusedOps}). */
+export function fusedOpsEnabled(): boolean {
   return fusedEnabled;
 }
 

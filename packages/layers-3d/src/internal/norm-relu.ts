@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fusedBatchNormEnabled } from './fused-batch-norm.js';
+import { fusedOpsEnabled } from './fused-batch-norm.js';
 import type { NormParams, NormWeights } from './norm.js';
 import { applyNorm, batchNormTrainingOf } from './norm.js';
 
@@ -9,7 +9,7 @@ import { applyNorm, batchNormTrainingOf } from './norm.js';
  * fused-batch-norm.ts); the other cases run {@link applyNorm}, then the add and the ReLU.
  */
 export function applyNormRelu(x: tf.Tensor, w: NormWeights, params: NormParams, training: boolean, residual: tf.Tensor | null = null): tf.Tensor {
-  if (w.kind === 'batch' && training && fusedBatchNormEnabled()) return batchNormTrainingOf(x, w, params, residual, true);
+  if (w.kind === 'batch' && training && fusedOpsEnabled()) return batchNormTrainingOf(x, w, params, residual, true);
   const y = applyNorm(x, w, params, training);
   return tf.relu(residual ? tf.add(y, residual) : y);
 }

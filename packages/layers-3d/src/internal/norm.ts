@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@raunet/core';
 import * as tf from '@tensorflow/tfjs';
 import { installEarlyTapeRelease } from './early-release.js';
-import { batchNormTraining, fusedBatchNormEnabled } from './fused-batch-norm.js';
+import { batchNormTraining, fusedOpsEnabled } from './fused-batch-norm.js';
 import type { Initializer } from './initializers.js';
 
 /** The normalization kinds (public as `Normalization3D`). */
@@ -135,7 +135,7 @@ export function applyNorm(x: tf.Tensor, w: NormWeights, params: NormParams, trai
   const l = d * h * wd;
   if (w.kind === 'batch') {
     if (!training) return affine(x, w.movingMean!.read(), w.movingVariance!.read(), gamma, beta, params.epsilon);
-    if (fusedBatchNormEnabled()) return batchNormTrainingOf(x, w, params, null, false);
+    if (fusedOpsEnabled()) return batchNormTrainingOf(x, w, params, null, false);
     const n = b * l;
     const { mean, variance } = tf.moments(tf.reshape(x, [n, c]), 0);
     updateMovingStatistics(w, params.momentum, mean, variance, n);
