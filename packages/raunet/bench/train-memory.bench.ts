@@ -104,8 +104,8 @@ if (child) {
   const patches = (process.env.MEMORY_PATCHES ?? '64,64,32;96,96,32').split(';');
   if (process.env.FULL === '1') patches.push('192,192,32');
   const batch = Number(process.env.MEMORY_BATCH ?? 1);
-  const variants = (process.env.MEMORY_VARIANTS ?? 'chain,fused,fused+release').split(',');
   const gib = (b: number): string => (b / 2 ** 30).toFixed(2);
+  const variants = (process.env.MEMORY_VARIANTS ?? 'chain,fused,fused+release').split(',');
   const results: Measured[] = [];
   for (const patch of patches) {
     for (const variant of variants) {
@@ -116,7 +116,9 @@ if (child) {
       );
       const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
       if (r.status !== 0 || !line) throw new Error(`child ${patch} ${variant} failed (status ${r.status}):\n${r.stdout}`);
-      results.push(JSON.parse(line.slice(7)) as Measured);
+      const measured = JSON.parse(line.slice(7)) as Measured;
+      results.push(measured);
+      console.error(`${measured.patch} ${measured.variant}: peak RSS ${gib(measured.peakRssBytes)} GiB, step CPU ${measured.stepCpuSeconds.toFixed(2)} s`);
     }
   }
   console.log(`RA-Unet (buildRAUnet defaults), one training step (forward + Dice + gradients + Adam), batch ${batch}, cpu backend + native kernels`);
