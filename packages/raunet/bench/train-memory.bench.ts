@@ -9,6 +9,7 @@
 // Env: MEMORY_PATCHES (default `64,64,32;96,96,32`; x,y,z per patch, `;` between), MEMORY_BATCH (default 1),
 // STEPS (default 3), FULL=1 adds the paper's 192x192x32 (peaks near 17 GB with the chain: needs a quiet
 // machine with 20 GB free), MEMORY_VARIANTS (default `chain,fused`).
+import type * as tfTypes from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -43,9 +44,9 @@ async function runChild(patch: [number, number, number], batch: number, variant:
   const x = tf.randomUniform([batch, pz, py, px, 1], 0, 1, 'float32', 1);
   const y = tf.tidy(() => tf.randomUniform([batch, pz, py, px, 1], 0, 1, 'float32', 2).round());
   const optimizer = tf.train.adam(1e-4);
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const vars = model.trainableWeights.map((w) => w.read() as tfTypes.Variable);
   const step = (): void => {
-    const cost = optimizer.minimize(() => diceLoss(y, model.apply(x, { training: true }) as tf.Tensor), true, vars)!;
+    const cost = optimizer.minimize(() => diceLoss(y, model.apply(x, { training: true }) as tfTypes.Tensor), true, vars)!;
     cost.dataSync();
     cost.dispose();
   };
