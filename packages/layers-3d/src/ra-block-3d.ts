@@ -6,7 +6,8 @@ import type { Normalization3D } from './normalization-3d.js';
 import type { Initializer } from './internal/initializers.js';
 import { checkInitializer, resolveInitializer, serializeInitializer } from './internal/initializers.js';
 import type { NormWeights } from './internal/norm.js';
-import { NORM_KINDS, addNormWeights, applyNorm, checkGroups } from './internal/norm.js';
+import { NORM_KINDS, addNormWeights, checkGroups } from './internal/norm.js';
+import { applyNormRelu } from './internal/norm-relu.js';
 import { multiHeadAttention, readAttentionTensors, pointwise } from './internal/ops.js';
 import { checkSpatialMatch, checkSpatialShape, resolveSpatialShape } from './internal/spatial.js';
 import { bool, ndhwcChannels, numberIn, oneOf, oneShape, positiveInt } from './internal/validate.js';
@@ -223,15 +224,10 @@ export class RABlock3D extends tf.layers.Layer {
       const training = kwargs?.['training'] === true;
       const r = (name: string): tf.Tensor | null => this.vars[name]?.read() ?? null;
       const [n1, n2, n3] = this.norms;
-      let y = tf.relu(applyNorm(pointwise(x, r('wr')!, r('br')), n1, this, training));
-      y = multiHeadAttention(
-        y,
-        readAttentionTensors(r),
-        this.heads,
-      );
-      y = tf.relu(applyNorm(y, n2, this, training));
-      y = applyNorm(pointwise(y, r('we')!, r('be')), n3, this, training);
-      return tf.relu(tf.add(y, x));
+      let y = applyNormRelu(pointwise(x, r('wr')!, r('br')), n1, this, training);
+      y = multiHeadAttention(y, readAttentionTensors(r), this.heads);
+      y = applyNormRelu(y, n2, this, training);
+      return applyNormRelu(pointwise(y, r('we')!, r('be')), n3, this, training, x);
     });
   }
 

@@ -6,6 +6,7 @@ import type { Initializer } from './internal/initializers.js';
 import { checkInitializer, resolveInitializer, serializeInitializer } from './internal/initializers.js';
 import type { NormWeights } from './internal/norm.js';
 import { NORM_KINDS, addNormWeights, applyNorm, checkGroups } from './internal/norm.js';
+import { applyNormRelu } from './internal/norm-relu.js';
 import { InvalidArgumentError } from '@raunet/core';
 import { CONV_PADDINGS, convSame, convSymmetric, sameSize } from './internal/ops.js';
 import { bool, ndhwcChannels, numberIn, oneOf, oneShape, positiveInt, positiveTriple } from './internal/validate.js';
@@ -189,11 +190,10 @@ export class ResidualBlock3D extends tf.layers.Layer {
       const read = (v: tf.LayerVariable | null): tf.Tensor | null => (v ? v.read() : null);
       const conv = this.padding === 'symmetric' ? convSymmetric : convSame;
       let y = conv(x, w.k1.read(), read(w.b1), this.strides);
-      y = tf.relu(applyNorm(y, w.n1, this, training));
+      y = applyNormRelu(y, w.n1, this, training);
       y = conv(y, w.k2.read(), read(w.b2), [1, 1, 1]);
-      y = applyNorm(y, w.n2, this, training);
       const shortcut = w.ks ? applyNorm(convSame(x, w.ks.read(), read(w.bs), this.strides), w.ns!, this, training) : x;
-      return tf.relu(tf.add(y, shortcut));
+      return applyNormRelu(y, w.n2, this, training, shortcut);
     });
   }
 

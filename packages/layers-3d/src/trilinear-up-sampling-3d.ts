@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { withDefaultName } from './internal/names.js';
 import type { LayerArgs } from './layer-args.js';
-import { linearUpsampleAxis, nearestUpsampleAxis } from './internal/ops.js';
+import { upsample3D } from './internal/upsample-3d.js';
 import { ndhwcChannels, oneOf, oneShape, positiveTriple } from './internal/validate.js';
 
 /** Interpolation of {@link TrilinearUpSampling3D}. */
@@ -71,11 +71,7 @@ export class TrilinearUpSampling3D extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       ndhwcChannels(x.shape, this.name);
-      const up = this.interpolation === 'trilinear' ? linearUpsampleAxis : nearestUpsampleAxis;
-      // Separable: linear along W, then H, then D equals trilinear interpolation.
-      let y = up(x, 3, this.size[2]);
-      y = up(y, 2, this.size[1]);
-      return up(y, 1, this.size[0]);
+      return upsample3D(x, this.size, this.interpolation);
     });
   }
 

@@ -1,5 +1,7 @@
 import { InvalidArgumentError } from '@raunet/core';
 import * as tf from '@tensorflow/tfjs';
+import { installEarlyTapeRelease } from './early-release.js';
+import { batchNormTraining, fusedOpsEnabled } from './fused-batch-norm.js';
 import type { Initializer } from './initializers.js';
 
 /** The normalization kinds (public as `Normalization3D`). */
@@ -73,6 +75,35 @@ function updateMoving(variable: tf.LayerVariable, value: tf.Tensor, momentum: nu
   });
 }
 
+/**
+ * Updates a batch norm's moving statistics from one batch's mean and biased variance over `count` values
+ * per channel: the moving variance tracks the unbiased batch variance (times count / (count - 1); the biased
+ * one when count = 1), as PyTorch's BatchNorm does (tfjs-layers uses the biased one).
+ */
+export function updateMovingStatistics(w: NormWeights, momentum: number, mean: tf.Tensor, variance: tf.Tensor, count: number): void {
+  updateMoving(w.movingMean!, mean, momentum);
+  tf.tidy(() => updateMoving(w.movingVariance!, count > 1 ? tf.mul(variance, count / (count - 1)) : variance, momentum));
+}
+
+/**
+ * Training-mode batch norm of `x` with its batch statistics (moving statistics updated), plus `residual` and
+ * a ReLU when asked, as one autodiff node that keeps only what its gradient needs (see fused-batch-norm.ts).
+ */
+export function batchNormTrainingOf(
+  x: tf.Tensor,
+  w: NormWeights,
+  params: NormParams,
+  residual: tf.Tensor | null,
+  relu: boolean,
+): tf.Tensor {
+  installEarlyTapeRelease();
+  return batchNormTraining(x, w.gamma ? w.gamma.read() : null, w.beta ? w.beta.read() : null, residual, {
+    epsilon: params.epsilon,
+    relu,
+    onStatistics: (mean, variance, count) => updateMovingStatistics(w, params.momentum, mean, variance, count),
+  });
+}
+
 /** `(x - mean) / sqrt(variance + epsilon) * gamma + beta` with statistics broadcastable to `x`. */
 function affine(
   x: tf.Tensor,
@@ -98,6 +129,7 @@ function affine(
  * PyTorch does (tfjs-layers uses the biased one).
  */
 export function applyNorm(x: tf.Tensor, w: NormWeights, params: NormParams, training: boolean): tf.Tensor {
+  if (training) installEarlyTapeRelease();
   if (w.kind === 'none') return x;
   const [b, d, h, wd, c] = x.shape;
   const gamma = w.gamma ? w.gamma.read() : null;
@@ -105,11 +137,10 @@ export function applyNorm(x: tf.Tensor, w: NormWeights, params: NormParams, trai
   const l = d * h * wd;
   if (w.kind === 'batch') {
     if (!training) return affine(x, w.movingMean!.read(), w.movingVariance!.read(), gamma, beta, params.epsilon);
+    if (fusedOpsEnabled()) return batchNormTrainingOf(x, w, params, null, false);
     const n = b * l;
     const { mean, variance } = tf.moments(tf.reshape(x, [n, c]), 0);
-    updateMoving(w.movingMean!, mean, params.momentum);
-    // the moving variance tracks the unbiased batch variance (n / (n - 1)), as PyTorch's BatchNorm does
-    updateMoving(w.movingVariance!, n > 1 ? tf.mul(variance, n / (n - 1)) : variance, params.momentum);
+    updateMovingStatistics(w, params.momentum, mean, variance, n);
     return affine(x, mean, variance, gamma, beta, params.epsilon);
   }
   // instance norm is group norm with one group per channel (addNormWeights sets groups = channels)

@@ -1,0 +1,136 @@
+// `pnpm bench raunet`: memory of one full training step of the paper's RA-Unet (buildRAUnet() defaults but
+// the patch; forward, Dice loss, gradients, Adam update via optimizer.minimize) on the tfjs cpu backend with
+// @raunet/cpu-kernels. Each configuration runs in its own process, so the kernel's high-water mark (peak RSS)
+// belongs to it alone: STEPS steps (the first creates primitives and buffers), then the peak RSS, the peak of
+// tf.memory().numBytes (sampled after every kernel of a further step), the tensor bytes left after the step and
+// the median step time. Each configuration runs twice in the same run: with the fused batch-norm op
+// (`fused`, what the layers use) and with the former chain of elementwise ops (`chain`, the baseline), so the
+// ratios compare like with like.
+// Env: MEMORY_PATCHES (default `64,64,32;96,96,32`; x,y,z per patch, `;` between), MEMORY_BATCH (default 1),
+// STEPS (default 3), FULL=1 adds the paper's 192x192x32 (peaks near 17 GB with the chain: needs a quiet
+// machine with 20 GB free), MEMORY_VARIANTS (default `chain,fused`).
+import type * as tfTypes from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+interface Measured {
+  patch: string;
+  batch: number;
+  variant: string;
+  peakRssBytes: number;
+  peakTensorBytes: number;
+  afterStepTensorBytes: number;
+  leakedTensors: number;
+  stepSeconds: number;
+  stepCpuSeconds: number;
+  poolFreeBytes: number;
+}
+
+const child = process.argv[2] === '--child';
+
+async function runChild(patch: [number, number, number], batch: number, variant: string): Promise<Measured> {
+  const tf = await import('@tensorflow/tfjs');
+  const { registerNativeKernels, nativeKernelsStatus } = await import('@raunet/cpu-kernels');
+  const { setFusedOps } = await import('../../layers-3d/src/internal/fused-batch-norm.js');
+  const { setEarlyTapeRelease } = await import('../../layers-3d/src/internal/early-release.js');
+  const { buildRAUnet, diceLoss } = await import('../src/index.js');
+  await tf.setBackend('cpu');
+  const status = registerNativeKernels();
+  if (!status.loaded) throw new Error(`native kernels did not load: ${status.reason}`);
+  setFusedOps(variant !== 'chain');
+  setEarlyTapeRelease(variant === 'fused+release');
+  const model = buildRAUnet({ patchSize: patch, seed: 1 });
+  const [px, py, pz] = patch;
+  const x = tf.randomUniform([batch, pz, py, px, 1], 0, 1, 'float32', 1);
+  const y = tf.tidy(() => tf.randomUniform([batch, pz, py, px, 1], 0, 1, 'float32', 2).round());
+  const optimizer = tf.train.adam(1e-4);
+  const vars = model.trainableWeights.map((w) => w.read() as tfTypes.Variable);
+  const step = (): void => {
+    const cost = optimizer.minimize(() => diceLoss(y, model.apply(x, { training: true }) as tfTypes.Tensor), true, vars)!;
+    cost.dataSync();
+    cost.dispose();
+  };
+  const steps = Number(process.env.STEPS ?? 3);
+  const times: number[] = [];
+  const cpuTimes: number[] = [];
+  step(); // Adam creates its slots here
+  const tensorsBefore = tf.memory().numTensors;
+  for (let i = 1; i < steps; i++) {
+    const t = performance.now();
+    const r0 = process.resourceUsage();
+    step();
+    const r1 = process.resourceUsage();
+    times.push((performance.now() - t) / 1000);
+    cpuTimes.push((r1.userCPUTime + r1.systemCPUTime - r0.userCPUTime - r0.systemCPUTime) / 1e6);
+  }
+  const leakedTensors = tf.memory().numTensors - tensorsBefore;
+  // one more step with every kernel wrapped to sample the live tensor bytes after it
+  const originals = tf.getKernelsForBackend('cpu');
+  let peakTensorBytes = 0;
+  for (const config of originals) {
+    tf.unregisterKernel(config.kernelName, 'cpu');
+    tf.registerKernel({
+      ...config,
+      kernelFunc: (args) => {
+        const out = config.kernelFunc(args);
+        peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
+        return out;
+      },
+    });
+  }
+  const base = tf.memory().numBytes;
+  step();
+  const afterStepTensorBytes = tf.memory().numBytes - base;
+  const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  return {
+    patch: patch.join('x'),
+    batch,
+    variant,
+    peakRssBytes,
+    peakTensorBytes,
+    afterStepTensorBytes,
+    leakedTensors,
+    stepSeconds: median(times),
+    stepCpuSeconds: median(cpuTimes),
+    poolFreeBytes: nativeKernelsStatus().bufferPool?.freeBytes ?? 0,
+  };
+}
+
+if (child) {
+  const patch = process.argv[3].split(',').map(Number) as [number, number, number];
+  const result = await runChild(patch, Number(process.argv[4]), process.argv[5]);
+  console.log(`RESULT ${JSON.stringify(result)}`);
+} else {
+  const patches = (process.env.MEMORY_PATCHES ?? '64,64,32;96,96,32').split(';');
+  if (process.env.FULL === '1') patches.push('192,192,32');
+  const batch = Number(process.env.MEMORY_BATCH ?? 1);
+  const gib = (b: number): string => (b / 2 ** 30).toFixed(2);
+  const variants = (process.env.MEMORY_VARIANTS ?? 'chain,fused,fused+release').split(',');
+  const results: Measured[] = [];
+  for (const patch of patches) {
+    for (const variant of variants) {
+      const r = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', '--conditions=@raunet/source', '--expose-gc', fileURLToPath(import.meta.url), '--child', patch, String(batch), variant],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
+      );
+      const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      if (r.status !== 0 || !line) throw new Error(`child ${patch} ${variant} failed (status ${r.status}):\n${r.stdout}`);
+      const measured = JSON.parse(line.slice(7)) as Measured;
+      results.push(measured);
+      console.error(`${measured.patch} ${measured.variant}: peak RSS ${gib(measured.peakRssBytes)} GiB, step CPU ${measured.stepCpuSeconds.toFixed(2)} s`);
+    }
+  }
+  console.log(`RA-Unet (buildRAUnet defaults), one training step (forward + Dice + gradients + Adam), batch ${batch}, cpu backend + native kernels`);
+  console.log('');
+  console.log('| patch | batch norm | peak RSS GiB | peak tensor GiB | tensor GiB left by a step | leaked tensors | step s | step CPU s | RSS ratio to chain | CPU ratio to chain |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    const chain = results.find((c) => c.patch === r.patch && c.variant === 'chain');
+    const ratio = (a: number, b: number | undefined): string => (b ? (a / b).toFixed(2) : '');
+    console.log(
+      `| ${r.patch} | ${r.variant} | ${gib(r.peakRssBytes)} | ${gib(r.peakTensorBytes)} | ${gib(r.afterStepTensorBytes)} | ${r.leakedTensors} | ${r.stepSeconds.toFixed(2)} | ${r.stepCpuSeconds.toFixed(2)} | ${ratio(r.peakRssBytes, chain?.peakRssBytes)} | ${ratio(r.stepCpuSeconds, chain?.stepCpuSeconds)} |`,
+    );
+  }
+}
