@@ -6,35 +6,14 @@ import {
   registerNativeKernels,
   unregisterNativeKernels,
 } from './index.js';
+import { probe, rand, rng, skipReason } from './__fixtures__/native-vs-js.js';
 
 await tf.setBackend('cpu');
 
-// Probe once: the equivalence tests need the addon; without it they skip with the reason (never in CI).
-const probe = registerNativeKernels();
-unregisterNativeKernels();
-if (!probe.loaded && process.env.CI) throw new Error(`native kernels must load in CI: ${probe.reason}`);
-const skipReason = probe.loaded ? '' : ` (SKIPPED: ${probe.reason})`;
+// The equivalence tests need the addon: the shared probe skips them with the reason (never in CI).
 if (!probe.loaded) console.warn(`@raunet/cpu-kernels native tests skipped: ${probe.reason}`);
 const CONV = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'];
 
-/** Small deterministic PRNG (mulberry32) so failing cases can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomTensor(shape: number[], next: () => number): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) v[i] = next() * 2 - 1;
-  return tf.tensor(v, shape);
-}
 
 /** Max |a - b| relative to 1 + max |b|. */
 function relErr(a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array): number {
@@ -71,10 +50,10 @@ function randomCase(next: () => number): Case {
 function run(c: Case, seed: number): Float32Array[] {
   const next = rng(seed);
   return tf.tidy(() => {
-    const x = randomTensor(c.x, next) as tf.Tensor5D;
-    const f = randomTensor([...c.k, c.x[4], c.out], next) as tf.Tensor5D;
+    const x = rand(c.x, next) as tf.Tensor5D;
+    const f = rand([...c.k, c.x[4], c.out], next) as tf.Tensor5D;
     const y = tf.conv3d(x, f, c.strides, c.pad);
-    const r = randomTensor(y.shape, next);
+    const r = rand(y.shape, next);
     const [gx, gf] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
       tf.sum(tf.mul(tf.conv3d(a as tf.Tensor5D, b as tf.Tensor5D, c.strides, c.pad), r)),
     )([x, f]);
@@ -184,9 +163,9 @@ describe.skipIf(!probe.loaded)(`native conv3d kernels${skipReason}`, () => {
 
   it('serves conv3dTranspose (Conv3DBackpropInputV2) and falls back to JS for dilations > 1', () => {
     const next = rng(7);
-    const x = randomTensor([1, 4, 5, 6, 3], next) as tf.Tensor5D;
-    const f = randomTensor([3, 3, 3, 2, 3], next) as tf.Tensor5D;
-    const f2 = randomTensor([3, 3, 3, 3, 4], next) as tf.Tensor5D;
+    const x = rand([1, 4, 5, 6, 3], next) as tf.Tensor5D;
+    const f = rand([3, 3, 3, 2, 3], next) as tf.Tensor5D;
+    const f2 = rand([3, 3, 3, 3, 4], next) as tf.Tensor5D;
     const compute = () =>
       tf.tidy(() => [
         tf.conv3dTranspose(x, f, [1, 8, 10, 12, 2], 2, 'same').dataSync() as Float32Array,
@@ -209,10 +188,10 @@ describe.skipIf(!probe.loaded)(`native conv3d kernels${skipReason}`, () => {
     const trainSteps = () => {
       const base = tf.memory().numTensors;
       const next = rng(99);
-      const x = randomTensor([2, 6, 8, 8, 2], next);
-      const target = randomTensor([2, 3, 4, 4, 1], next);
+      const x = rand([2, 6, 8, 8, 2], next);
+      const target = rand([2, 3, 4, 4, 1], next);
       const init = (shape: number[]) => {
-        const t = tf.tidy(() => randomTensor(shape, next).mul(0.3));
+        const t = tf.tidy(() => rand(shape, next).mul(0.3));
         const v = tf.variable(t);
         t.dispose();
         return v;
