@@ -17,16 +17,17 @@ export function gaussianSmoothAxes(src: ArrayLike<number>, dims: Vec3, sigmas: V
     const radius = (kernel.length - 1) / 2;
     const stride = strides[axis];
     const out = new Float32Array(cur.length);
-    // every line along `axis` starts at a voxel whose coordinate on `axis` is 0
-    for (let start = 0; start < cur.length; start++) {
-      if (Math.floor(start / stride) % n !== 0) continue;
-      for (let i = 0; i < n; i++) {
-        let acc = 0;
-        for (let t = 0; t < kernel.length; t++) {
-          const q = i + t - radius;
-          acc += kernel[t] * cur[start + (q < 0 ? 0 : q >= n ? n - 1 : q) * stride];
+    // the lines along `axis` start at outer · stride · n + inner, inner < stride
+    for (let outer = 0; outer < cur.length; outer += stride * n) {
+      for (let start = outer; start < outer + stride; start++) {
+        for (let i = 0; i < n; i++) {
+          let acc = 0;
+          for (let t = 0; t < kernel.length; t++) {
+            const q = i + t - radius;
+            acc += kernel[t] * cur[start + (q < 0 ? 0 : q >= n ? n - 1 : q) * stride];
+          }
+          out[start + i * stride] = acc;
         }
-        out[start + i * stride] = acc;
       }
     }
     cur = out;
