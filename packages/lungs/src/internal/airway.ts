@@ -1,5 +1,10 @@
 import type { Dims } from './regions.js';
 
+/** The in-plane 4-neighbours of pixel `q` = (x, y) of an nx x ny slice; -1 where one falls outside. */
+function inPlaneNeighbours(q: number, x: number, y: number, nx: number, ny: number): number[] {
+  return [x > 0 ? q - 1 : -1, x < nx - 1 ? q + 1 : -1, y > 0 ? q - nx : -1, y < ny - 1 ? q + nx : -1];
+}
+
 /** Settings of {@link findAirway}. */
 export interface AirwaySettings {
   /** A trachea's mean HU on the working grid is below this (partial volume raises it on coarse grids), HU. */
@@ -59,12 +64,7 @@ function sliceBlobs(mask: Uint8Array, hu: Float32Array, dims: Dims, z: number, p
       if (x > x1) x1 = x;
       if (y < y0) y0 = y;
       if (y > y1) y1 = y;
-      const next = [
-        x > 0 ? q - 1 : -1,
-        x < nx - 1 ? q + 1 : -1,
-        y > 0 ? q - nx : -1,
-        y < ny - 1 ? q + nx : -1,
-      ];
+      const next = inPlaneNeighbours(q, x, y, nx, ny);
       for (const r of next) {
         if (r < 0 || seen[r] || !mask[base + r]) continue;
         seen[r] = 1;
@@ -161,12 +161,7 @@ export function findAirway(
       const q = queue[h];
       const x = q % nx;
       const y = (q - x) / nx;
-      const next = [
-        x > 0 ? q - 1 : -1,
-        x < nx - 1 ? q + 1 : -1,
-        y > 0 ? q - nx : -1,
-        y < ny - 1 ? q + nx : -1,
-      ];
+      const next = inPlaneNeighbours(q, x, y, nx, ny);
       for (const r of next) {
         if (r < 0 || mask[base + r] || !candidate[base + r]) continue;
         mask[base + r] = 1;
