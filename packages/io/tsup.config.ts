@@ -1,12 +1,6 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../scripts/tsup-package.js';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/browser.ts'],
-  format: ['esm'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
+export default packageBuild(['src/index.ts', 'src/browser.ts'], {
   // Keep 'node:' in the lazy imports so browser bundlers recognise them as Node built-ins.
   removeNodeProtocol: false,
 });
