@@ -96,7 +96,7 @@ export interface ParsedArgs<F extends FlagSpecs = FlagSpecs> {
   positionals: string[];
 }
 
-/** `an integer >= 1`, `a number >= 0 <= 0.95`: what a number flag accepts, for messages and help. */
+/** `an integer >= 1`, `a number in [0, 0.95]`: what a number flag accepts, for messages and help. */
 function numberRange(spec: NumberFlagSpec): string {
   const { min = -Infinity, max = Infinity } = spec;
   const kind = spec.type === 'integer' ? 'an integer' : 'a number';
