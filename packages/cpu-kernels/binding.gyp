@@ -9,6 +9,7 @@
         "native/matmul.cc",
         "native/elementwise.cc",
         "native/elementwise_napi.cc",
+        "native/channel_affine.cc",
         "native/vector_math.cc",
         "native/memory_tuning.cc"
       ],

@@ -1,8 +1,9 @@
 // `pnpm bench cpu-kernels`: inference (forward pass, no gradient) of the shipped `lidc-nodules` model on a
 // batch of 8 patches 48x48x16 (what `raunet predict` runs: 2 windows x 4 flips) and of the paper-size RA-Unet
 // on one 192x192x32 patch, native kernels vs tfjs's JS cpu kernels in the same run, beside the arithmetic
-// floor (FLOP of the convolutions and matmuls / the machine's measured matmul rate). A per-kernel profile
-// shows where the native time goes. Times are wall and CPU (user + sys); on a shared machine compare CPU. Environment: BENCH_PARTS=lidc,paper (default both), BENCH_REPEATS
+// floor (FLOP of the convolutions and matmuls / the machine's measured matmul rate), and the native kernels
+// with batch norm's inference epilogue unfused (the chain of ops layers-3d runs where no backend has the
+// one-pass kernel), alternated with the default runs. A per-kernel profile shows where the native time goes. Times are wall and CPU (user + sys); on a shared machine compare CPU. Environment: BENCH_PARTS=lidc,paper (default both), BENCH_REPEATS
 // (native repeats, default 5), BENCH_JS=0 (no JS baseline), BENCH_JS=all (JS baseline of the paper-size
 // model too: several minutes), BENCH_PROFILE_ROWS (default 14).
 import * as tf from '@tensorflow/tfjs';
@@ -15,6 +16,8 @@ import type { KernelProfile } from './kernel-profiler.js';
 
 /** Sources imported by path, as kernel-profiler does: a dependency back on them would be a cycle. */
 const MODELS_SRC = fileURLToPath(new URL('../../models/src/node.ts', import.meta.url));
+/** layers-3d's switch of its single-node ops (internal): off, batch norm's inference epilogue runs as a chain of ops. */
+const FUSED_OPS_SRC = fileURLToPath(new URL('../../layers-3d/src/internal/fused-batch-norm.ts', import.meta.url));
 
 await tf.setBackend('cpu');
 const parts = (process.env.BENCH_PARTS ?? 'lidc,paper').split(',');
@@ -75,6 +78,8 @@ interface Case {
   js: boolean;
 }
 
+const { setFusedOps } = (await import(FUSED_OPS_SRC)) as { setFusedOps: (on: boolean) => void };
+
 const cases: Case[] = [];
 if (parts.includes('lidc')) {
   const { shippedModelDir } = (await import(MODELS_SRC)) as { shippedModelDir: (name: string) => string };
@@ -88,15 +93,23 @@ if (parts.includes('paper')) {
 }
 
 const rows = [
-  '| model, input | native wall (CPU) | JS wall (CPU) | JS / native (CPU) | GFLOP | floor (CPU) | native / floor (CPU) |',
-  '|---|---:|---:|---:|---:|---:|---:|',
+  '| model, input | native wall (CPU) | unfused epilogue wall (CPU) | native / unfused (CPU) | JS wall (CPU) | JS / native (CPU) | GFLOP | floor (CPU) | native / floor (CPU) |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 const profiles: [string, KernelProfile, { wall: number; cpu: number }][] = [];
 for (const c of cases) {
   const forward = () => tf.tidy(() => (c.model.predict(c.x) as tf.Tensor).dataSync());
   registerNativeKernels();
   forward(); // primitive creation, buffer pool warm-up
-  const runs = Array.from({ length: repeats }, () => time(forward));
+  // batch norm's inference epilogue as one kernel (the default) and as the chain of ops it replaces, alternated
+  const runs: { wall: number; cpu: number }[] = [];
+  const unfused: { wall: number; cpu: number }[] = [];
+  for (let r = 0; r < repeats; r++) {
+    runs.push(time(forward));
+    setFusedOps(false);
+    unfused.push(time(forward));
+    setFusedOps(true);
+  }
   const { profile, stop } = startKernelProfile();
   const profiled = time(forward);
   stop();
@@ -109,8 +122,10 @@ for (const c of cases) {
   const floorCpu = flop / rate.cpu / 1e6;
   const wall = median(runs.map((r) => r.wall));
   const cpu = median(runs.map((r) => r.cpu));
+  const unfusedWall = median(unfused.map((r) => r.wall));
+  const unfusedCpu = median(unfused.map((r) => r.cpu));
   rows.push(
-    `| ${c.label} | ${wall.toFixed(0)} ms (${cpu.toFixed(0)} ms) | ${js ? `${js.wall.toFixed(0)} ms (${js.cpu.toFixed(0)} ms)` : '-'} | ${js ? (js.cpu / cpu).toFixed(0) + 'x' : '-'} | ${(flop / 1e9).toFixed(1)} | ${floorCpu.toFixed(0)} ms | ${(cpu / floorCpu).toFixed(1)}x |`,
+    `| ${c.label} | ${wall.toFixed(0)} ms (${cpu.toFixed(0)} ms) | ${unfusedWall.toFixed(0)} ms (${unfusedCpu.toFixed(0)} ms) | ${(cpu / unfusedCpu).toFixed(2)}x | ${js ? `${js.wall.toFixed(0)} ms (${js.cpu.toFixed(0)} ms)` : '-'} | ${js ? (js.cpu / cpu).toFixed(0) + 'x' : '-'} | ${(flop / 1e9).toFixed(1)} | ${floorCpu.toFixed(0)} ms | ${(cpu / floorCpu).toFixed(1)}x |`,
   );
   tf.dispose(c.x);
   c.model.dispose();

@@ -89,6 +89,7 @@ napi_value Init(napi_env env, napi_value exports) {
       method("unary", Unary),
       method("fill", Fill),
       method("reduceSum", ReduceSum),
+      method("channelAffine", ChannelAffine),
       method("retainFreedMemory", RetainFreedMemory),
       method("adviseHugePages", AdviseHugePages),
       method("matmul", Matmul),

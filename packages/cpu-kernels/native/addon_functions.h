@@ -1,4 +1,4 @@
-// The addon's Node-API functions, defined by job (conv3d.cc, matmul.cc, elementwise_napi.cc,
+// The addon's Node-API functions, defined by job (conv3d.cc, matmul.cc, elementwise_napi.cc, channel_affine.cc,
 // memory_tuning.cc, addon.cc) and registered together by addon.cc's Init.
 #pragma once
 #include <node_api.h>
@@ -22,6 +22,7 @@ napi_value Copy(napi_env env, napi_callback_info info);
 napi_value Unary(napi_env env, napi_callback_info info);
 napi_value Fill(napi_env env, napi_callback_info info);
 napi_value ReduceSum(napi_env env, napi_callback_info info);
+napi_value ChannelAffine(napi_env env, napi_callback_info info);
 
 napi_value RetainFreedMemory(napi_env env, napi_callback_info info);
 napi_value AdviseHugePages(napi_env env, napi_callback_info info);

@@ -7,6 +7,7 @@ import {
   unregisterNativeKernels,
 } from './index.js';
 import { probe, rand, rng, skipReason } from './__fixtures__/native-vs-js.js';
+import { CHANNEL_AFFINE_KERNEL } from './internal/channel-affine-kernel.js';
 
 await tf.setBackend('cpu');
 
@@ -80,7 +81,9 @@ describe('registration', () => {
 });
 
 describe.skipIf(!probe.loaded)(`native conv3d kernels${skipReason}`, () => {
-  const originals = NATIVE_KERNEL_NAMES.map((n) => tf.getKernel(n, 'cpu').kernelFunc);
+  // every kernel but the one this package adds replaces a tfjs kernel
+  const replaced = NATIVE_KERNEL_NAMES.filter((n) => n !== CHANNEL_AFFINE_KERNEL);
+  const originals = replaced.map((n) => tf.getKernel(n, 'cpu').kernelFunc);
   beforeAll(() => {
     unregisterNativeKernels();
   });
@@ -95,9 +98,11 @@ describe.skipIf(!probe.loaded)(`native conv3d kernels${skipReason}`, () => {
     expect(r.libraryVersion).toMatch(/^2\.\d+\.\d+$/);
     expect(r.isa).toMatch(/avx|sse/);
     expect(r.threads).toBe(2);
-    NATIVE_KERNEL_NAMES.forEach((n, i) => expect(tf.getKernel(n, 'cpu').kernelFunc).not.toBe(originals[i]));
+    replaced.forEach((n, i) => expect(tf.getKernel(n, 'cpu').kernelFunc).not.toBe(originals[i]));
+    expect(tf.getKernel(CHANNEL_AFFINE_KERNEL, 'cpu')).toBeDefined();
     unregisterNativeKernels();
-    NATIVE_KERNEL_NAMES.forEach((n, i) => expect(tf.getKernel(n, 'cpu').kernelFunc).toBe(originals[i]));
+    replaced.forEach((n, i) => expect(tf.getKernel(n, 'cpu').kernelFunc).toBe(originals[i]));
+    expect(tf.getKernel(CHANNEL_AFFINE_KERNEL, 'cpu')).toBeUndefined();
     expect(nativeKernelsStatus().loaded).toBe(false);
   });
 

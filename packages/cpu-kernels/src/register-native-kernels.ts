@@ -10,6 +10,7 @@ import type { CpuBackendLike, KernelCounters } from './internal/kernel-common.js
 import { ELEMENTWISE_KERNELS, makeElementwiseKernel } from './internal/elementwise-kernels.js';
 import { makeBatchMatMulKernel } from './internal/batch-mat-mul-kernel.js';
 import { installReduceGradients } from './internal/reduce-gradients.js';
+import { CHANNEL_AFFINE_KERNEL, makeChannelAffineKernel } from './internal/channel-affine-kernel.js';
 
 const CONV_KERNELS = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'] as const;
 
@@ -19,9 +20,12 @@ const CONV_KERNELS = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2
  * layers-3d runs 1x1x1 convolutions as matmuls), relu and its gradient, unary math ops, concat and stack,
  * broadcasting binary ops,
  * axis reductions and the strided copies behind slice / concat / stack gradients (OpenMP C++ loops).
- * Float32 only; other dtypes, small tensors and uncovered cases run the original JS kernel.
+ * Float32 only; other dtypes, small tensors and uncovered cases run the original JS kernel. Last,
+ * `RaunetChannelAffine`, a kernel tfjs does not have, which this package adds: the one-pass inference epilogue
+ * of a batch norm (`act(x * scale + shift (+ residual))`) that `@raunet/layers-3d` calls when a backend
+ * provides it (its `CHANNEL_AFFINE_KERNEL`).
  */
-export const NATIVE_KERNEL_NAMES = [...CONV_KERNELS, 'BatchMatMul', ...ELEMENTWISE_KERNELS] as const;
+export const NATIVE_KERNEL_NAMES = [...CONV_KERNELS, 'BatchMatMul', ...ELEMENTWISE_KERNELS, CHANNEL_AFFINE_KERNEL] as const;
 
 /** Outputs of at least this many elements come from the buffer pool (256 KiB). */
 const POOL_MIN_ELEMENTS = 1 << 16;
@@ -73,7 +77,7 @@ export interface NativeKernelsReport {
   loaded: boolean;
   /** Why they are not loaded, when `loaded` is false. */
   reason?: string;
-  /** Names of the tfjs `cpu` kernels currently replaced (empty when not loaded). */
+  /** Names of the tfjs `cpu` kernels currently replaced, and of the kernel added (empty when not loaded). */
   kernels: string[];
   /** The native library doing the work. */
   library: 'onednn';
@@ -103,6 +107,8 @@ interface Registered {
   addon: NativeAddon;
   file: string;
   originals: Map<string, tf.KernelConfig>;
+  /** Whether {@link CHANNEL_AFFINE_KERNEL} was added (it has no original to restore). */
+  added: boolean;
   counters: Map<string, KernelCounters>;
   retainFreedMemory: boolean;
   pool: BufferPool;
@@ -127,7 +133,7 @@ function report(): NativeKernelsReport {
   const info = registered.addon.info();
   return {
     loaded: true,
-    kernels: [...registered.originals.keys()],
+    kernels: [...registered.originals.keys(), ...(registered.added ? [CHANNEL_AFFINE_KERNEL] : [])],
     library: 'onednn',
     libraryVersion: info.version,
     isa: info.isa,
@@ -188,6 +194,7 @@ export function registerNativeKernels(options: RegisterNativeKernelsOptions = {}
   }
   const originals = new Map<string, tf.KernelConfig>();
   for (const name of kernels) {
+    if (name === CHANNEL_AFFINE_KERNEL) continue; // added below, it replaces nothing
     const original = tf.getKernel(name, 'cpu');
     if (original === undefined) {
       lastFailure = `tfjs has no '${name}' kernel registered for the cpu backend (is @tensorflow/tfjs loaded?)`;
@@ -216,10 +223,12 @@ export function registerNativeKernels(options: RegisterNativeKernelsOptions = {}
         : makeElementwiseKernel(name, ctx, original.kernelFunc);
     tf.registerKernel({ ...original, kernelFunc });
   }
+  const added = kernels.includes(CHANNEL_AFFINE_KERNEL) && tf.getKernel(CHANNEL_AFFINE_KERNEL, 'cpu') === undefined;
+  if (added) tf.registerKernel(makeChannelAffineKernel(ctx));
   const retained = retainFreedMemory ? load.addon.retainFreedMemory(2 ** 31 - 1) : false;
   // Mean / Sum gradients as a broadcast of dy (native Tile) instead of dy * ones(x.shape): same values
   const restoreGradients = originals.has('Tile') ? installReduceGradients() : () => undefined;
-  registered = { addon: load.addon, file: load.file, originals, counters, retainFreedMemory: retained, pool, restoreGradients };
+  registered = { addon: load.addon, file: load.file, originals, added, counters, retainFreedMemory: retained, pool, restoreGradients };
   lastFailure = undefined;
   return report();
 }
@@ -240,6 +249,7 @@ export function unregisterNativeKernels(): void {
     tf.unregisterKernel(name, 'cpu');
     tf.registerKernel(original);
   }
+  if (registered.added) tf.unregisterKernel(CHANNEL_AFFINE_KERNEL, 'cpu');
   if (registered.retainFreedMemory) registered.addon.retainFreedMemory(0);
   registered.pool.unhook();
   registered.restoreGradients();

@@ -19,3 +19,4 @@ export { MultiHeadSelfAttention3D, multiHeadSelfAttention3D } from './multi-head
 export type { MultiHeadSelfAttention3DArgs } from './multi-head-self-attention-3d.js';
 export { RABlock3D, raBlock3D } from './ra-block-3d.js';
 export type { RABlock3DArgs } from './ra-block-3d.js';
+export { CHANNEL_AFFINE_KERNEL } from './internal/channel-affine.js';

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { installEarlyTapeRelease } from './early-release.js';
 import { batchNormTraining, fusedOpsEnabled } from './fused-batch-norm.js';
 import type { Initializer } from './initializers.js';
+import { channelAffine } from './channel-affine.js';
 
 /** The normalization kinds (public as `Normalization3D`). */
 export type NormKind = 'batch' | 'instance' | 'group' | 'none';
@@ -104,6 +105,24 @@ export function batchNormTrainingOf(
   });
 }
 
+/**
+ * Per-channel `scale = gamma / sqrt(variance + epsilon)` and `shift = beta - mean * scale`, with the same ops in
+ * the same order as `affine` (so that `x * scale + shift` is bitwise its result).
+ */
+function scaleShift(
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  gamma: tf.Tensor | null,
+  beta: tf.Tensor | null,
+  epsilon: number,
+): { scale: tf.Tensor; shift: tf.Tensor } {
+  let scale: tf.Tensor = tf.rsqrt(tf.add(variance, epsilon));
+  if (gamma) scale = tf.mul(scale, gamma);
+  let shift: tf.Tensor = tf.neg(tf.mul(mean, scale));
+  if (beta) shift = tf.add(shift, beta);
+  return { scale, shift };
+}
+
 /** `(x - mean) / sqrt(variance + epsilon) * gamma + beta` with statistics broadcastable to `x`. */
 function affine(
   x: tf.Tensor,
@@ -113,11 +132,23 @@ function affine(
   beta: tf.Tensor | null,
   epsilon: number,
 ): tf.Tensor {
-  let inv: tf.Tensor = tf.rsqrt(tf.add(variance, epsilon));
-  if (gamma) inv = tf.mul(inv, gamma);
-  let shift: tf.Tensor = tf.neg(tf.mul(mean, inv));
-  if (beta) shift = tf.add(shift, beta);
-  return tf.add(tf.mul(x, inv), shift);
+  const { scale, shift } = scaleShift(mean, variance, gamma, beta, epsilon);
+  return tf.add(tf.mul(x, scale), shift);
+}
+
+/**
+ * Inference-mode batch norm with the moving statistics, plus `residual` and a ReLU when asked, as one
+ * `channelAffine` pass (one kernel where the backend has it).
+ */
+export function batchNormInferenceOf(x: tf.Tensor, w: NormWeights, params: NormParams, residual: tf.Tensor | null, relu: boolean): tf.Tensor {
+  const { scale, shift } = scaleShift(
+    w.movingMean!.read(),
+    w.movingVariance!.read(),
+    w.gamma ? w.gamma.read() : null,
+    w.beta ? w.beta.read() : null,
+    params.epsilon,
+  );
+  return channelAffine(x, scale, shift, residual, relu);
 }
 
 /**
@@ -136,7 +167,7 @@ export function applyNorm(x: tf.Tensor, w: NormWeights, params: NormParams, trai
   const beta = w.beta ? w.beta.read() : null;
   const l = d * h * wd;
   if (w.kind === 'batch') {
-    if (!training) return affine(x, w.movingMean!.read(), w.movingVariance!.read(), gamma, beta, params.epsilon);
+    if (!training) return batchNormInferenceOf(x, w, params, null, false);
     if (fusedOpsEnabled()) return batchNormTrainingOf(x, w, params, null, false);
     const n = b * l;
     const { mean, variance } = tf.moments(tf.reshape(x, [n, c]), 0);
