@@ -10,6 +10,7 @@
         "native/elementwise.cc",
         "native/elementwise_napi.cc",
         "native/channel_affine.cc",
+        "native/attention.cc",
         "native/vector_math.cc",
         "native/memory_tuning.cc"
       ],

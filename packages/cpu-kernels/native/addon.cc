@@ -90,6 +90,7 @@ napi_value Init(napi_env env, napi_value exports) {
       method("fill", Fill),
       method("reduceSum", ReduceSum),
       method("channelAffine", ChannelAffine),
+      method("attention", Attention),
       method("retainFreedMemory", RetainFreedMemory),
       method("adviseHugePages", AdviseHugePages),
       method("matmul", Matmul),

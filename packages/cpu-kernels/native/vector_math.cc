@@ -9,12 +9,6 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
-#define RAUNET_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define RAUNET_MULTIVERSION
-#endif
-
 namespace raunet {
 
 namespace {

@@ -5,6 +5,13 @@
 #pragma once
 #include <cstdint>
 
+// Compiles a function for AVX-512, AVX2 and baseline x86-64; the loader picks the CPU's best at load time.
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#define RAUNET_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define RAUNET_MULTIVERSION
+#endif
+
 namespace raunet {
 // out[i] = exp(x[i]) for i in [0, n)
 void expRange(const float *x, float *out, int64_t n);

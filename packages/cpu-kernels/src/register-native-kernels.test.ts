@@ -8,6 +8,7 @@ import {
 } from './index.js';
 import { probe, rand, rng, skipReason } from './__fixtures__/native-vs-js.js';
 import { CHANNEL_AFFINE_KERNEL } from './internal/channel-affine-kernel.js';
+import { ATTENTION_KERNEL } from './internal/attention-kernel.js';
 
 await tf.setBackend('cpu');
 
@@ -82,7 +83,8 @@ describe('registration', () => {
 
 describe.skipIf(!probe.loaded)(`native conv3d kernels${skipReason}`, () => {
   // every kernel but the one this package adds replaces a tfjs kernel
-  const replaced = NATIVE_KERNEL_NAMES.filter((n) => n !== CHANNEL_AFFINE_KERNEL);
+  const added = [CHANNEL_AFFINE_KERNEL, ATTENTION_KERNEL];
+  const replaced = NATIVE_KERNEL_NAMES.filter((n) => !added.includes(n));
   const originals = replaced.map((n) => tf.getKernel(n, 'cpu').kernelFunc);
   beforeAll(() => {
     unregisterNativeKernels();
@@ -99,10 +101,10 @@ describe.skipIf(!probe.loaded)(`native conv3d kernels${skipReason}`, () => {
     expect(r.isa).toMatch(/avx|sse/);
     expect(r.threads).toBe(2);
     replaced.forEach((n, i) => expect(tf.getKernel(n, 'cpu').kernelFunc).not.toBe(originals[i]));
-    expect(tf.getKernel(CHANNEL_AFFINE_KERNEL, 'cpu')).toBeDefined();
+    for (const n of added) expect(tf.getKernel(n, 'cpu')).toBeDefined();
     unregisterNativeKernels();
     replaced.forEach((n, i) => expect(tf.getKernel(n, 'cpu').kernelFunc).toBe(originals[i]));
-    expect(tf.getKernel(CHANNEL_AFFINE_KERNEL, 'cpu')).toBeUndefined();
+    for (const n of added) expect(tf.getKernel(n, 'cpu')).toBeUndefined();
     expect(nativeKernelsStatus().loaded).toBe(false);
   });
 

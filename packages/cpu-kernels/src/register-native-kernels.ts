@@ -6,11 +6,12 @@ import { BufferPool } from './internal/buffer-pool.js';
 import type { BufferPoolStats } from './internal/buffer-pool.js';
 import type { NativeAddon } from './internal/addon.js';
 import { makeConv3DKernel } from './internal/conv3d-kernels.js';
-import type { CpuBackendLike, KernelCounters } from './internal/kernel-common.js';
+import type { CpuBackendLike, KernelContext, KernelCounters } from './internal/kernel-common.js';
 import { ELEMENTWISE_KERNELS, makeElementwiseKernel } from './internal/elementwise-kernels.js';
 import { makeBatchMatMulKernel } from './internal/batch-mat-mul-kernel.js';
 import { installReduceGradients } from './internal/reduce-gradients.js';
 import { CHANNEL_AFFINE_KERNEL, makeChannelAffineKernel } from './internal/channel-affine-kernel.js';
+import { ATTENTION_KERNEL, makeAttentionKernel } from './internal/attention-kernel.js';
 
 const CONV_KERNELS = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'] as const;
 
@@ -20,12 +21,19 @@ const CONV_KERNELS = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2
  * layers-3d runs 1x1x1 convolutions as matmuls), relu and its gradient, unary math ops, concat and stack,
  * broadcasting binary ops,
  * axis reductions and the strided copies behind slice / concat / stack gradients (OpenMP C++ loops).
- * Float32 only; other dtypes, small tensors and uncovered cases run the original JS kernel. Last,
- * `RaunetChannelAffine`, a kernel tfjs does not have, which this package adds: the one-pass inference epilogue
- * of a batch norm (`act(x * scale + shift (+ residual))`) that `@raunet/layers-3d` calls when a backend
- * provides it (its `CHANNEL_AFFINE_KERNEL`).
+ * Float32 only; other dtypes, small tensors and uncovered cases run the original JS kernel. Last, two
+ * kernels tfjs does not have, which this package adds and `@raunet/layers-3d` calls in inference when a backend
+ * provides them: `RaunetChannelAffine`, the one-pass epilogue of a batch norm (`act(x * scale + shift
+ * (+ residual))`, layers-3d's `CHANNEL_AFFINE_KERNEL`), and `RaunetAttention`, softmax attention one query
+ * row at a time without the [L, L] logits (layers-3d's `ATTENTION_KERNEL`).
  */
-export const NATIVE_KERNEL_NAMES = [...CONV_KERNELS, 'BatchMatMul', ...ELEMENTWISE_KERNELS, CHANNEL_AFFINE_KERNEL] as const;
+export const NATIVE_KERNEL_NAMES = [...CONV_KERNELS, 'BatchMatMul', ...ELEMENTWISE_KERNELS, CHANNEL_AFFINE_KERNEL, ATTENTION_KERNEL] as const;
+
+/** The kernels this package adds (tfjs has none of these names), with their makers. */
+const ADDED_KERNELS: ReadonlyMap<string, (ctx: KernelContext) => tf.KernelConfig> = new Map([
+  [CHANNEL_AFFINE_KERNEL, makeChannelAffineKernel],
+  [ATTENTION_KERNEL, makeAttentionKernel],
+]);
 
 /** Outputs of at least this many elements come from the buffer pool (256 KiB). */
 const POOL_MIN_ELEMENTS = 1 << 16;
@@ -107,8 +115,8 @@ interface Registered {
   addon: NativeAddon;
   file: string;
   originals: Map<string, tf.KernelConfig>;
-  /** Whether {@link CHANNEL_AFFINE_KERNEL} was added (it has no original to restore). */
-  added: boolean;
+  /** The kernels added (they have no original to restore). */
+  added: string[];
   counters: Map<string, KernelCounters>;
   retainFreedMemory: boolean;
   pool: BufferPool;
@@ -133,7 +141,7 @@ function report(): NativeKernelsReport {
   const info = registered.addon.info();
   return {
     loaded: true,
-    kernels: [...registered.originals.keys(), ...(registered.added ? [CHANNEL_AFFINE_KERNEL] : [])],
+    kernels: [...registered.originals.keys(), ...registered.added],
     library: 'onednn',
     libraryVersion: info.version,
     isa: info.isa,
@@ -194,7 +202,7 @@ export function registerNativeKernels(options: RegisterNativeKernelsOptions = {}
   }
   const originals = new Map<string, tf.KernelConfig>();
   for (const name of kernels) {
-    if (name === CHANNEL_AFFINE_KERNEL) continue; // added below, it replaces nothing
+    if (ADDED_KERNELS.has(name)) continue; // added below, they replace nothing
     const original = tf.getKernel(name, 'cpu');
     if (original === undefined) {
       lastFailure = `tfjs has no '${name}' kernel registered for the cpu backend (is @tensorflow/tfjs loaded?)`;
@@ -223,8 +231,8 @@ export function registerNativeKernels(options: RegisterNativeKernelsOptions = {}
         : makeElementwiseKernel(name, ctx, original.kernelFunc);
     tf.registerKernel({ ...original, kernelFunc });
   }
-  const added = kernels.includes(CHANNEL_AFFINE_KERNEL) && tf.getKernel(CHANNEL_AFFINE_KERNEL, 'cpu') === undefined;
-  if (added) tf.registerKernel(makeChannelAffineKernel(ctx));
+  const added = kernels.filter((name) => ADDED_KERNELS.has(name) && tf.getKernel(name, 'cpu') === undefined);
+  for (const name of added) tf.registerKernel(ADDED_KERNELS.get(name)!(ctx));
   const retained = retainFreedMemory ? load.addon.retainFreedMemory(2 ** 31 - 1) : false;
   // Mean / Sum gradients as a broadcast of dy (native Tile) instead of dy * ones(x.shape): same values
   const restoreGradients = originals.has('Tile') ? installReduceGradients() : () => undefined;
@@ -249,7 +257,7 @@ export function unregisterNativeKernels(): void {
     tf.unregisterKernel(name, 'cpu');
     tf.registerKernel(original);
   }
-  if (registered.added) tf.unregisterKernel(CHANNEL_AFFINE_KERNEL, 'cpu');
+  for (const name of registered.added) tf.unregisterKernel(name, 'cpu');
   if (registered.retainFreedMemory) registered.addon.retainFreedMemory(0);
   registered.pool.unhook();
   registered.restoreGradients();

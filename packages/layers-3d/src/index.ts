@@ -20,3 +20,4 @@ export type { MultiHeadSelfAttention3DArgs } from './multi-head-self-attention-3
 export { RABlock3D, raBlock3D } from './ra-block-3d.js';
 export type { RABlock3DArgs } from './ra-block-3d.js';
 export { CHANNEL_AFFINE_KERNEL } from './internal/channel-affine.js';
+export { ATTENTION_KERNEL } from './internal/attention.js';

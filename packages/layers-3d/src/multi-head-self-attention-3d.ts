@@ -164,17 +164,13 @@ export class MultiHeadSelfAttention3D extends tf.layers.Layer {
     return [s[0], s[1], s[2], s[3], this.filters ?? cin];
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       ndhwcChannels(x.shape, this.name);
       checkSpatialMatch(this.spatialShape!, x.shape.slice(1, 4), this.name);
       const r = (name: string): tf.Tensor | null => this.vars[name]?.read() ?? null;
-      return multiHeadAttention(
-        x,
-        readAttentionTensors(r),
-        this.heads,
-      );
+      return multiHeadAttention(x, readAttentionTensors(r), this.heads, kwargs?.['training'] === true);
     });
   }
 

@@ -225,7 +225,7 @@ export class RABlock3D extends tf.layers.Layer {
       const r = (name: string): tf.Tensor | null => this.vars[name]?.read() ?? null;
       const [n1, n2, n3] = this.norms;
       let y = applyNormRelu(pointwise(x, r('wr')!, r('br')), n1, this, training);
-      y = multiHeadAttention(y, readAttentionTensors(r), this.heads);
+      y = multiHeadAttention(y, readAttentionTensors(r), this.heads, training);
       y = applyNormRelu(y, n2, this, training);
       return applyNormRelu(pointwise(y, r('we')!, r('be')), n3, this, training, x);
     });

@@ -24,6 +24,7 @@ export interface NativeAddon {
   adviseHugePages(array: Float32Array): boolean;
   reduceSum(src: Float32Array, k1: number, r: number, k2: number, dst: Float32Array, scale: number, op: 0 | 1): void;
   channelAffine(x: Float32Array, scale: Float32Array, shift: Float32Array, residual: Float32Array | null, relu: boolean, out: Float32Array): void;
+  attention(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, dims: Float64Array): void;
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, params: Float64Array): void;
   info(): AddonInfo;
   setThreads(n: number): void;

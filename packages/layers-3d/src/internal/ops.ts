@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { attentionKernelAvailable, softmaxAttention } from './attention.js';
 import type { ConvPadding } from '../layer-args.js';
 
 /**
@@ -164,9 +165,10 @@ export function readAttentionTensors(read: (name: string) => tf.Tensor | null): 
  * Multi-head self-attention over the D*H*W tokens of an NDHWC tensor:
  * logits = Q K^T / sqrt(c) + Q P^T = Q (K / sqrt(c) + P)^T per head (c = width of one head), softmax over
  * keys, Z = softmax(logits) V, heads concatenated, then the output projection when there is one. Batched
- * tf.matMul only.
+ * tf.matMul only; in inference, the attention itself runs as one kernel where the backend has one
+ * (attention.ts).
  */
-export function multiHeadAttention(x: tf.Tensor, t: AttentionTensors, heads: number): tf.Tensor {
+export function multiHeadAttention(x: tf.Tensor, t: AttentionTensors, heads: number, training: boolean): tf.Tensor {
   const [b, d, h, w, cin] = x.shape;
   const l = d * h * w;
   const inner = (t.wq.shape as number[])[4];
@@ -187,21 +189,28 @@ export function multiHeadAttention(x: tf.Tensor, t: AttentionTensors, heads: num
   }
   const qf = tf.reshape<tf.Rank.R3>(q, [b * heads, l, c]);
   const kf = tf.reshape<tf.Rank.R3>(k, [b * heads, l, c]);
-  // Softmax without broadcasting over the [B, L, L] logits (tfjs cpu's Softmax and broadcasting
-  // sub/div are 5-10x slower than plain elementwise ops there): the row maximum m is folded into the
-  // matMul as an extra column, exp(Q K'^T - m) = exp([Q, m] [K', -1]^T), and the normalization by the
-  // row sums is applied after multiplying with V, on the small [B, L, c] result. m gets no gradient
-  // (the result does not depend on it).
-  const m = rowMaxOfProduct(qf, kf);
-  const minusOnes = tf.fill([b * heads, l, 1], -1);
-  const e = tf.exp(tf.matMul(tf.concat([qf, m], 2), tf.concat([kf, minusOnes], 2), false, true));
-  const z = tf.div(tf.matMul(e, tf.reshape<tf.Rank.R3>(v, [b * heads, l, c])), tf.sum(e, -1, true));
+  const vf = tf.reshape<tf.Rank.R3>(v, [b * heads, l, c]);
+  const z = !training && attentionKernelAvailable(qf, kf, vf) ? softmaxAttention(qf, kf, vf) : attentionByMatMul(qf, kf, vf);
   const merged = tf.reshape<tf.Rank.R2>(tf.transpose(tf.reshape(z, [b, heads, l, c]), [0, 2, 1, 3]), [b * l, inner]);
   if (!t.wo) return tf.reshape(merged, [b, d, h, w, inner]);
   const cout = (t.wo.shape as number[])[4];
   let out: tf.Tensor = tf.matMul(merged, tf.reshape<tf.Rank.R2>(t.wo, [inner, cout]));
   if (t.bo) out = tf.add(out, t.bo);
   return tf.reshape(out, [b, d, h, w, cout]);
+}
+
+/** softmax(qf kf^T) vf per batch entry ([B, L, c] each) with batched matmuls. */
+function attentionByMatMul(qf: tf.Tensor3D, kf: tf.Tensor3D, vf: tf.Tensor3D): tf.Tensor {
+  const [bh, l] = qf.shape;
+  // Softmax without broadcasting over the [B, L, L] logits (tfjs cpu's Softmax and broadcasting
+  // sub/div are 5-10x slower than plain elementwise ops there): the row maximum m is folded into the
+  // matMul as an extra column, exp(Q K'^T - m) = exp([Q, m] [K', -1]^T), and the normalization by the
+  // row sums is applied after multiplying with V, on the small [B, L, c] result. m gets no gradient
+  // (the result does not depend on it).
+  const m = rowMaxOfProduct(qf, kf);
+  const minusOnes = tf.fill([bh, l, 1], -1);
+  const e = tf.exp(tf.matMul(tf.concat([qf, m], 2), tf.concat([kf, minusOnes], 2), false, true));
+  return tf.div(tf.matMul(e, vf), tf.sum(e, -1, true));
 }
 
 /** max_j (q_i . k_j) per row, [B, L, 1], as a constant for autodiff (zero gradient). */
