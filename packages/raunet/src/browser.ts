@@ -22,7 +22,7 @@ export {
   type ModelSummary,
   type LayerSummary,
 } from './model.js';
-export { getModelInfo, setModelInfo, defaultInferenceSettings, type RAUnetModelInfo, type InferenceSettings } from './model-info.js';
+export { getModelInfo, setModelInfo, defaultInferenceSettings, AIR_WINDOW_HU, type RAUnetModelInfo, type InferenceSettings } from './model-info.js';
 export {
   diceLoss,
   diceBceLoss,

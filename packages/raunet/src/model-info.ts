@@ -26,12 +26,22 @@ export interface InferenceSettings {
    * the infection to it, as `predictVolume`'s `lungMask: 'auto'`.
    */
   autoLungs?: boolean;
+  /**
+   * Do not run the sliding windows that hold only air, for CT in HU with min-max normalization: windows with
+   * no voxel at or above {@link AIR_WINDOW_HU} (-800 HU) after resampling get probability 0 (no lesion, not even
+   * ground glass, is that dark). On a whole CT these are the windows outside the body; on crops of the lung
+   * (vessels, nodules) none is skipped.
+   */
+  skipAirWindows?: boolean;
 }
+
+/** The density below which a whole sliding window counts as air (see {@link InferenceSettings.skipAirWindows}), in HU. */
+export const AIR_WINDOW_HU = -800;
 
 /**
  * The {@link InferenceSettings} that apply when neither the model nor the caller gives one: half-patch
  * overlap, no flip TTA, Gaussian blending with sigma = patch / 8, threshold 0.5, no component removal, no
- * automatic lung mask.
+ * automatic lung mask, windows of air skipped.
  */
 export const defaultInferenceSettings: Readonly<Required<InferenceSettings>> = Object.freeze({
   overlap: SLIDING_DEFAULTS.overlap,
@@ -41,6 +51,7 @@ export const defaultInferenceSettings: Readonly<Required<InferenceSettings>> = O
   threshold: SLIDING_DEFAULTS.threshold,
   minComponentSize: 0,
   autoLungs: false,
+  skipAirWindows: true,
 });
 
 /** What an RA-Unet model records about itself in `userDefinedMetadata` (saved in model.json). */

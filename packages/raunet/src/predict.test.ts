@@ -153,6 +153,45 @@ describe('predictVolume geometry', () => {
     }
   });
 
+  it('skips the windows of air outside the body by default: every voxel denser than -800 HU keeps its prediction', async () => {
+    // 48 x 40 x 8 CT: air (-1000 +- 30 HU) around a "body" block of tissue and lung at x 20..43, y 4..23
+    const dims: [number, number, number] = [48, 40, 8];
+    const data = new Int16Array(48 * 40 * 8);
+    for (let z = 0; z < 8; z++)
+      for (let y = 0; y < 40; y++)
+        for (let x = 0; x < 48; x++) {
+          const i = x + 48 * (y + 40 * z);
+          const body = x >= 20 && x < 44 && y >= 4 && y < 24;
+          data[i] = body ? ((x + y) % 3 === 0 ? -850 : 40) : -1000 + ((i * 7919) % 61) - 30;
+        }
+    const ct = createVolume({ data, dims, spacing: [1, 1, 2] });
+    const calls = (seen: number[]) => ({
+      patchSize: [16, 16, 8] as [number, number, number],
+      predictPatches: (patches: Float32Array, count: number) => {
+        seen.push(count);
+        return Promise.resolve(new Float32Array(patches.length).fill(0.9));
+      },
+    });
+    const all: number[] = [];
+    const some: number[] = [];
+    const full = await predictVolume(calls(all), ct, { skipAirWindows: false, batchSize: 1 });
+    const skipped = await predictVolume(calls(some), ct, { batchSize: 1 });
+    expect(some.length).toBeLessThan(all.length);
+    expect(some.length).toBeGreaterThan(0);
+    let zeroed = 0;
+    for (let i = 0; i < data.length; i++) {
+      expect(full.probability.data[i]).toBeCloseTo(0.9, 5);
+      if (data[i] >= -800) expect(skipped.probability.data[i]).toBeCloseTo(0.9, 5);
+      else if (skipped.probability.data[i] === 0) zeroed++;
+    }
+    expect(zeroed).toBeGreaterThan(0);
+    // a windowed 8-bit image (not HU) skips nothing
+    const eight: number[] = [];
+    const bytes = createVolume({ data: Uint8Array.from(data, (v) => (v < -900 ? 0 : 200)), dims, spacing: [1, 1, 2] });
+    await predictVolume(calls(eight), bytes, { batchSize: 1, preprocessing: { intensityScale: 'windowed-0-255' } });
+    expect(eight.length).toBe(all.length);
+  });
+
   it('refuses a single slice given to a 3D model, naming the mismatch', async () => {
     const slice = ctVolume([20, 18, 1]);
     await expect(predictVolume(model, slice)).rejects.toThrow(/single slice \(2D, dims \[20, 18, 1\]\) but the model is 3D \(patch 16x16x8/);

@@ -4,7 +4,8 @@ import { removeSmallComponents } from './internal/components.js';
 import { SLIDING_DEFAULTS, slidingWindowProbability, thresholdProbability } from './internal/sliding.js';
 import { automaticLungMask } from './internal/auto-lungs.js';
 import { isPatchPredictor, tfjsPatchPredictor, type PatchPredictor } from './patch-predictor.js';
-import { prepareCase, restoreToInput, type PreprocessingOptions } from './preprocessing.js';
+import { defaultPreprocessing, prepareCase, restoreToInput, type PreprocessingOptions } from './preprocessing.js';
+import { AIR_WINDOW_HU, defaultInferenceSettings } from './model-info.js';
 
 /**
  * Options of {@link predictVolume}. Where a field is not given, the model's own
@@ -40,6 +41,11 @@ export interface PredictVolumeOptions {
    * {@link @raunet/raunet!getModelInfo | getModelInfo}), else the defaults of {@link PreprocessingOptions}. @defaultValue from the model
    */
   preprocessing?: PreprocessingOptions;
+  /**
+   * Skip the sliding windows that hold only air (see {@link InferenceSettings.skipAirWindows}): CT in HU with
+   * min-max normalization only. @defaultValue the model's, else true
+   */
+  skipAirWindows?: boolean;
   /** Called after each batch of patches with (patches done, patches total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -52,6 +58,17 @@ export interface PredictVolumeResult {
   mask: Volume<Uint8Array>;
   /** The lung mask the prediction was restricted to (the computed one for `'auto'`: 1 = left, 2 = right), when there was one. */
   lungs?: Volume;
+}
+
+/**
+ * `{ skipBelow }`: {@link AIR_WINDOW_HU} in the normalized units of a CT in HU under min-max normalization
+ * (`{}` for other scales and normalizations, or a window that starts above it: nothing is skipped).
+ */
+function airBelow(scale: string, preprocessing: PreprocessingOptions): { skipBelow?: number } {
+  const [lo, hi] = preprocessing.window ?? defaultPreprocessing.window;
+  if (scale !== 'hu' || (preprocessing.normalization ?? defaultPreprocessing.normalization) !== 'minmax' || !(hi > lo) || lo >= AIR_WINDOW_HU) return {};
+  // rounded as normalizeIntensity rounds a voxel of exactly AIR_WINDOW_HU
+  return { skipBelow: Math.fround((AIR_WINDOW_HU - lo) * (1 / (hi - lo))) };
 }
 
 /**
@@ -106,6 +123,7 @@ export async function predictVolume(model: tf.LayersModel | PatchPredictor, ct: 
     flipTta: options.flipTta ?? settings.flipTta ?? SLIDING_DEFAULTS.flipTta,
     sigmaScale: options.sigmaScale ?? settings.sigmaScale ?? SLIDING_DEFAULTS.sigmaScale,
     blending: options.blending ?? settings.blending ?? SLIDING_DEFAULTS.blending,
+    ...(options.skipAirWindows ?? settings.skipAirWindows ?? defaultInferenceSettings.skipAirWindows ? airBelow(prepared.transform.intensityScale, preprocessing) : {}),
     onPatch: options.onProgress,
   });
   const probability = restoreToInput(withData(prepared.image, values), prepared.transform);

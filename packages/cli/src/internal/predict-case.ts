@@ -74,6 +74,10 @@ export const PREDICTION_FLAGS = {
     description: "flip test-time augmentation, 4x slower (default: the model's, else off; --no-tta turns it off)",
   },
   'no-tta': { type: 'boolean', description: 'no flip test-time augmentation, whatever the model says' },
+  'all-windows': {
+    type: 'boolean',
+    description: "run every sliding window, also those holding only air (no voxel at or above -800 HU; default: the model's, else they are skipped)",
+  },
 } as const satisfies FlagSpecs;
 
 /** `--batch-size`, a property of the machine that predicts (`raunet predict`, `raunet worker`). */
@@ -98,6 +102,7 @@ export function predictionOptionsFromFlags(
     ...(flags['min-size'] !== undefined ? { minComponentSize: flags['min-size'] } : {}),
     ...(flags['batch-size'] !== undefined ? { batchSize: flags['batch-size'] } : {}),
     ...(flags.tta ? { flipTta: true } : flags['no-tta'] ? { flipTta: false } : {}),
+    ...(flags['all-windows'] ? { skipAirWindows: false } : {}),
   };
 }
 

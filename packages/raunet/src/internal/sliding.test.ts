@@ -107,3 +107,71 @@ describe('slidingWindowProbability', () => {
     expect(autoBatchSize([256, 256, 64])).toBe(1);
   });
 });
+
+describe('skipping windows of air', () => {
+  // A counting predictor: probability = the patch's own values (so blends are checkable), calls recorded.
+  const counting = (size: [number, number, number]) => {
+    const seen: number[] = [];
+    const predictor = {
+      patchSize: size,
+      predictPatches: (data: Float32Array, count: number) => {
+        seen.push(count);
+        return Promise.resolve(Float32Array.from(data));
+      },
+    };
+    return { predictor, seen };
+  };
+
+  it('runs only the windows that reach the value, gives 0 where none ran, and the full blend where all ran', async () => {
+    // 24 x 16 x 6: "air" (0.05) everywhere but a dense block (0.5-0.9) at x 14..19, y 9..13
+    const dims: [number, number, number] = [24, 16, 6];
+    const data = new Float32Array(24 * 16 * 6).fill(0.05);
+    for (let z = 0; z < 6; z++) for (let y = 9; y < 14; y++) for (let x = 14; x < 20; x++) data[x + 24 * (y + 16 * z)] = 0.5 + 0.1 * ((x + y + z) % 5);
+    const image = createVolume({ data, dims });
+    const size: [number, number, number] = [8, 8, 6];
+    const base = { patchSize: size, overlap: 0.5, batchSize: 1, flipTta: false, sigmaScale: 0.125, blending: 'gaussian' as const };
+    const all = counting(size);
+    const full = await slidingWindowProbability(all.predictor, image, base);
+    const some = counting(size);
+    const skipped = await slidingWindowProbability(some.predictor, image, { ...base, skipBelow: 0.1 });
+    const { origins } = slidingWindowGrid(dims, size, { overlap: 0.5 });
+    // the windows that overlap the dense block: x origins 8..19 and y origins 2..13
+    const reaching = origins.filter(([x, y]) => x + 8 > 14 && x < 20 && y + 8 > 9 && y < 14);
+    expect(all.seen.length).toBe(origins.length);
+    expect(some.seen.length).toBe(reaching.length);
+    expect(reaching.length).toBeLessThan(origins.length);
+    // where only run windows cover a voxel, the blend is unchanged; where none ran it is 0
+    const covered = new PatchStitcher(dims, size, { sigmaScale: 0.125, mode: 'gaussian' });
+    const skippedCover = new PatchStitcher(dims, size, { sigmaScale: 0.125, mode: 'gaussian' });
+    const ones = new Float32Array(8 * 8 * 6).fill(1);
+    for (const o of origins) covered.add(o, ones);
+    for (const o of origins.filter((o) => !reaching.includes(o))) skippedCover.add(o, ones);
+    const cover = covered.coverage();
+    const byDropped = skippedCover.coverage();
+    const ran = new PatchStitcher(dims, size, { sigmaScale: 0.125, mode: 'gaussian' });
+    for (const o of reaching) ran.add(o, ones);
+    const runCover = ran.coverage();
+    let zeros = 0;
+    for (let i = 0; i < data.length; i++) {
+      if (runCover[i] === 0) {
+        expect(skipped[i]).toBe(0);
+        zeros++;
+      } else if (byDropped[i] === 0) expect(skipped[i]).toBeCloseTo(full[i], 6);
+      expect(cover[i]).toBeGreaterThan(0);
+    }
+    expect(zeros).toBeGreaterThan(0);
+    // every dense voxel keeps its full blend (only windows that reach it cover it)
+    expect(skipped[14 + 24 * (9 + 16 * 2)]).toBeCloseTo(full[14 + 24 * (9 + 16 * 2)], 6);
+  });
+
+  it('runs every window when skipBelow is not given or every window reaches it', async () => {
+    const dims: [number, number, number] = [16, 16, 6];
+    const image = createVolume({ data: Float32Array.from({ length: 16 * 16 * 6 }, (_, i) => 0.2 + 0.001 * (i % 100)), dims });
+    const size: [number, number, number] = [8, 8, 6];
+    const base = { patchSize: size, overlap: 0.5, batchSize: 1, flipTta: false, sigmaScale: 0.125, blending: 'gaussian' as const };
+    const a = counting(size);
+    const b = counting(size);
+    expect(Array.from(await slidingWindowProbability(b.predictor, image, { ...base, skipBelow: 0.1 }))).toEqual(Array.from(await slidingWindowProbability(a.predictor, image, base)));
+    expect(b.seen.length).toBe(a.seen.length);
+  });
+});

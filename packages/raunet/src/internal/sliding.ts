@@ -11,7 +11,27 @@ export interface SlidingOptions {
   flipTta: boolean;
   sigmaScale: number;
   blending: 'gaussian' | 'constant';
+  /**
+   * Windows in which every voxel of the image is below this value are not run: the model is not asked, and
+   * their voxels get the blend of the other windows (0 where no window ran). Undefined runs every window.
+   */
+  skipBelow?: number;
   onPatch?: (done: number, total: number) => void;
+}
+
+/** Whether some voxel of the window at `origin` (clipped to the volume) is at or above `value`. */
+export function windowReaches(image: Volume, origin: readonly number[], size: readonly number[], value: number): boolean {
+  const [nx, ny, nz] = image.dims;
+  const d = image.data as ArrayLike<number>;
+  const x0 = Math.max(0, origin[0]);
+  const x1 = Math.min(nx, origin[0] + size[0]);
+  for (let z = Math.max(0, origin[2]); z < Math.min(nz, origin[2] + size[2]); z++) {
+    for (let y = Math.max(0, origin[1]); y < Math.min(ny, origin[1] + size[1]); y++) {
+      const row = nx * (y + ny * z);
+      for (let x = x0; x < x1; x++) if (d[row + x] >= value) return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -26,7 +46,7 @@ export const SLIDING_DEFAULTS = {
   sigmaScale: 0.125,
   blending: 'gaussian',
   threshold: 0.5,
-} as const satisfies Omit<SlidingOptions, 'patchSize' | 'onPatch'> & { threshold: number };
+} as const satisfies Omit<SlidingOptions, 'patchSize' | 'onPatch' | 'skipBelow'> & { threshold: number };
 
 /** Input voxels per model call of {@link autoBatchSize}: two patches of the paper's 192x192x32. */
 const AUTO_BATCH_VOXELS = 2 * 192 * 192 * 32;
@@ -107,7 +127,9 @@ export function ttaFlips(patchSize: readonly [number, number, number]): number[]
  */
 export async function slidingWindowProbability(predictor: PatchPredictor, image: Volume, options: SlidingOptions): Promise<Float32Array> {
   const size = options.patchSize;
-  const { origins } = slidingWindowGrid(image.dims, size, { overlap: options.overlap });
+  const grid = slidingWindowGrid(image.dims, size, { overlap: options.overlap }).origins;
+  const skipBelow = options.skipBelow;
+  const origins = skipBelow === undefined ? grid : grid.filter((o) => windowReaches(image, o, size, skipBelow));
   const stitcher = new PatchStitcher(image.dims, size, { sigmaScale: options.sigmaScale, mode: options.blending });
   let padValue = Infinity;
   for (let i = 0; i < image.data.length; i++) {
