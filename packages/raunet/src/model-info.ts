@@ -27,10 +27,11 @@ export interface InferenceSettings {
    */
   autoLungs?: boolean;
   /**
-   * Do not run the sliding windows that hold only air, for CT in HU with min-max normalization: windows with
-   * no voxel at or above {@link AIR_WINDOW_HU} (-800 HU) after resampling get probability 0 (no lesion, not even
-   * ground glass, is that dark). On a whole CT these are the windows outside the body; on crops of the lung
-   * (vessels, nodules) none is skipped.
+   * Do not run sliding windows over air, for CT in HU with min-max normalization: on each axis where it takes
+   * fewer windows, the grid covers just the bounding box of the voxels at or above {@link AIR_WINDOW_HU}
+   * (-800 HU, after resampling: the body), and windows with no such voxel are not run. Voxels no window
+   * reached get probability 0 (no lesion, not even ground glass, is that dark). On a whole chest CT this
+   * drops the windows around the body; on crops of the lung (vessels, nodules) the grid stays as it is.
    */
   skipAirWindows?: boolean;
 }

@@ -42,8 +42,8 @@ export interface PredictVolumeOptions {
    */
   preprocessing?: PreprocessingOptions;
   /**
-   * Skip the sliding windows that hold only air (see {@link InferenceSettings.skipAirWindows}): CT in HU with
-   * min-max normalization only. @defaultValue the model's, else true
+   * Do not run sliding windows over the air around the body (see {@link InferenceSettings.skipAirWindows}): CT
+   * in HU with min-max normalization only. @defaultValue the model's, else true
    */
   skipAirWindows?: boolean;
   /** Called after each batch of patches with (patches done, patches total). */

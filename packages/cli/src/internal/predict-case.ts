@@ -76,7 +76,7 @@ export const PREDICTION_FLAGS = {
   'no-tta': { type: 'boolean', description: 'no flip test-time augmentation, whatever the model says' },
   'all-windows': {
     type: 'boolean',
-    description: "run every sliding window, also those holding only air (no voxel at or above -800 HU; default: the model's, else they are skipped)",
+    description: "run the sliding window over the whole CT, also over the air around the body (default: the model's, else it covers only the voxels at or above -800 HU)",
   },
 } as const satisfies FlagSpecs;
 

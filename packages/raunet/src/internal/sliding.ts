@@ -12,11 +12,57 @@ export interface SlidingOptions {
   sigmaScale: number;
   blending: 'gaussian' | 'constant';
   /**
-   * Windows in which every voxel of the image is below this value are not run: the model is not asked, and
-   * their voxels get the blend of the other windows (0 where no window ran). Undefined runs every window.
+   * Run windows only where some voxel reaches this value: on each axis where it takes fewer windows, the
+   * grid covers just the bounding box of the voxels at or above it, and windows with no such voxel are not
+   * run. Voxels no window reached get probability 0. Undefined runs the whole grid.
    */
   skipBelow?: number;
   onPatch?: (done: number, total: number) => void;
+}
+
+/** Bounding box [min, max] per axis (x, y, z) of the voxels at or above `value`; undefined when there is none. */
+function boxReaching(image: Volume, value: number): [number, number][] | undefined {
+  const [nx, ny, nz] = image.dims;
+  const d = image.data as ArrayLike<number>;
+  const lo = [nx, ny, nz];
+  const hi = [-1, -1, -1];
+  for (let z = 0, i = 0; z < nz; z++)
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++, i++) {
+        if (!(d[i] >= value)) continue;
+        if (x < lo[0]) lo[0] = x;
+        if (x > hi[0]) hi[0] = x;
+        if (y < lo[1]) lo[1] = y;
+        if (y > hi[1]) hi[1] = y;
+        if (z < lo[2]) lo[2] = z;
+        if (z > hi[2]) hi[2] = z;
+      }
+  return hi[0] < 0 ? undefined : [0, 1, 2].map((a): [number, number] => [lo[a], hi[a]]);
+}
+
+/**
+ * The window origins of {@link SlidingOptions.skipBelow}: per axis, the positions of a grid over the bounding
+ * box of the voxels reaching `value` (shifted to the box, kept inside the volume) when they are fewer than the
+ * whole volume's, else the whole volume's; then only the windows holding such a voxel.
+ */
+export function windowsReaching(image: Volume, size: readonly number[], overlap: number, value: number): [number, number, number][] {
+  const box = boxReaching(image, value);
+  if (!box) return [];
+  const full = slidingWindowGrid(image.dims, size, { overlap });
+  const inBox = slidingWindowGrid(box.map(([a, b]) => b - a + 1), size, { overlap });
+  const axisPositions = (grid: typeof full, a: number): number[] => {
+    const stride = [1, grid.steps[0], grid.steps[0] * grid.steps[1]][a];
+    return Array.from({ length: grid.steps[a] }, (_, s) => grid.origins[s * stride][a]);
+  };
+  const positions = [0, 1, 2].map((a) => {
+    if (inBox.steps[a] >= full.steps[a]) return axisPositions(full, a);
+    const n = image.dims[a];
+    const last = Math.max(0, n - size[a]);
+    return axisPositions(inBox, a).map((o) => Math.min(last, Math.max(0, o + box[a][0])));
+  });
+  const origins: [number, number, number][] = [];
+  for (const z of positions[2]) for (const y of positions[1]) for (const x of positions[0]) origins.push([x, y, z]);
+  return origins.filter((o) => windowReaches(image, o, size, value));
 }
 
 /** Whether some voxel of the window at `origin` (clipped to the volume) is at or above `value`. */
@@ -127,9 +173,10 @@ export function ttaFlips(patchSize: readonly [number, number, number]): number[]
  */
 export async function slidingWindowProbability(predictor: PatchPredictor, image: Volume, options: SlidingOptions): Promise<Float32Array> {
   const size = options.patchSize;
-  const grid = slidingWindowGrid(image.dims, size, { overlap: options.overlap }).origins;
-  const skipBelow = options.skipBelow;
-  const origins = skipBelow === undefined ? grid : grid.filter((o) => windowReaches(image, o, size, skipBelow));
+  const origins =
+    options.skipBelow === undefined
+      ? slidingWindowGrid(image.dims, size, { overlap: options.overlap }).origins
+      : windowsReaching(image, size, options.overlap, options.skipBelow);
   const stitcher = new PatchStitcher(image.dims, size, { sigmaScale: options.sigmaScale, mode: options.blending });
   let padValue = Infinity;
   for (let i = 0; i < image.data.length; i++) {
