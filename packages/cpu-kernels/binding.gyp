@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/napi_args.cc",
         "native/conv3d.cc",
+        "native/conv3d_bf16.cc",
         "native/matmul.cc",
         "native/elementwise.cc",
         "native/elementwise_napi.cc",

@@ -38,3 +38,4 @@ export {
   type CreateVolumeOptions,
 } from './volume.js';
 export { Rng } from './random.js';
+export { PRECISIONS, PRECISION_FLAGS, type Precision } from './precision.js';

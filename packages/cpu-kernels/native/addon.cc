@@ -34,7 +34,7 @@ void setProp(napi_env env, napi_value obj, const char *name, napi_value v) {
   NAPI_OK(napi_set_named_property(env, obj, name, v));
 }
 
-// info() -> { version, isa, threads, cachedPrimitives }
+// info() -> { version, isa, bf16, threads, cachedPrimitives }
 napi_value Info(napi_env env, napi_callback_info info) {
   return guarded(env, info, 0, [&](napi_value *) {
     napi_value obj, v;
@@ -45,6 +45,7 @@ napi_value Info(napi_env env, napi_callback_info info) {
     setProp(env, obj, "version", v);
     NAPI_OK(napi_create_string_utf8(env, isaName(dnnl::get_effective_cpu_isa()), NAPI_AUTO_LENGTH, &v));
     setProp(env, obj, "isa", v);
+    setProp(env, obj, "bf16", boolValue(env, bf16Supported()));
     NAPI_OK(napi_create_int32(env, omp_get_max_threads(), &v));
     setProp(env, obj, "threads", v);
     NAPI_OK(napi_create_int32(env, static_cast<int32_t>(conv3dCachedPrimitives()), &v));

@@ -14,6 +14,14 @@ napi_value Conv3dBackwardFilter(napi_env env, napi_callback_info info);
 size_t conv3dCachedPrimitives();
 void conv3dClearCache();
 
+// The bf16 forward convolution (conv3d_bf16.cc): false, with nothing written, when this CPU has no native
+// bf16 dot products (bf16Supported) or oneDNN has only a reference implementation for the shape.
+struct ConvParams;
+bool bf16Supported();
+bool conv3dForwardBf16(const ConvParams &p, float *x, float *w, float *y);
+size_t conv3dBf16CachedPrimitives();
+void conv3dBf16ClearCache();
+
 napi_value Matmul(napi_env env, napi_callback_info info);
 void matmulClearCache();
 

@@ -170,15 +170,19 @@ ConvParams paramsArg(napi_env env, napi_value v) {
 
 }  // namespace
 
-// conv3dForward(x, filter, y, params)
+// conv3dForward(x, filter, y, params, bf16) -> whether it ran in bf16: with `bf16` true, in bf16 with f32
+// accumulation when this CPU and shape allow it (conv3d_bf16.cc), otherwise in f32.
 napi_value Conv3dForward(napi_env env, napi_callback_info info) {
-  return guarded(env, info, 4, [&](napi_value *argv) {
+  return guarded(env, info, 5, [&](napi_value *argv) {
     ConvParams p = paramsArg(env, argv[3]);
     float *x = floatArg(env, argv[0], prod(p.src()), "x");
     float *w = floatArg(env, argv[1], prod(p.wei()), "filter");
     float *y = floatArg(env, argv[2], prod(p.dst()), "y");
-    run<Forward>(p, x, y, w);
-    return undefinedValue(env);
+    bool bf16 = false;
+    NAPI_OK(napi_get_value_bool(env, argv[4], &bf16));
+    const bool ranBf16 = bf16 && conv3dForwardBf16(p, x, w, y);
+    if (!ranBf16) run<Forward>(p, x, y, w);
+    return boolValue(env, ranBf16);
   });
 }
 
@@ -206,9 +210,13 @@ napi_value Conv3dBackwardFilter(napi_env env, napi_callback_info info) {
   });
 }
 
-size_t conv3dCachedPrimitives() { return cache<Forward>().size() + cache<BackwardData>().size() + cache<BackwardWeights>().size(); }
+size_t conv3dCachedPrimitives() {
+  return conv3dBf16CachedPrimitives() + cache<Forward>().size() + cache<BackwardData>().size() +
+         cache<BackwardWeights>().size();
+}
 
 void conv3dClearCache() {
+  conv3dBf16ClearCache();
   cache<Forward>().clear();
   cache<BackwardData>().clear();
   cache<BackwardWeights>().clear();

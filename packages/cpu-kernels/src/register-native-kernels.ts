@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { InvalidArgumentError } from '@raunet/core';
+import { InvalidArgumentError, PRECISION_FLAGS } from '@raunet/core';
 import { totalmem } from 'node:os';
 import { loadAddon } from './internal/addon.js';
 import { BufferPool } from './internal/buffer-pool.js';
@@ -96,6 +96,13 @@ export interface NativeKernelsReport {
    * addon loaded. Limit it with the environment variable `ONEDNN_MAX_CPU_ISA` (e.g. `AVX2`).
    */
   isa?: string;
+  /**
+   * Whether bf16 inference is available: the native `Conv3D` is registered and this CPU has native bf16
+   * dot products (AVX512_BF16, `isa` `avx512_core_bf16` or later). Only then does a bf16 request (the
+   * `RAUNET_INFERENCE_BF16` tfjs flag, set by `predictVolume({ precision: 'bf16' })` of `@raunet/raunet`)
+   * take effect; without it such a request runs float32. `ONEDNN_MAX_CPU_ISA=AVX512_CORE` turns it off.
+   */
+  bf16: boolean;
   /** Number of threads oneDNN uses (0 when the addon did not load). */
   threads: number;
   /** Whether glibc malloc was tuned to keep freed memory (see {@link RegisterNativeKernelsOptions.retainFreedMemory}). */
@@ -124,6 +131,30 @@ interface Registered {
 }
 
 let registered: Registered | undefined;
+
+function bf16Available(r: Registered | undefined): boolean {
+  return r !== undefined && r.originals.has('Conv3D') && r.addon.info().bf16;
+}
+
+/**
+ * Registers the precision flags of `@raunet/core`'s {@link PRECISION_FLAGS} on the tfjs environment (once;
+ * the request flag keeps its value) and sets `nativeBf16` to whether bf16 is available now.
+ */
+function publishBf16(available: boolean): void {
+  const env = tf.env();
+  if (!(PRECISION_FLAGS.inferenceBf16 in env.getFlags())) {
+    env.registerFlag(PRECISION_FLAGS.inferenceBf16, () => false);
+    env.set(PRECISION_FLAGS.inferenceBf16, false);
+  }
+  // evaluated again after `tf.env().reset()`
+  env.registerFlag(PRECISION_FLAGS.nativeBf16, () => bf16Available(registered));
+  env.set(PRECISION_FLAGS.nativeBf16, available);
+}
+
+/** Whether the current model call asks for bf16 (the request flag, false when it is not registered). */
+function bf16Requested(): boolean {
+  return tf.env().getFlags()[PRECISION_FLAGS.inferenceBf16] === true;
+}
 let lastFailure: string | undefined;
 
 function report(): NativeKernelsReport {
@@ -133,6 +164,7 @@ function report(): NativeKernelsReport {
       reason: lastFailure ?? 'registerNativeKernels() has not been called',
       kernels: [],
       library: 'onednn',
+      bf16: false,
       threads: 0,
       retainFreedMemory: false,
       calls: {},
@@ -145,6 +177,7 @@ function report(): NativeKernelsReport {
     library: 'onednn',
     libraryVersion: info.version,
     isa: info.isa,
+    bf16: bf16Available(registered),
     threads: info.threads,
     retainFreedMemory: registered.retainFreedMemory,
     bufferPool: registered.pool.getStats(),
@@ -220,6 +253,7 @@ export function registerNativeKernels(options: RegisterNativeKernelsOptions = {}
     addon: load.addon,
     counters,
     allocate: (n: number) => pool.allocate(n),
+    bf16Requested,
     useBackend: (backend: CpuBackendLike) => pool.hook(backend),
   };
   for (const [name, original] of originals) {
@@ -237,6 +271,7 @@ export function registerNativeKernels(options: RegisterNativeKernelsOptions = {}
   // Mean / Sum gradients as a broadcast of dy (native Tile) instead of dy * ones(x.shape): same values
   const restoreGradients = originals.has('Tile') ? installReduceGradients() : () => undefined;
   registered = { addon: load.addon, file: load.file, originals, added, counters, retainFreedMemory: retained, pool, restoreGradients };
+  publishBf16(bf16Available(registered));
   lastFailure = undefined;
   return report();
 }
@@ -262,6 +297,7 @@ export function unregisterNativeKernels(): void {
   registered.pool.unhook();
   registered.restoreGradients();
   registered = undefined;
+  publishBf16(false);
   lastFailure = 'unregistered by unregisterNativeKernels()';
 }
 

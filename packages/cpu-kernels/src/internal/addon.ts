@@ -7,13 +7,16 @@ import path from 'node:path';
 export interface AddonInfo {
   version: string;
   isa: string;
+  /** Whether this CPU has native bf16 dot products (AVX512_BF16) that oneDNN dispatches to. */
+  bf16: boolean;
   threads: number;
   cachedPrimitives: number;
 }
 
 /** The functions the compiled addon exports (registered in native/addon.cc, declared in native/addon_functions.h). */
 export interface NativeAddon {
-  conv3dForward(x: Float32Array, filter: Float32Array, y: Float32Array, params: Int32Array): void;
+  /** Forward convolution; with `bf16`, in bf16 with f32 accumulation where possible. Returns whether bf16 ran. */
+  conv3dForward(x: Float32Array, filter: Float32Array, y: Float32Array, params: Int32Array, bf16: boolean): boolean;
   conv3dBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, params: Int32Array): void;
   conv3dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
   binary(op: number, a: Float32Array, aStrides: Float64Array, b: Float32Array, bStrides: Float64Array, out: Float32Array, shape: Float64Array): void;
@@ -25,7 +28,8 @@ export interface NativeAddon {
   reduceSum(src: Float32Array, k1: number, r: number, k2: number, dst: Float32Array, scale: number, op: 0 | 1): void;
   channelAffine(x: Float32Array, scale: Float32Array, shift: Float32Array, residual: Float32Array | null, relu: boolean, out: Float32Array): void;
   attention(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, dims: Float64Array): void;
-  matmul(a: Float32Array, b: Float32Array, c: Float32Array, params: Float64Array): void;
+  /** `params`: batchA, batchB, M, K, N, transposeA, transposeB[, bf16]. Returns whether bf16 ran. */
+  matmul(a: Float32Array, b: Float32Array, c: Float32Array, params: Float64Array): boolean;
   info(): AddonInfo;
   setThreads(n: number): void;
   clearCache(): void;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CpuBackendLike, KernelArgs, KernelContext } from './kernel-common.js';
-import { values, withFallback } from './kernel-common.js';
+import { countBf16, values, withFallback } from './kernel-common.js';
 
 /** BatchMatMul runs natively from this many multiply-adds on. */
 const MIN_NATIVE_MACS = 1 << 16;
@@ -10,6 +10,9 @@ const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b,
 /**
  * The native `BatchMatMul` (oneDNN matmul): transposes, and a batch on both sides or on one side only
  * (broadcast); other batch broadcasts and products under {@link MIN_NATIVE_MACS} multiply-adds run `js`.
+ * When inference asks for bf16, plain matrix products (both operands 2-D: the 1x1x1 convolutions and
+ * projections of layers-3d) run in bf16 with f32 accumulation; batched ones (the RA block's attention
+ * logits, whose exponentials would amplify the rounding) stay f32.
  */
 export function makeBatchMatMulKernel(ctx: KernelContext, js: tf.KernelFunc): tf.KernelFunc {
   const run = (args: KernelArgs): tf.TensorInfo | undefined => {
@@ -34,7 +37,9 @@ export function makeBatchMatMulKernel(ctx: KernelContext, js: tf.KernelFunc): tf
     if (!(batchA === batchB || batchA === 1 || batchB === 1) || m * n * k * batch < MIN_NATIVE_MACS) return undefined;
     if (batchA !== batchB && batch !== Math.max(batchA, batchB)) return undefined;
     const out = ctx.allocate(batch * m * n);
-    ctx.addon.matmul(av, bv, out, Float64Array.from([batchA, batchB, m, k, n, ta ? 1 : 0, tb ? 1 : 0]));
+    const bf16 = ra === 2 && rb === 2 && ctx.bf16Requested();
+    const params = Float64Array.from([batchA, batchB, m, k, n, ta ? 1 : 0, tb ? 1 : 0, bf16 ? 1 : 0]);
+    if (ctx.addon.matmul(av, bv, out, params)) countBf16(ctx, 'BatchMatMul');
     return backend.makeTensorInfo([...outer, m, n], 'float32', out);
   };
   return withFallback('BatchMatMul', ctx, js, run);

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { KernelArgs, KernelContext } from './kernel-common.js';
-import { values, withFallback } from './kernel-common.js';
+import { countBf16, values, withFallback } from './kernel-common.js';
 import type { CpuBackendLike } from './kernel-common.js';
 import { convGeometry } from './conv-params.js';
 import type { ConvGeometry } from './conv-params.js';
@@ -33,8 +33,12 @@ export function makeConv3DKernel(name: string, ctx: KernelContext, js: tf.Kernel
       if (g === undefined || xv === undefined || wv === undefined) return undefined;
       const y = ctx.allocate(g.ySize);
       const p = pointwise(g);
-      if (p) ctx.addon.matmul(xv, wv, y, Float64Array.from([1, 1, p.m, p.cin, p.cout, 0, 0]));
-      else ctx.addon.conv3dForward(xv, wv, y, g.params);
+      // bf16 inputs with f32 accumulation when inference asks for it (forward only, never in gradients)
+      const bf16 = ctx.bf16Requested();
+      const ranBf16 = p
+        ? ctx.addon.matmul(xv, wv, y, Float64Array.from([1, 1, p.m, p.cin, p.cout, 0, 0, bf16 ? 1 : 0]))
+        : ctx.addon.conv3dForward(xv, wv, y, g.params, bf16);
+      if (ranBf16) countBf16(ctx, name);
       return backend.makeTensorInfo(g.outShape, 'float32', y);
     }
     if (name === 'Conv3DBackpropInputV2') {

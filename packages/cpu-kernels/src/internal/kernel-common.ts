@@ -13,6 +13,11 @@ export interface KernelCounters {
   native: number;
   /** Calls that ran the original JS kernel (an uncovered case or a native error). */
   fallback: number;
+  /**
+   * Native calls that ran in bf16 (with f32 accumulation) because inference asked for it (the
+   * `RAUNET_INFERENCE_BF16` flag); absent when none did.
+   */
+  bf16?: number;
   /** Why the last fallback happened. */
   lastFallbackReason?: string;
 }
@@ -25,6 +30,8 @@ export interface KernelContext {
   counters: Map<string, KernelCounters>;
   /** A Float32Array for an output the kernel overwrites completely (contents undefined). */
   allocate(size: number): Float32Array;
+  /** Whether inference asks for bf16 now (the `RAUNET_INFERENCE_BF16` tfjs flag). */
+  bf16Requested(): boolean;
   /** Called with the backend of every call (the buffer pool hooks its data entries once). */
   useBackend(backend: CpuBackendLike): void;
 }
@@ -52,6 +59,16 @@ export function count(ctx: KernelContext, name: string, native: boolean, reason?
     c.fallback++;
     c.lastFallbackReason = reason;
   }
+}
+
+/** Counts a native call of `name` that ran in bf16 (see {@link KernelCounters.bf16}). */
+export function countBf16(ctx: KernelContext, name: string): void {
+  let c = ctx.counters.get(name);
+  if (c === undefined) {
+    c = { native: 0, fallback: 0 };
+    ctx.counters.set(name, c);
+  }
+  c.bf16 = (c.bf16 ?? 0) + 1;
 }
 
 /**
