@@ -60,6 +60,6 @@ export {
 } from './preprocessing.js';
 export { recalibrateBatchNorm, type RecalibrateBatchNormOptions, type RecalibrateBatchNormResult } from './batch-norm-statistics.js';
 export { predictVolume, type PredictVolumeOptions, type PredictVolumeResult } from './predict.js';
-export { tfjsPatchPredictor, isPatchPredictor, type PatchPredictor } from './patch-predictor.js';
+export { tfjsPatchPredictor, isPatchPredictor, type PatchPredictor, type TfjsPatchPredictorOptions } from './patch-predictor.js';
 export { loadModelFromUrl, type LoadModelFromUrlOptions } from './model-url.js';
 export { usePad5dWorkaround } from './pad-5d-workaround.js';

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { Precision } from '@raunet/core';
 import type { RAUnetConfig } from './config.js';
 import { SLIDING_DEFAULTS } from './internal/sliding.js';
 import type { PreprocessingOptions } from './preprocessing.js';
@@ -34,6 +35,13 @@ export interface InferenceSettings {
    * drops the windows around the body; on crops of the lung (vessels, nodules) the grid stays as it is.
    */
   skipAirWindows?: boolean;
+  /**
+   * Arithmetic precision of the forward pass (`'bf16'`: bfloat16 inputs of convolutions and matrix
+   * products, float32 accumulation; see `tfjsPatchPredictor`). Set `'bf16'` only for a model whose masks
+   * were shown to agree with float32 (`bench/bf16-agreement.ts`); it applies where a native bf16 path
+   * exists, float32 elsewhere.
+   */
+  precision?: Precision;
 }
 
 /** The density below which a whole sliding window counts as air (see {@link InferenceSettings.skipAirWindows}), in HU. */
@@ -42,7 +50,7 @@ export const AIR_WINDOW_HU = -800;
 /**
  * The {@link InferenceSettings} that apply when neither the model nor the caller gives one: half-patch
  * overlap, no flip TTA, Gaussian blending with sigma = patch / 8, threshold 0.5, no component removal, no
- * automatic lung mask, windows of air skipped.
+ * automatic lung mask, windows of air skipped, float32.
  */
 export const defaultInferenceSettings: Readonly<Required<InferenceSettings>> = Object.freeze({
   overlap: SLIDING_DEFAULTS.overlap,
@@ -53,6 +61,7 @@ export const defaultInferenceSettings: Readonly<Required<InferenceSettings>> = O
   minComponentSize: 0,
   autoLungs: false,
   skipAirWindows: true,
+  precision: 'fp32',
 });
 
 /** What an RA-Unet model records about itself in `userDefinedMetadata` (saved in model.json). */

@@ -1,11 +1,12 @@
 import type * as tf from '@tensorflow/tfjs';
-import { assertSameGrid, InvalidArgumentError, withData, type Volume } from '@raunet/core';
+import { assertSameGrid, InvalidArgumentError, withData, type Precision, type Volume } from '@raunet/core';
 import { removeSmallComponents } from './internal/components.js';
 import { SLIDING_DEFAULTS, slidingWindowProbability, thresholdProbability } from './internal/sliding.js';
 import { automaticLungMask } from './internal/auto-lungs.js';
 import { isPatchPredictor, tfjsPatchPredictor, type PatchPredictor } from './patch-predictor.js';
+import { bf16FallbackMessage, checkPrecision, warnOnce } from './internal/precision.js';
 import { defaultPreprocessing, prepareCase, restoreToInput, type PreprocessingOptions } from './preprocessing.js';
-import { AIR_WINDOW_HU, defaultInferenceSettings } from './model-info.js';
+import { AIR_WINDOW_HU, defaultInferenceSettings, getModelInfo } from './model-info.js';
 
 /**
  * Options of {@link predictVolume}. Where a field is not given, the model's own
@@ -46,6 +47,16 @@ export interface PredictVolumeOptions {
    * in HU with min-max normalization only. @defaultValue the model's, else true
    */
   skipAirWindows?: boolean;
+  /**
+   * Arithmetic precision of the model calls: `'fp32'`, or `'bf16'` (bfloat16 inputs of the forward
+   * convolutions and 2-D matrix products, float32 accumulation; needs `@raunet/cpu-kernels`' native kernels
+   * on a CPU with AVX512_BF16, else it runs float32 and warns once). Applies to a tfjs model; a
+   * {@link PatchPredictor} runs at its own precision. See `tfjsPatchPredictor`.
+   * @defaultValue the model's, else `'fp32'`
+   */
+  precision?: Precision;
+  /** Receives warnings (a bf16 request that runs float32). @defaultValue `console.warn`, once per process per message */
+  onWarning?: (message: string) => void;
   /** Called after each batch of patches with (patches done, patches total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -58,6 +69,8 @@ export interface PredictVolumeResult {
   mask: Volume<Uint8Array>;
   /** The lung mask the prediction was restricted to (the computed one for `'auto'`: 1 = left, 2 = right), when there was one. */
   lungs?: Volume;
+  /** The precision the model calls ran at (`'fp32'` when bf16 was asked for but is not available here). */
+  precision: Precision;
 }
 
 /**
@@ -91,9 +104,13 @@ function airBelow(scale: string, preprocessing: PreprocessingOptions): { skipBel
  * ```
  */
 export async function predictVolume(model: tf.LayersModel | PatchPredictor, ct: Volume, options: PredictVolumeOptions = {}): Promise<PredictVolumeResult> {
-  const predictor = isPatchPredictor(model) ? model : tfjsPatchPredictor(model);
+  const settings = (isPatchPredictor(model) ? model.info : getModelInfo(model))?.inference ?? {};
+  const precision = checkPrecision(options.precision ?? settings.precision ?? 'fp32', 'predictVolume: precision');
+  const predictor = isPatchPredictor(model) ? model : tfjsPatchPredictor(model, { precision, onWarning: options.onWarning });
+  if (isPatchPredictor(model) && precision === 'bf16' && model.precision !== 'bf16') {
+    warnOnce(bf16FallbackMessage('the given PatchPredictor runs float32'), options.onWarning);
+  }
   const info = predictor.info;
-  const settings = info?.inference ?? {};
   const overlap = options.overlap ?? settings.overlap ?? SLIDING_DEFAULTS.overlap;
   if (!(overlap >= 0 && overlap < 1)) throw new InvalidArgumentError(`predictVolume: overlap must be in [0, 1), received ${overlap}`);
   const batchSize = options.batchSize ?? SLIDING_DEFAULTS.batchSize;
@@ -135,5 +152,5 @@ export async function predictVolume(model: tf.LayersModel | PatchPredictor, ct: 
   let mask: Uint8Array<ArrayBuffer> = thresholdProbability(p, threshold);
   const minComponentSize = options.minComponentSize ?? settings.minComponentSize ?? 0;
   if (minComponentSize > 1) mask = removeSmallComponents(mask, ct.dims, minComponentSize);
-  return { probability, mask: withData(ct, mask), ...(lungMask ? { lungs: lungMask } : {}) };
+  return { probability, mask: withData(ct, mask), ...(lungMask ? { lungs: lungMask } : {}), precision: predictor.precision ?? 'fp32' };
 }

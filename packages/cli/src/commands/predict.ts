@@ -9,7 +9,7 @@ import { prepareOutputDir, prepareOutputFile } from '../internal/output-paths.js
 import { checkJobOutputs, predictVolumeOf, stopped } from '../internal/predict-jobs.js';
 import { bar, ProgressLine } from '../internal/progress.js';
 import { resolveModelSource } from '../internal/model-source.js';
-import { BATCH_SIZE_FLAG, PREDICTION_FLAGS, predictionOptionsFromFlags, writeCaseOutputs, type CaseFiles } from '../internal/predict-case.js';
+import { BATCH_SIZE_FLAG, PRECISION_FLAG, PREDICTION_FLAGS, predictionOptionsFromFlags, writeCaseOutputs, type CaseFiles } from '../internal/predict-case.js';
 import { burdenOf, burdenText, checkBurdenPath, writeBurdenFile, type CaseBurden } from '../internal/burden-outputs.js';
 import { writePredictReport, type PredictedCase } from '../internal/predict-report.js';
 import { openPredictor, PREDICT_BACKENDS } from '../internal/predictor.js';
@@ -69,6 +69,7 @@ export const command = defineCommand({
     json: { type: 'boolean', description: 'print the per-case results with their burden as JSON on stdout' },
     ...PREDICTION_FLAGS,
     ...BATCH_SIZE_FLAG,
+    ...PRECISION_FLAG,
     backend: {
       type: 'choice',
       choices: PREDICT_BACKENDS,

@@ -9,7 +9,7 @@ import { BACKEND_FLAG, startBackend } from '../internal/backend.js';
 import type { CliIO } from '../internal/context.js';
 import { prepareOutputDir } from '../internal/output-paths.js';
 import { resolveModelSource } from '../internal/model-source.js';
-import { BATCH_SIZE_FLAG, predictCase } from '../internal/predict-case.js';
+import { BATCH_SIZE_FLAG, PRECISION_FLAG, predictCase } from '../internal/predict-case.js';
 import { QUEUE_FLAGS, queueFromFlags } from '../internal/queue-flags.js';
 
 /** Models by the name or folder a job gives, loaded once per worker. */
@@ -55,6 +55,7 @@ export const command = defineCommand({
     },
     concurrency: { type: 'integer', min: 1, default: 1, value: 'N', description: 'jobs at once in this process (start one worker per machine)' },
     ...BATCH_SIZE_FLAG,
+    ...PRECISION_FLAG,
     backend: BACKEND_FLAG,
     'exit-when-empty': {
       type: 'boolean',
@@ -84,6 +85,7 @@ export const command = defineCommand({
     const {
       backend,
       'batch-size': batchSize,
+      precision,
       concurrency,
       'lock-duration': lockDuration,
       'stalled-interval': stalledInterval,
@@ -119,6 +121,7 @@ export const command = defineCommand({
             {
               ...data.settings,
               ...(batchSize !== undefined ? { batchSize } : {}),
+              ...(precision !== undefined ? { precision } : {}),
               onProgress: (done, total) => context.progress(done / total),
             },
           );

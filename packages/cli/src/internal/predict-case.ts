@@ -90,10 +90,22 @@ export const BATCH_SIZE_FLAG = {
   },
 } as const satisfies FlagSpecs;
 
-/** The prediction settings given by {@link PREDICTION_FLAGS} (and `--batch-size` when the command has it); absent flags are left to the model. */
+/** `--precision`, a property of the machine that predicts (`raunet predict`, `raunet worker`). */
+export const PRECISION_FLAG = {
+  precision: {
+    type: 'choice',
+    choices: ['fp32', 'bf16'],
+    value: 'P',
+    description:
+      'arithmetic of the model calls: bf16 (bfloat16 inputs, float32 sums; about 2x faster on CPUs with AVX512_BF16, float32 elsewhere) or fp32',
+    defaultText: "the model's, else fp32",
+  },
+} as const satisfies FlagSpecs;
+
+/** The prediction settings given by {@link PREDICTION_FLAGS} (and `--batch-size`, `--precision` when the command has them); absent flags are left to the model. */
 export function predictionOptionsFromFlags(
   command: string,
-  flags: FlagValues<typeof PREDICTION_FLAGS> & Partial<FlagValues<typeof BATCH_SIZE_FLAG>>,
+  flags: FlagValues<typeof PREDICTION_FLAGS> & Partial<FlagValues<typeof BATCH_SIZE_FLAG> & FlagValues<typeof PRECISION_FLAG>>,
 ): PredictVolumeOptions {
   if (flags.tta && flags['no-tta']) throw new CliUsageError(`${command}: --tta and --no-tta contradict each other`);
   return {
@@ -101,6 +113,7 @@ export function predictionOptionsFromFlags(
     ...(flags.threshold !== undefined ? { threshold: flags.threshold } : {}),
     ...(flags['min-size'] !== undefined ? { minComponentSize: flags['min-size'] } : {}),
     ...(flags['batch-size'] !== undefined ? { batchSize: flags['batch-size'] } : {}),
+    ...(flags.precision !== undefined ? { precision: flags.precision } : {}),
     ...(flags.tta ? { flipTta: true } : flags['no-tta'] ? { flipTta: false } : {}),
     ...(flags['all-windows'] ? { skipAirWindows: false } : {}),
   };
