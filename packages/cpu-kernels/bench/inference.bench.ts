@@ -3,13 +3,16 @@
 // on one 192x192x32 patch, native kernels vs tfjs's JS cpu kernels in the same run, beside the arithmetic
 // floor (FLOP of the convolutions and matmuls / the machine's measured matmul rate), and the native kernels
 // with batch norm's inference epilogue unfused (the chain of ops layers-3d runs where no backend has the
-// one-pass kernel), alternated with the default runs. A per-kernel profile shows where the native time goes. Times are wall and CPU (user + sys); on a shared machine compare CPU. Environment: BENCH_PARTS=lidc,paper (default both), BENCH_REPEATS
+// one-pass kernel), alternated with the default runs; then bf16 inference (the RAUNET_INFERENCE_BF16 flag)
+// against float32 in the same run, beside the bf16 floor (the same matmul with bf16 inputs), with the largest
+// output difference bf16 vs fp32. A per-kernel profile shows where the native time goes. Times are wall and CPU (user + sys); on a shared machine compare CPU. Environment: BENCH_PARTS=lidc,paper (default both), BENCH_REPEATS
 // (native repeats, default 5), BENCH_JS=0 (no JS baseline), BENCH_JS=all (JS baseline of the paper-size
 // model too: several minutes), BENCH_PROFILE_ROWS (default 14).
 import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { PRECISION_FLAGS } from '@raunet/core';
 import { registerNativeKernels, unregisterNativeKernels } from '../src/index.js';
 import { profileTable, RAUNET_SRC, shapeTable, startKernelProfile } from './kernel-profiler.js';
 import type { KernelProfile } from './kernel-profiler.js';
@@ -48,13 +51,23 @@ function time(f: () => void): { wall: number; cpu: number } {
   return { wall, cpu: (r1.user + r1.system) / 1000 };
 }
 
-// The machine's fp32 rate for the floor: a large oneDNN matmul (what a near-peak kernel reaches here), per
-// CPU second (so that waiting for a core on a shared machine does not lower it).
-function measuredRate(): { wall: number; cpu: number } {
+/** f() with the bf16 inference request on (what `predictVolume({ precision: 'bf16' })` does per model call). */
+function inBf16<T>(f: () => T): T {
+  tf.env().set(PRECISION_FLAGS.inferenceBf16, true);
+  try {
+    return f();
+  } finally {
+    tf.env().set(PRECISION_FLAGS.inferenceBf16, false);
+  }
+}
+
+// The machine's fp32 (and bf16) rate for the floor: a large oneDNN matmul (what a near-peak kernel reaches
+// here), per CPU second (so that waiting for a core on a shared machine does not lower it).
+function measuredRate(bf16 = false): { wall: number; cpu: number } {
   const n = 1536;
   const a = tf.randomNormal<tf.Rank.R2>([n, n]);
   const b = tf.randomNormal<tf.Rank.R2>([n, n]);
-  const run = () => tf.matMul(a, b).dispose();
+  const run = bf16 ? () => inBf16(() => tf.matMul(a, b).dispose()) : () => tf.matMul(a, b).dispose();
   run();
   const runs = [0, 1, 2, 3, 4].map(() => time(run));
   tf.dispose([a, b]);
@@ -63,7 +76,13 @@ function measuredRate(): { wall: number; cpu: number } {
 }
 const rate = measuredRate();
 console.log(
-  `measured fp32 rate (oneDNN matmul 1536^3, ${status.threads} threads): ${rate.wall.toFixed(0)} GFLOP/s wall, ${rate.cpu.toFixed(0)} GFLOP per CPU second\n`,
+  `measured fp32 rate (oneDNN matmul 1536^3, ${status.threads} threads): ${rate.wall.toFixed(0)} GFLOP/s wall, ${rate.cpu.toFixed(0)} GFLOP per CPU second`,
+);
+const rateBf16 = status.bf16 ? measuredRate(true) : undefined;
+console.log(
+  rateBf16
+    ? `measured bf16 rate (same matmul, bf16 inputs, f32 accumulation): ${rateBf16.wall.toFixed(0)} GFLOP/s wall, ${rateBf16.cpu.toFixed(0)} GFLOP per CPU second\n`
+    : `no bf16 rows: this CPU has no native bf16 (ISA ${status.isa})\n`,
 );
 
 const raunet = (await import(RAUNET_SRC)) as {
@@ -96,6 +115,10 @@ const rows = [
   '| model, input | native wall (CPU) | unfused epilogue wall (CPU) | native / unfused (CPU) | JS wall (CPU) | JS / native (CPU) | GFLOP | floor (CPU) | native / floor (CPU) |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
+const bf16Rows = [
+  '| model, input | fp32 wall (CPU) | bf16 wall (CPU) | fp32 / bf16 (CPU) | bf16 floor (CPU) | bf16 / bf16 floor (CPU) | max abs output diff |',
+  '|---|---:|---:|---:|---:|---:|---:|',
+];
 const profiles: [string, KernelProfile, { wall: number; cpu: number }][] = [];
 for (const c of cases) {
   const forward = () => tf.tidy(() => (c.model.predict(c.x) as tf.Tensor).dataSync());
@@ -114,11 +137,31 @@ for (const c of cases) {
   const profiled = time(forward);
   stop();
   profiles.push([c.label, profile, profiled]);
+  const flop = [...profile.flop.values()].reduce((s, v) => s + v, 0);
+  if (rateBf16) {
+    const yFp32 = forward();
+    const yBf16 = inBf16(forward); // also the bf16 primitives' creation
+    let diff = 0;
+    for (let i = 0; i < yFp32.length; i++) diff = Math.max(diff, Math.abs(yFp32[i] - yBf16[i]));
+    // alternated with float32 runs, so a change of the machine's load hits both alike
+    const fp32Runs: { wall: number; cpu: number }[] = [];
+    const bf16Runs: { wall: number; cpu: number }[] = [];
+    for (let r = 0; r < repeats; r++) {
+      fp32Runs.push(time(forward));
+      bf16Runs.push(time(() => inBf16(forward)));
+    }
+    const fp32Cpu = median(fp32Runs.map((r) => r.cpu));
+    const bWall = median(bf16Runs.map((r) => r.wall));
+    const bCpu = median(bf16Runs.map((r) => r.cpu));
+    const floorBf16 = flop / rateBf16.cpu / 1e6;
+    bf16Rows.push(
+      `| ${c.label} | ${median(fp32Runs.map((r) => r.wall)).toFixed(0)} ms (${fp32Cpu.toFixed(0)} ms) | ${bWall.toFixed(0)} ms (${bCpu.toFixed(0)} ms) | ${(fp32Cpu / bCpu).toFixed(2)}x | ${floorBf16.toFixed(0)} ms | ${(bCpu / floorBf16).toFixed(1)}x | ${diff.toExponential(1)} |`,
+    );
+  }
   unregisterNativeKernels();
   gc();
   const js = c.js ? time(forward) : undefined;
   registerNativeKernels();
-  const flop = [...profile.flop.values()].reduce((s, v) => s + v, 0);
   const floorCpu = flop / rate.cpu / 1e6;
   const wall = median(runs.map((r) => r.wall));
   const cpu = median(runs.map((r) => r.cpu));
@@ -132,6 +175,10 @@ for (const c of cases) {
 }
 console.log(`forward pass (predict, no gradient), native median of ${repeats} after one warm-up, JS one run; GFLOP = 2 x multiply-adds of Conv3D and BatchMatMul; floor = GFLOP at the measured matmul rate per CPU second:\n`);
 console.log(rows.join('\n') + '\n');
+if (rateBf16) {
+  console.log(`bf16 inference (RAUNET_INFERENCE_BF16: forward convolutions and 2-D matmuls in bf16, f32 accumulation), median of ${repeats} alternated with fp32 runs; max abs output diff = largest |probability difference| of one forward pass:\n`);
+  console.log(bf16Rows.join('\n') + '\n');
+}
 for (const [label, profile, t] of profiles) {
   console.log(`native profile, ${label} (${t.wall.toFixed(0)} ms wall, ${t.cpu.toFixed(0)} ms CPU with profiling):\n`);
   console.log(profileTable(profile, t, profileRows) + '\n');
