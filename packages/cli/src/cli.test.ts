@@ -55,6 +55,9 @@ describe('raunet (usage)', () => {
     const m = await cli('mesh', '--mask', 'm.nii', '--output', 'lesion.vtk');
     expect(m.code).toBe(2);
     expect(m.stderr).toContain('.stl, .ply or .obj');
+    const p = await cli('predict', '--model', 'lidc-nodules', '--input', dir, '--output', dir, '--precision', 'fp16');
+    expect(p.code).toBe(2);
+    expect(p.stderr).toContain("--precision must be one of fp32, bf16, received 'fp16'");
   });
 });
 
