@@ -150,9 +150,18 @@ void run(const ConvParams &p, float *act, float *other, float *w) {
   }
   e.other.set_data_handle(other);
   e.wei_user.set_data_handle(w);
-  if (K::kWeiIn && e.reorder_needed) e.wei_reorder.execute(strm, e.wei_user, e.wei);
+  if (K::kWeiIn && e.reorder_needed) {
+    OneThread one(prod(p.wei()) < kSmallReorder);
+    e.wei_reorder.execute(strm, e.wei_user, e.wei);
+    strm.wait();
+  }
   e.prim.execute(strm, {{K::kAct, e.act}, {K::kOther, e.other}, {K::kWei, e.reorder_needed ? e.wei : e.wei_user}});
-  if (!K::kWeiIn && e.reorder_needed) e.wei_reorder.execute(strm, e.wei, e.wei_user);
+  if (!K::kWeiIn && e.reorder_needed) {
+    strm.wait();
+    OneThread one(prod(p.wei()) < kSmallReorder);
+    e.wei_reorder.execute(strm, e.wei, e.wei_user);
+    strm.wait();
+  }
   if (!K::kActIn && e.crop.any) {
     // Input voxels outside the crop get no gradient.
     std::memset(act, 0, prod(p.src()) * sizeof(float));

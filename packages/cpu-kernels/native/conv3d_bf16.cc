@@ -87,9 +87,17 @@ bool conv3dForwardBf16(const ConvParams &p, float *x, float *w, float *y) {
   std::unique_ptr<uint16_t[]> src_buf(new uint16_t[prod(e.crop.inner.src())]);
   memory src(e.src_md, eng, src_buf.get());
   e.src_user.set_data_handle(x);
-  e.src_reorder.execute(strm, e.src_user, src);
+  {
+    OneThread one(prod(e.crop.inner.src()) < kSmallReorder);
+    e.src_reorder.execute(strm, e.src_user, src);
+    strm.wait();
+  }
   e.wei_user.set_data_handle(w);
-  e.wei_reorder.execute(strm, e.wei_user, e.wei);
+  {
+    OneThread one(prod(p.wei()) < kSmallReorder);
+    e.wei_reorder.execute(strm, e.wei_user, e.wei);
+    strm.wait();
+  }
   e.dst.set_data_handle(y);
   e.prim.execute(strm, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, e.wei}, {DNNL_ARG_DST, e.dst}});
   strm.wait();

@@ -32,16 +32,6 @@ std::map<std::string, std::unique_ptr<MatmulEntry>> &matmulCache() {
   return c;
 }
 
-// Sets OpenMP to one thread for its lifetime when `on`, then restores the previous count.
-struct OneThread {
-  int prev = 0;
-  explicit OneThread(bool on) : prev(on ? omp_get_max_threads() : 0) {
-    if (on) omp_set_num_threads(1);
-  }
-  ~OneThread() {
-    if (prev > 0) omp_set_num_threads(prev);
-  }
-};
 
 // Creates the f32 matmul of the given operand descs, or its bf16 version when `bf16` (nullptr when oneDNN
 // offers only a reference implementation for it).
@@ -120,7 +110,11 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
       std::unique_ptr<uint16_t[]> a16_buf(new uint16_t[static_cast<size_t>(ba * m * k)]);
       memory a16(e->a16_md, cx.eng, a16_buf.get());
       e->a_reorder.execute(cx.strm, e->a, a16);
-      e->b_reorder.execute(cx.strm, e->b, e->b16);
+      {
+        OneThread oneForB(!small && static_cast<size_t>(bb * k * n) < kSmallReorder);
+        e->b_reorder.execute(cx.strm, e->b, e->b16);
+        cx.strm.wait();
+      }
       e->prim.execute(cx.strm, {{DNNL_ARG_SRC, a16}, {DNNL_ARG_WEIGHTS, e->b16}, {DNNL_ARG_DST, e->c}});
     } else {
       e->prim.execute(cx.strm, {{DNNL_ARG_SRC, e->a}, {DNNL_ARG_WEIGHTS, e->b}, {DNNL_ARG_DST, e->c}});
