@@ -2,7 +2,7 @@
 // (issue 13: per-case mask DSC >= 0.999 and |probability difference| <= 1e-2). For each case of a folder:
 // `predictVolume` with the model's own settings in fp32, then in bf16 (native kernels, RAUNET_INFERENCE_BF16),
 // and the DSC of the two masks (both empty = 1), the pooled DSC over all cases, the largest |probability
-// difference| and the CPU seconds (user + sys) of each precision.
+// difference| and the CPU seconds (user + sys) of each precision (after an untimed warm-up on the first case).
 //
 //   node --import tsx --conditions=@raunet/source packages/raunet/bench/bf16-agreement.ts \
 //     --model lidc-nodules --input /work/runs/p200 [--limit 200] [--json out.json]
@@ -51,6 +51,12 @@ interface CaseRow {
   fp32Voxels: number;
   bf16Voxels: number;
   maxProbDiff: number;
+}
+// warm-up (tfjs's first predict, primitive creation of both precisions), not timed
+if (files.length > 0) {
+  const ct = await readNifti(files[0]);
+  await predictVolume(model, ct, { precision: 'fp32' });
+  await predictVolume(model, ct, { precision: 'bf16' });
 }
 const rows: CaseRow[] = [];
 let tp = 0;
