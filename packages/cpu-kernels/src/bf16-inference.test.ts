@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRECISION_FLAGS } from '@raunet/core';
 import { nativeKernelsStatus, registerNativeKernels, unregisterNativeKernels } from './index.js';
-import { probe, rand, rng, skipReason } from './__fixtures__/native-vs-js.js';
+import { maxRelativeError, probe, rand, rng, skipReason } from './__fixtures__/native-vs-js.js';
 
 await tf.setBackend('cpu');
 
@@ -29,16 +29,7 @@ function roundBf16(v: Float32Array): Float32Array {
 }
 
 /** Max |a - b| / max |b|. */
-function relErr(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return err / scale;
-}
+const relErr = (a: Float32Array, b: Float32Array): number => maxRelativeError(a, b);
 
 /** Runs `f` with the bf16 request flag set to `on`, restoring it after. */
 function withBf16<T>(on: boolean, f: () => T): T {

@@ -6,7 +6,7 @@ import {
   registerNativeKernels,
   unregisterNativeKernels,
 } from './index.js';
-import { probe, rand, rng, skipReason } from './__fixtures__/native-vs-js.js';
+import { maxRelativeError, probe, rand, rng, skipReason } from './__fixtures__/native-vs-js.js';
 import { CHANNEL_AFFINE_KERNEL } from './internal/channel-affine-kernel.js';
 import { ATTENTION_KERNEL } from './internal/attention-kernel.js';
 
@@ -18,16 +18,7 @@ const CONV = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'];
 
 
 /** Max |a - b| relative to 1 + max |b|. */
-function relErr(a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array): number {
-  expect(a.length).toBe(b.length);
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return err / (1 + scale);
-}
+const relErr = (a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array): number => maxRelativeError(a, b, 1);
 
 interface Case {
   x: number[];

@@ -55,3 +55,15 @@ export function both(f: () => tf.Tensor | tf.Tensor[]): { js: Result[]; native: 
   unregisterNativeKernels();
   return { js, native, calls };
 }
+
+/** Max |a - b| relative to `floor` + max |b| (floor 0: plain relative error; 1: absolute for small values). */
+export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>, floor = 0): number {
+  if (a.length !== b.length) throw new Error(`maxRelativeError: lengths ${a.length} and ${b.length} differ`);
+  let err = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return err / (floor + scale);
+}

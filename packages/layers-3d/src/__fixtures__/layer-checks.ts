@@ -165,3 +165,20 @@ export async function checkModelLevel(model: tf.LayersModel, x: tf.Tensor, y: tf
   step();
   expect(tf.memory().numTensors).toBe(before);
 }
+
+/**
+ * `make()` built on inputs of `inputShape` (without the batch axis), every weight set to seeded values in
+ * [-0.5, 1.5] ([0.5, 1.5] for variances and gammas): non-trivial statistics and affine parameters.
+ */
+export function layerWithWeights(make: () => tf.layers.Layer, inputShape: number[], seed = 20): tf.layers.Layer {
+  const layer = make();
+  layer.apply(tf.input({ shape: inputShape }));
+  let next = seed;
+  for (const v of layer.weights) {
+    const name = v.originalName.split('/').pop()!;
+    const lo = name.endsWith('variance') || name.endsWith('gamma') ? 0.5 : -0.5;
+    v.write(tensor(randomArray(v.shape as number[], next++, lo, 1.5)));
+  }
+  return layer;
+}
+

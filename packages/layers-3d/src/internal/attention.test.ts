@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { nativeKernelsStatus, registerNativeKernels, unregisterNativeKernels } from '@raunet/cpu-kernels';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { multiHeadSelfAttention3D, raBlock3D } from '../index.js';
-import { tensor } from '../__fixtures__/layer-checks.js';
+import { layerWithWeights, tensor } from '../__fixtures__/layer-checks.js';
 import { randomArray } from '../__fixtures__/reference.js';
 import { ATTENTION_KERNEL, attentionKernelAvailable, softmaxAttention } from './attention.js';
 import { setFusedOps } from './fused-batch-norm.js';
@@ -81,14 +81,7 @@ describe.skipIf(!probe.loaded)(`softmax attention as one kernel in inference${wh
     const x = tensor(randomArray([2, 4, 12, 12, 8], 10, -2, 2));
     const makers: Array<() => tf.layers.Layer> = [() => multiHeadSelfAttention3D({ heads: 2 }), () => raBlock3D({ heads: 2 })];
     for (const make of makers) {
-      const layer = make();
-      layer.apply(tf.input({ shape: x.shape.slice(1) }));
-      let seed = 20;
-      for (const v of layer.weights) {
-        const name = v.originalName.split('/').pop()!;
-        const lo = name.endsWith('variance') || name.endsWith('gamma') ? 0.5 : -0.5;
-        v.write(tensor(randomArray(v.shape as number[], seed++, lo, 1.5)));
-      }
+      const layer = layerWithWeights(make, x.shape.slice(1));
       setFusedOps(false);
       const chain = layer.apply(x, { training: false }) as tf.Tensor;
       setFusedOps(true);

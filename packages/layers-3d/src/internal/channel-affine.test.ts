@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { NATIVE_KERNEL_NAMES, nativeKernelsStatus, registerNativeKernels, unregisterNativeKernels } from '@raunet/cpu-kernels';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { batchNorm3D, raBlock3D, residualBlock3D } from '../index.js';
-import { tensor } from '../__fixtures__/layer-checks.js';
+import { layerWithWeights, tensor } from '../__fixtures__/layer-checks.js';
 import { randomArray } from '../__fixtures__/reference.js';
 import { ATTENTION_KERNEL } from './attention.js';
 import { CHANNEL_AFFINE_KERNEL, channelAffine } from './channel-affine.js';
@@ -93,15 +93,7 @@ describe.skipIf(!probe.loaded)(`batch norm's inference epilogue as one kernel${w
       () => raBlock3D({ heads: 2 }),
     ];
     for (const make of makers) {
-      const layer = make();
-      layer.apply(tf.input({ shape: x.shape.slice(1) }));
-      // non-trivial statistics and affine parameters
-      let seed = 20;
-      for (const v of layer.weights) {
-        const name = v.originalName.split('/').pop()!;
-        const lo = name.endsWith('variance') || name.endsWith('gamma') ? 0.5 : -0.5;
-        v.write(tensor(randomArray(v.shape as number[], seed++, lo, 1.5)));
-      }
+      const layer = layerWithWeights(make, x.shape.slice(1));
       setFusedOps(false);
       const chain = layer.apply(x, { training: false }) as tf.Tensor;
       setFusedOps(true);
