@@ -16,11 +16,8 @@ import { fusedOpsEnabled } from './fused-batch-norm.js';
  */
 export const ATTENTION_KERNEL = 'RaunetAttention';
 
-let gradientRegistered = false;
-
+/** Registers the kernel's gradient unless one is registered (a map lookup: cheap on every call). */
 function registerGradientOnce(): void {
-  if (gradientRegistered) return;
-  gradientRegistered = true;
   if (tf.getGradient(ATTENTION_KERNEL) !== undefined) return;
   tf.registerGradient({
     kernelName: ATTENTION_KERNEL,

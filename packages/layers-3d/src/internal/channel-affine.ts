@@ -18,11 +18,8 @@ import { fusedOpsEnabled } from './fused-batch-norm.js';
  */
 export const CHANNEL_AFFINE_KERNEL = 'RaunetChannelAffine';
 
-let gradientRegistered = false;
-
+/** Registers the kernel's gradient unless one is registered (a map lookup: cheap on every call). */
 function registerGradientOnce(): void {
-  if (gradientRegistered) return;
-  gradientRegistered = true;
   if (tf.getGradient(CHANNEL_AFFINE_KERNEL) !== undefined) return;
   tf.registerGradient({
     kernelName: CHANNEL_AFFINE_KERNEL,
