@@ -66,7 +66,7 @@ export function windowsReaching(image: Volume, size: readonly number[], overlap:
 }
 
 /** Whether some voxel of the window at `origin` (clipped to the volume) is at or above `value`. */
-export function windowReaches(image: Volume, origin: readonly number[], size: readonly number[], value: number): boolean {
+function windowReaches(image: Volume, origin: readonly number[], size: readonly number[], value: number): boolean {
   const [nx, ny, nz] = image.dims;
   const d = image.data as ArrayLike<number>;
   const x0 = Math.max(0, origin[0]);
