@@ -15,6 +15,8 @@ export interface PredictJobSettings {
   minComponentSize?: number;
   /** Flip test-time augmentation. @defaultValue the model's */
   flipTta?: boolean;
+  /** Skip the sliding windows over the air around the body (`skipAirWindows` of `predictVolume`). @defaultValue the model's */
+  skipAirWindows?: boolean;
 }
 
 /** One job of the queue: a CT to segment and where its mask goes. Paths are absolute, on storage every worker sees. */
