@@ -27,14 +27,13 @@ void rowLogits(const float *q, const float *kT, int64_t c, int64_t lk, float *lo
   }
 }
 
-// e[j] -= m; returns the maximum m of e first
+// e[j] -= max_j e[j]
 RAUNET_MULTIVERSION
-float subtractMax(float *e, int64_t n) {
+void subtractMax(float *e, int64_t n) {
   float m = e[0];
   for (int64_t j = 1; j < n; j++) m = e[j] > m ? e[j] : m;
 #pragma omp simd
   for (int64_t j = 0; j < n; j++) e[j] -= m;
-  return m;
 }
 
 // out[cv] = sum_j e[j] vT[cv, j] / sum_j e[j]
