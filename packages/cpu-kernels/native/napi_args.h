@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "signal_guard.h"
+
 namespace raunet {
 
 // An error for the JS caller (code ERR_RAUNET_NATIVE), thrown by the helpers below.
@@ -49,6 +51,7 @@ void checkSpan(const std::vector<int64_t> &shape, const std::vector<int64_t> &st
 // ERR_RAUNET_ONEDNN with oneDNN's status) and the call returns undefined.
 template <typename F>
 napi_value guarded(napi_env env, napi_callback_info info, size_t argc_expected, F f) {
+  SignalsBlocked blocked;  // see signal_guard.h
   try {
     size_t argc = 8;
     napi_value argv[8];
