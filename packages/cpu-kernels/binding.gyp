@@ -12,6 +12,7 @@
         "native/elementwise_napi.cc",
         "native/channel_affine.cc",
         "native/attention.cc",
+        "native/linear_upsample.cc",
         "native/vector_math.cc",
         "native/memory_tuning.cc"
       ],

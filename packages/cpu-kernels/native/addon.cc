@@ -91,6 +91,7 @@ napi_value Init(napi_env env, napi_value exports) {
       method("fill", Fill),
       method("reduceSum", ReduceSum),
       method("channelAffine", ChannelAffine),
+      method("linearUpsample", LinearUpsample),
       method("attention", Attention),
       method("retainFreedMemory", RetainFreedMemory),
       method("adviseHugePages", AdviseHugePages),

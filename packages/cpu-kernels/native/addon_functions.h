@@ -31,6 +31,7 @@ napi_value Unary(napi_env env, napi_callback_info info);
 napi_value Fill(napi_env env, napi_callback_info info);
 napi_value ReduceSum(napi_env env, napi_callback_info info);
 napi_value ChannelAffine(napi_env env, napi_callback_info info);
+napi_value LinearUpsample(napi_env env, napi_callback_info info);
 napi_value Attention(napi_env env, napi_callback_info info);
 
 napi_value RetainFreedMemory(napi_env env, napi_callback_info info);

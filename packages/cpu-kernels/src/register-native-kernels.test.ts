@@ -9,6 +9,7 @@ import {
 import { maxRelativeError, probe, rand, rng, skipReason } from './__fixtures__/native-vs-js.js';
 import { CHANNEL_AFFINE_KERNEL } from './internal/channel-affine-kernel.js';
 import { ATTENTION_KERNEL } from './internal/attention-kernel.js';
+import { LINEAR_UPSAMPLE_KERNEL } from './internal/linear-upsample-kernel.js';
 
 await tf.setBackend('cpu');
 
@@ -74,7 +75,7 @@ describe('registration', () => {
 
 describe.skipIf(!probe.loaded)(`native conv3d kernels${skipReason}`, () => {
   // every kernel but the one this package adds replaces a tfjs kernel
-  const added = [CHANNEL_AFFINE_KERNEL, ATTENTION_KERNEL];
+  const added = [CHANNEL_AFFINE_KERNEL, ATTENTION_KERNEL, LINEAR_UPSAMPLE_KERNEL];
   const replaced = NATIVE_KERNEL_NAMES.filter((n) => !added.includes(n));
   const originals = replaced.map((n) => tf.getKernel(n, 'cpu').kernelFunc);
   beforeAll(() => {

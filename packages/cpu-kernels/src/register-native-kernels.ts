@@ -12,6 +12,7 @@ import { makeBatchMatMulKernel } from './internal/batch-mat-mul-kernel.js';
 import { installReduceGradients } from './internal/reduce-gradients.js';
 import { CHANNEL_AFFINE_KERNEL, makeChannelAffineKernel } from './internal/channel-affine-kernel.js';
 import { ATTENTION_KERNEL, makeAttentionKernel } from './internal/attention-kernel.js';
+import { LINEAR_UPSAMPLE_KERNEL, makeLinearUpsampleKernel } from './internal/linear-upsample-kernel.js';
 
 const CONV_KERNELS = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'] as const;
 
@@ -21,18 +22,21 @@ const CONV_KERNELS = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2
  * layers-3d runs 1x1x1 convolutions as matmuls), relu and its gradient, unary math ops, concat and stack,
  * broadcasting binary ops,
  * axis reductions and the strided copies behind slice / concat / stack gradients (OpenMP C++ loops).
- * Float32 only; other dtypes, small tensors and uncovered cases run the original JS kernel. Last, two
- * kernels tfjs does not have, which this package adds and `@raunet/layers-3d` calls in inference when a backend
- * provides them: `RaunetChannelAffine`, the one-pass epilogue of a batch norm (`act(x * scale + shift
- * (+ residual))`, layers-3d's `CHANNEL_AFFINE_KERNEL`), and `RaunetAttention`, softmax attention one query
- * row at a time without the [L, L] logits (layers-3d's `ATTENTION_KERNEL`).
+ * Float32 only; other dtypes, small tensors and uncovered cases run the original JS kernel. Last, three
+ * kernels tfjs does not have, which this package adds and `@raunet/layers-3d` calls when a backend provides
+ * them: `RaunetChannelAffine`, the one-pass epilogue of a batch norm in inference (`act(x * scale + shift
+ * (+ residual))`, layers-3d's `CHANNEL_AFFINE_KERNEL`), `RaunetAttention`, softmax attention in inference one
+ * query row at a time without the [L, L] logits (layers-3d's `ATTENTION_KERNEL`), and `RaunetLinearUpsample`,
+ * linear upsampling along one axis and its gradient, in training and inference (layers-3d's
+ * `LINEAR_UPSAMPLE_KERNEL`).
  */
-export const NATIVE_KERNEL_NAMES = [...CONV_KERNELS, 'BatchMatMul', ...ELEMENTWISE_KERNELS, CHANNEL_AFFINE_KERNEL, ATTENTION_KERNEL] as const;
+export const NATIVE_KERNEL_NAMES = [...CONV_KERNELS, 'BatchMatMul', ...ELEMENTWISE_KERNELS, CHANNEL_AFFINE_KERNEL, ATTENTION_KERNEL, LINEAR_UPSAMPLE_KERNEL] as const;
 
 /** The kernels this package adds (tfjs has none of these names), with their makers. */
 const ADDED_KERNELS: ReadonlyMap<string, (ctx: KernelContext) => tf.KernelConfig> = new Map([
   [CHANNEL_AFFINE_KERNEL, makeChannelAffineKernel],
   [ATTENTION_KERNEL, makeAttentionKernel],
+  [LINEAR_UPSAMPLE_KERNEL, makeLinearUpsampleKernel],
 ]);
 
 /** Outputs of at least this many elements come from the buffer pool (256 KiB). */

@@ -21,3 +21,4 @@ export { RABlock3D, raBlock3D } from './ra-block-3d.js';
 export type { RABlock3DArgs } from './ra-block-3d.js';
 export { CHANNEL_AFFINE_KERNEL } from './internal/channel-affine.js';
 export { ATTENTION_KERNEL } from './internal/attention.js';
+export { LINEAR_UPSAMPLE_KERNEL } from './internal/linear-upsample.js';

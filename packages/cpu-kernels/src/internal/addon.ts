@@ -28,6 +28,8 @@ export interface NativeAddon {
   reduceSum(src: Float32Array, k1: number, r: number, k2: number, dst: Float32Array, scale: number, op: 0 | 1): void;
   channelAffine(x: Float32Array, scale: Float32Array, shift: Float32Array, residual: Float32Array | null, relu: boolean, out: Float32Array): void;
   attention(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, dims: Float64Array): void;
+  /** `dims`: outer, n, inner, factor; forward [outer, n, inner] -> [outer, n * factor, inner], adjoint the reverse. */
+  linearUpsample(x: Float32Array, out: Float32Array, dims: Float64Array, adjoint: boolean): void;
   /** `params`: batchA, batchB, M, K, N, transposeA, transposeB[, bf16]. Returns whether bf16 ran. */
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, params: Float64Array): boolean;
   info(): AddonInfo;

@@ -13,8 +13,11 @@
 // gradient is the closed form of the batch-norm gradient (same values up to float32 rounding):
 //   xhat = (x - mean) * invstd, dz = dy * [y > 0],
 //   dbeta = sum(dz), dgamma = sum(dz * xhat), dx = gamma * invstd * (dz - dbeta / n - xhat * dgamma / n),
-//   dresidual = dz.
+//   dresidual = dz,
+// the last as two per-channel affine maps (the channel-affine kernel where the backend has it), each
+// full-size temporary freed as soon as it is read.
 import * as tf from '@tensorflow/tfjs';
+import { channelAffine } from './channel-affine.js';
 
 let fusedEnabled = true;
 
@@ -101,14 +104,22 @@ function gradients(
 ): tf.Tensor[] {
   const [x, mean, invstd] = saved;
   const gamma = hasGamma ? saved[3] : null;
-  const dz = relu ? tf.mul(dy, tf.step(saved[saved.length - 1])) : dy;
+  // Full-size temporaries are freed as soon as they are read (nested tidies): at most dz, xhat and one more
+  // live beside dy and dx, instead of every intermediate of the formula until the gradient returns.
+  const dz = relu ? tf.tidy(() => tf.mul(dy, tf.step(saved[saved.length - 1]))) : dy;
   const dz2 = tf.reshape(dz, [n, c]);
-  const xhat = tf.mul(tf.sub(tf.reshape(x, [n, c]), mean), invstd);
+  const xhat = tf.tidy(() => tf.mul(tf.sub(tf.reshape(x, [n, c]), mean), invstd));
   const dbeta = tf.sum(dz2, 0);
-  const dgamma = tf.sum(tf.mul(dz2, xhat), 0);
+  const dgamma = tf.tidy(() => tf.sum(tf.mul(dz2, xhat), 0));
   const scale = gamma ? tf.mul(gamma, invstd) : invstd;
-  const centred = tf.sub(tf.sub(dz2, tf.div(dbeta, n)), tf.mul(xhat, tf.div(dgamma, n)));
-  const grads: tf.Tensor[] = [tf.reshape(tf.mul(centred, scale), x.shape)];
+  // dx = scale * (dz - dbeta / n - xhat * dgamma / n) = dz * scale + (xhat * b + a), per-channel a and b
+  const b = tf.neg(tf.div(tf.mul(scale, dgamma), n));
+  const a = tf.neg(tf.div(tf.mul(scale, dbeta), n));
+  const t = tf.tidy(() => channelAffine(xhat, b, a, null, false));
+  xhat.dispose();
+  const dx = tf.tidy(() => channelAffine(dz2, scale, tf.zerosLike(scale), t, false));
+  t.dispose();
+  const grads: tf.Tensor[] = [tf.reshape(dx, x.shape)];
   if (gamma) grads.push(dgamma);
   if (hasBeta) grads.push(dbeta);
   // dz may be dy itself (no ReLU): hand out a clone, the engine disposes accumulated gradients it replaces

@@ -7,6 +7,7 @@
 // untaped (same ops, same values) and the gradient applies the adjoint map to dy, axis by axis in reverse.
 import * as tf from '@tensorflow/tfjs';
 import { fusedOpsEnabled } from './fused-batch-norm.js';
+import { linearUpsampleKernel, linearUpsampleKernelAvailable } from './linear-upsample.js';
 import { linearUpsampleAxis, nearestUpsampleAxis } from './ops.js';
 
 /** Upsampling kind. */
@@ -18,6 +19,11 @@ export type Upsampling = 'trilinear' | 'nearest';
  */
 export function upsample3D(x: tf.Tensor, size: readonly [number, number, number], interpolation: Upsampling): tf.Tensor {
   if (size.every((s) => s === 1)) return x;
+  if (interpolation === 'trilinear' && x.dtype === 'float32' && linearUpsampleKernelAvailable()) {
+    // one kernel per axis, whose registered gradient is the adjoint kernel (nothing saved for it)
+    const along = (t: tf.Tensor, axis: number, factor: number): tf.Tensor => (factor === 1 ? t : linearUpsampleKernel(t, axis, factor, false));
+    return along(along(along(x, 3, size[2]), 2, size[1]), 1, size[0]);
+  }
   const up = interpolation === 'trilinear' ? linearUpsampleAxis : nearestUpsampleAxis;
   // Separable: linear along W, then H, then D equals trilinear interpolation.
   const forward = (input: tf.Tensor): tf.Tensor => up(up(up(input, 3, size[2]), 2, size[1]), 1, size[0]);
