@@ -13,6 +13,7 @@
 // a saved tensor on), and everything during higher-order gradients (a tape recorded inside another tape,
 // `gradientDepth > 0`), where the engine itself keeps the saved tensors for the outer pass.
 import * as tf from '@tensorflow/tfjs';
+import { installLeanAdam, setLeanAdam } from './lean-adam.js';
 
 interface ScopeLike {
   id: number;
@@ -89,10 +90,12 @@ function wrapGradient(engine: EngineLike, node: TapeNodeLike): void {
 }
 
 /**
- * Installs the early release on tfjs's engine (idempotent). Called by the layers before their first
- * training-mode call; it then applies to every gradient computed in the process.
+ * Installs the early release on tfjs's engine (idempotent), and the per-variable update of tfjs's Adam
+ * (lean-adam.ts). Called by the layers before their first training-mode call; it then applies to every
+ * gradient computed and every Adam step taken in the process.
  */
 export function installEarlyTapeRelease(): void {
+  installLeanAdam();
   if (installed) return;
   const engine = tf.engine() as unknown as EngineLike;
   const original = engine.addTapeNode;
@@ -107,10 +110,11 @@ export function installEarlyTapeRelease(): void {
 }
 
 /**
- * Turns the early release off (tfjs's own behaviour: everything freed at the end of the backward pass) or
- * back on. For the memory benchmark's baseline and tests; not part of the public API.
+ * Turns the early release off (tfjs's own behaviour: everything freed at the end of the backward pass, and
+ * Adam's temporaries at the end of its step) or back on. For the memory benchmark's baseline and tests; not part of the public API.
  */
 export function setEarlyTapeRelease(on: boolean): void {
   enabled = on;
+  setLeanAdam(on);
   if (!on) pending = [];
 }
