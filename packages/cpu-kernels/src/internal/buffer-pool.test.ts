@@ -29,6 +29,37 @@ describe.skipIf(!probe.loaded)(`output buffer pool${skipReason}`, () => {
     tf.dispose([x, b]);
   });
 
+  it('serves a shorter output from a free buffer at most twice as long, and returns it whole', () => {
+    registerNativeKernels();
+    const x = ramp();
+    const a = tf.add(x, x);
+    const buffer = bufferOf(a);
+    a.dispose();
+    // 0.6 N: takes a's buffer (a view of its first elements)
+    const short = tf.slice(x, [0], [Math.round(0.6 * N)]);
+    const b = tf.mul(short, 3);
+    expect(bufferOf(b) === buffer, 'b reuses a').toBe(true);
+    expect(b.size).toBe(Math.round(0.6 * N));
+    // (read out through a copy: a buffer read out through dataSync() is never reused)
+    const b2 = tf.mul(b, 1);
+    b.dispose();
+    expect(b2.dataSync()[b2.size - 1]).toBe(3 * (b2.size - 1));
+    expect(b2.dataSync().length).toBe(b2.size);
+    // back whole: an output of the full length reuses it
+    const c = tf.mul(x, 2);
+    expect(bufferOf(c) === buffer, 'c reuses a whole').toBe(true);
+    expect(c.dataSync()[N - 1]).toBe(2 * (N - 1));
+    tf.dispose([c, b2]);
+    // 0.4 N: a free buffer more than twice as long is left alone
+    const d = tf.sub(x, 1);
+    const dBuffer = bufferOf(d);
+    d.dispose();
+    const shorter = tf.slice(x, [0], [Math.round(0.4 * N)]);
+    const e = tf.mul(shorter, 3);
+    expect(bufferOf(e) === dBuffer, 'e leaves d alone').toBe(false);
+    tf.dispose([x, short, shorter, e]);
+  });
+
   it('never reuses a buffer read out through dataSync() or data()', async () => {
     registerNativeKernels();
     const x = ramp();
