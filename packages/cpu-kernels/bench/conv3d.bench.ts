@@ -87,7 +87,12 @@ if (parts.includes('train') && existsSync(RAUNET_SRC)) {
   const profiled = time(step);
   const c1 = process.cpuUsage(c0);
   stop();
-  const predict = () => tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
+  // read outside the tidy: a tidy returning a typed array walks every element (tfjs's getTensorsInContainer)
+  const predict = () => {
+    const y = tf.tidy(() => model.predict(x) as tf.Tensor);
+    y.dataSync();
+    y.dispose();
+  };
   predict();
   const preds = [time(predict), time(predict)];
   const fallbacks = Object.entries(nativeKernelsStatus().calls)
