@@ -17,7 +17,7 @@ function train(lean: boolean): { weights: Float32Array[]; peakTensors: number } 
   const optimizer = tf.train.adam(0.05);
   let peakTensors = 0;
   // every variable's update takes one Sqrt: sample the live tensors there
-  const sqrt = tf.getKernel('Sqrt', 'cpu')!;
+  const sqrt = tf.getKernel('Sqrt', 'cpu');
   tf.unregisterKernel('Sqrt', 'cpu');
   tf.registerKernel({ ...sqrt, kernelFunc: (args) => ((peakTensors = Math.max(peakTensors, tf.memory().numTensors)), sqrt.kernelFunc(args)) });
   try {

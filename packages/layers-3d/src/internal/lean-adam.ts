@@ -28,13 +28,19 @@ interface AdamLike {
   incrementIterations(): void;
 }
 
-type ApplyGradients = (this: AdamLike, variableGradients: tf.NamedTensorMap | tf.NamedTensor[]) => void;
+/** One variable's gradient, as `Optimizer.computeGradients` lists them. */
+interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
+type ApplyGradients = (this: AdamLike, variableGradients: tf.NamedTensorMap | NamedTensor[]) => void;
 
 let original: ApplyGradients | null = null;
 let enabled = true;
 
 /** tfjs 4.x's AdamOptimizer.applyGradients with one tidy per variable. */
-function applyGradientsPerVariable(this: AdamLike, variableGradients: tf.NamedTensorMap | tf.NamedTensor[]): void {
+function applyGradientsPerVariable(this: AdamLike, variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
   if (!enabled) {
     original!.call(this, variableGradients);
     return;

@@ -82,8 +82,10 @@ describe.skipIf(!probe.loaded)(`trilinear upsampling as one kernel per axis${why
       expect(ax.shape).toEqual([3, n * factor, inner]);
       expect(atg.shape).toEqual([3, n, inner]);
       const dot = (a: tf.Tensor, b: tf.Tensor) => {
-        const [p, q] = [a.dataSync(), b.dataSync()];
-        return p.reduce((s, v, i) => s + v * q[i], 0);
+        const [p, q] = [a.dataSync() as Float32Array, b.dataSync() as Float32Array];
+        let sum = 0;
+        for (let i = 0; i < p.length; i++) sum += p[i] * q[i];
+        return sum;
       };
       const lhs = dot(ax, g);
       expect(Math.abs(lhs - dot(x, atg))).toBeLessThan(1e-5 * Math.max(1, Math.abs(lhs)) * Math.sqrt(x.size));
