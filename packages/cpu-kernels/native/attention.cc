@@ -39,38 +39,15 @@ void blockLogits(const float *q, int64_t m, const float *kT, int64_t c, int64_t 
   }
 }
 
-// e[j] = exp(e[j] - max_j e[j]) in float: the softmax's exponentials, all arguments <= 0. Range reduction
-// x = k ln 2 + r (|r| <= ln 2 / 2, ln 2 split in two for exactness), then a degree-6 polynomial for exp(r)
-// (Taylor coefficients; relative error below 2e-7 on that interval) scaled by 2^k through the exponent bits.
-// Arguments below -87 give 0 (their weight is under 1e-38 of the maximum's). The matmul path's values are
-// equal up to float32 rounding, which is this kernel's contract; the JS-exact exp of vector_math.h (double)
-// took a third of the kernel's time.
+// e[j] = exp(e[j] - max_j e[j]): the softmax's exponentials, in float (the JS-exact double exp of the unary
+// kernels took a third of this kernel's time; its contract is float32 rounding)
 RAUNET_MULTIVERSION
 void softmaxExp(float *e, int64_t n) {
   float m = e[0];
   for (int64_t j = 1; j < n; j++) m = e[j] > m ? e[j] : m;
 #pragma omp simd
-  for (int64_t j = 0; j < n; j++) {
-    float x = e[j] - m;
-    const bool under = x < -87.f;
-    x = under ? -87.f : x;
-    // nearest integer by the 1.5 * 2^23 trick (vectorizes; |x log2 e| < 2^22)
-    const float k = (x * 1.44269504088896341f + 12582912.f) - 12582912.f;
-    const float r = (x - k * 0.693145751953125f) - k * 1.42860682030941723e-06f;
-    float p = 1.f / 720.f;
-    p = p * r + 1.f / 120.f;
-    p = p * r + 1.f / 24.f;
-    p = p * r + 1.f / 6.f;
-    p = p * r + 0.5f;
-    p = p * r + 1.f;
-    p = p * r + 1.f;
-    union {
-      int32_t i;
-      float f;
-    } scale;
-    scale.i = (static_cast<int32_t>(k) + 127) << 23;
-    e[j] = under ? 0.f : p * scale.f;
-  }
+  for (int64_t j = 0; j < n; j++) e[j] -= m;
+  expNonPositiveFloat(e, n);
 }
 
 // out[i * cv + cc] = sum_j e[i * lk + j] vT[cc, j] / sum_j e[i * lk + j] for the m <= kRows rows, summed in
