@@ -20,11 +20,12 @@ interface Step {
 const patch = (process.env.PYTORCH_PATCH ?? '192,192,32').split(',').map(Number);
 const steps = Number(process.env.STEPS ?? 4);
 const candidates = process.env.PYTORCH_PYTHON ? [process.env.PYTORCH_PYTHON] : ['python3', '/usr/bin/python3'];
-const python = candidates.find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
-if (python === undefined) {
+const found = candidates.find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+if (found === undefined) {
   console.log(`(no PyTorch comparison: none of ${candidates.join(', ')} imports torch; on Debian: apt install python3-torch)`);
   process.exit(0);
 }
+const python: string = found;
 
 function ours(): Step {
   const r = spawnSync(
