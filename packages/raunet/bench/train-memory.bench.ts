@@ -8,7 +8,9 @@
 // ratios compare like with like.
 // Env: MEMORY_PATCHES (default `64,64,32;96,96,32`; x,y,z per patch, `;` between), MEMORY_BATCH (default 1),
 // STEPS (default 3), FULL=1 adds the paper's 192x192x32 (peaks near 17 GB with the chain: needs a quiet
-// machine with 20 GB free), MEMORY_VARIANTS (default `chain,fused`).
+// machine with 20 GB free), MEMORY_VARIANTS (default `chain,fused`), MEMORY_CENSUS=1 (each child also prints,
+// on stderr, the census of live tensors at the peak of its instrumented step: every kernel output not yet
+// freed, grouped by kernel and shape, largest first; MEMORY_CENSUS_ROWS rows, default 25).
 import type * as tfTypes from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +30,61 @@ interface Measured {
 }
 
 const child = process.argv[2] === '--child';
+
+/**
+ * Census of live tensors: each kernel output's data entry from its creation until the cpu backend frees it,
+ * and, at the moment their sum peaks, the live entries grouped by kernel and shape.
+ */
+function startCensus(tf: typeof tfTypes): { record(kernel: string, out: unknown): void; report(rows: number): void } {
+  interface Entry {
+    kernel: string;
+    shape: number[];
+    bytes: number;
+  }
+  const live = new Map<object, Entry>();
+  let liveBytes = 0;
+  let peak: Entry[] = [];
+  let peakBytes = 0;
+  const backend = tf.backend() as unknown as { disposeData(dataId: object, force?: boolean): boolean };
+  const dispose = backend.disposeData.bind(backend);
+  backend.disposeData = (dataId: object, force?: boolean): boolean => {
+    const freed = dispose(dataId, force);
+    const entry = live.get(dataId);
+    if (freed && entry) {
+      live.delete(dataId);
+      liveBytes -= entry.bytes;
+    }
+    return freed;
+  };
+  return {
+    record(kernel, out) {
+      for (const info of (Array.isArray(out) ? out : [out]) as tfTypes.TensorInfo[]) {
+        if (!info || live.has(info.dataId)) continue;
+        const bytes = info.shape.reduce((a, b) => a * b, 1) * 4;
+        live.set(info.dataId, { kernel, shape: [...info.shape], bytes });
+        liveBytes += bytes;
+      }
+      if (liveBytes > peakBytes) {
+        peakBytes = liveBytes;
+        peak = [...live.values()];
+      }
+    },
+    report(rows) {
+      const groups = new Map<string, { count: number; bytes: number }>();
+      for (const e of peak) {
+        const key = `${e.kernel} [${e.shape.join(', ')}]`;
+        const g = groups.get(key) ?? { count: 0, bytes: 0 };
+        g.count++;
+        g.bytes += e.bytes;
+        groups.set(key, g);
+      }
+      const mib = (b: number): string => (b / 2 ** 20).toFixed(0);
+      const lines = [`census: ${(peakBytes / 2 ** 30).toFixed(2)} GiB of kernel outputs live at the peak`, '| kernel [output shape] | live | MiB |', '|---|---:|---:|'];
+      for (const [key, g] of [...groups].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, rows)) lines.push(`| ${key} | ${g.count} | ${mib(g.bytes)} |`);
+      console.error(lines.join('\n'));
+    },
+  };
+}
 
 async function runChild(patch: [number, number, number], batch: number, variant: string): Promise<Measured> {
   const tf = await import('@tensorflow/tfjs');
@@ -71,6 +128,7 @@ async function runChild(patch: [number, number, number], batch: number, variant:
   // one more step with every kernel wrapped to sample the live tensor bytes after it
   const originals = tf.getKernelsForBackend('cpu');
   let peakTensorBytes = 0;
+  const census = process.env.MEMORY_CENSUS === '1' ? startCensus(tf) : null;
   for (const config of originals) {
     tf.unregisterKernel(config.kernelName, 'cpu');
     tf.registerKernel({
@@ -78,12 +136,14 @@ async function runChild(patch: [number, number, number], batch: number, variant:
       kernelFunc: (args) => {
         const out = config.kernelFunc(args);
         peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
+        census?.record(config.kernelName, out);
         return out;
       },
     });
   }
   const base = tf.memory().numBytes;
   step();
+  census?.report(Number(process.env.MEMORY_CENSUS_ROWS ?? 25));
   const afterStepTensorBytes = tf.memory().numBytes - base;
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
