@@ -2,8 +2,10 @@
 // the patch; forward, Dice loss, gradients, Adam update via optimizer.minimize) on the tfjs cpu backend with
 // @raunet/cpu-kernels. Each configuration runs in its own process, so the kernel's high-water mark (peak RSS)
 // belongs to it alone: STEPS steps (the first creates primitives and buffers: its wall time is reported), then the peak RSS, the peak of
-// tf.memory().numBytes (sampled after every kernel of a further step), the tensor bytes left after the step and
-// the median step time. Each configuration runs twice in the same run: with the fused batch-norm op
+// the kernel outputs live at once in a further step (`peak live`: distinct buffers, each counted from the kernel
+// that wrote it until the backend frees it), the peak of tf.memory().numBytes in that step (`peak tensor`: tfjs
+// counts every tensor object, so a buffer shared by a reshape or by the tape's clone counts once per tensor), the
+// tensor bytes left after the step and the median step time. Each configuration runs twice in the same run: with the fused batch-norm op
 // (`fused`, what the layers use) and with the former chain of elementwise ops (`chain`, the baseline), so the
 // ratios compare like with like.
 // Env: MEMORY_PATCHES (default `64,64,32;96,96,32`; x,y,z per patch, `;` between), MEMORY_BATCH (default 1),
@@ -21,6 +23,7 @@ interface Measured {
   variant: string;
   peakRssBytes: number;
   peakTensorBytes: number;
+  peakLiveBytes: number;
   afterStepTensorBytes: number;
   leakedTensors: number;
   stepSeconds: number;
@@ -35,7 +38,7 @@ const child = process.argv[2] === '--child';
  * Census of live tensors: each kernel output's data entry from its creation until the cpu backend frees it,
  * and, at the moment their sum peaks, the live entries grouped by kernel and shape.
  */
-function startCensus(tf: typeof tfTypes): { record(kernel: string, out: unknown): void; report(rows: number): void } {
+function startCensus(tf: typeof tfTypes): { record(kernel: string, out: unknown): void; peakBytes(): number; report(rows: number): void } {
   interface Entry {
     kernel: string;
     shape: number[];
@@ -57,6 +60,7 @@ function startCensus(tf: typeof tfTypes): { record(kernel: string, out: unknown)
     return freed;
   };
   return {
+    peakBytes: () => peakBytes,
     record(kernel, out) {
       for (const info of (Array.isArray(out) ? out : [out]) as tfTypes.TensorInfo[]) {
         if (!info || live.has(info.dataId)) continue;
@@ -128,7 +132,7 @@ async function runChild(patch: [number, number, number], batch: number, variant:
   // one more step with every kernel wrapped to sample the live tensor bytes after it
   const originals = tf.getKernelsForBackend('cpu');
   let peakTensorBytes = 0;
-  const census = process.env.MEMORY_CENSUS === '1' ? startCensus(tf) : null;
+  const census = startCensus(tf);
   for (const config of originals) {
     tf.unregisterKernel(config.kernelName, 'cpu');
     tf.registerKernel({
@@ -136,14 +140,14 @@ async function runChild(patch: [number, number, number], batch: number, variant:
       kernelFunc: (args) => {
         const out = config.kernelFunc(args);
         peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
-        census?.record(config.kernelName, out);
+        census.record(config.kernelName, out);
         return out;
       },
     });
   }
   const base = tf.memory().numBytes;
   step();
-  census?.report(Number(process.env.MEMORY_CENSUS_ROWS ?? 25));
+  if (process.env.MEMORY_CENSUS === '1') census.report(Number(process.env.MEMORY_CENSUS_ROWS ?? 25));
   const afterStepTensorBytes = tf.memory().numBytes - base;
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -153,6 +157,7 @@ async function runChild(patch: [number, number, number], batch: number, variant:
     variant,
     peakRssBytes,
     peakTensorBytes,
+    peakLiveBytes: census.peakBytes(),
     afterStepTensorBytes,
     leakedTensors,
     stepSeconds: median(times),
@@ -189,13 +194,13 @@ if (child) {
   }
   console.log(`RA-Unet (buildRAUnet defaults), one training step (forward + Dice + gradients + Adam), batch ${batch}, cpu backend + native kernels`);
   console.log('');
-  console.log('| patch | batch norm | peak RSS GiB | peak tensor GiB | tensor GiB left by a step | leaked tensors | first step s | step s | step CPU s | RSS ratio to chain | CPU ratio to chain |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| patch | batch norm | peak RSS GiB | peak live GiB | peak tensor GiB | tensor GiB left by a step | leaked tensors | first step s | step s | step CPU s | RSS ratio to chain | CPU ratio to chain |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     const chain = results.find((c) => c.patch === r.patch && c.variant === 'chain');
     const ratio = (a: number, b: number | undefined): string => (b ? (a / b).toFixed(2) : '');
     console.log(
-      `| ${r.patch} | ${r.variant} | ${gib(r.peakRssBytes)} | ${gib(r.peakTensorBytes)} | ${gib(r.afterStepTensorBytes)} | ${r.leakedTensors} | ${r.firstStepSeconds.toFixed(2)} | ${r.stepSeconds.toFixed(2)} | ${r.stepCpuSeconds.toFixed(2)} | ${ratio(r.peakRssBytes, chain?.peakRssBytes)} | ${ratio(r.stepCpuSeconds, chain?.stepCpuSeconds)} |`,
+      `| ${r.patch} | ${r.variant} | ${gib(r.peakRssBytes)} | ${gib(r.peakLiveBytes)} | ${gib(r.peakTensorBytes)} | ${gib(r.afterStepTensorBytes)} | ${r.leakedTensors} | ${r.firstStepSeconds.toFixed(2)} | ${r.stepSeconds.toFixed(2)} | ${r.stepCpuSeconds.toFixed(2)} | ${ratio(r.peakRssBytes, chain?.peakRssBytes)} | ${ratio(r.stepCpuSeconds, chain?.stepCpuSeconds)} |`,
     );
   }
 }
