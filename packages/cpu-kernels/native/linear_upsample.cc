@@ -65,10 +65,23 @@ void upsampleForward(const float *x, float *out, int64_t outer, int64_t n, int64
   });
 }
 
+// t = g * w (first) or t + g * w, rounded to float at each step as the chain's multiply and add are. A weight
+// of 1 stands for a phase added unweighted (exact: g * 1 is g).
+inline void addWeighted(float *t, const float *g, float w, bool first, int64_t inner) {
+  if (first) {
+    for (int64_t k = 0; k < inner; k++) t[k] = g[k] * w;
+  } else {
+    for (int64_t k = 0; k < inner; k++) {
+      const float v = g[k] * w;
+      t[k] = t[k] + v;
+    }
+  }
+}
+
 // dx[i] = direct(i) (+ prevAdjoint(toPrev)(i)) (+ nextAdjoint(toNext)(i)), where direct, toPrev and toNext
 // accumulate the phases of dy at i in phase order, as upsample-3d.ts's linearUpsampleAxisAdjoint does;
 // prevAdjoint(g) = [g0 + g1, g2, .., g(n-1), 0] and nextAdjoint(g) = [0, g0, .., g(n-3), g(n-2) + g(n-1)]
-// (g itself when n is 1).
+// (g itself when n is 1). Accumulated in dx's own row.
 void upsampleAdjoint(const float *dy, float *dx, int64_t outer, int64_t n, int64_t inner, int64_t factor) {
   const std::vector<Phase> ph = phasesOf(factor);
   bool hasPrev = false, hasNext = false;
@@ -77,7 +90,7 @@ void upsampleAdjoint(const float *dy, float *dx, int64_t outer, int64_t n, int64
     (p.side > 0 ? hasNext : hasPrev) = true;
   }
   parallelRows(outer * n, outer * n * factor * inner * 2, [&](int64_t b, int64_t e) {
-    std::vector<float> acc(static_cast<size_t>(inner)), side(static_cast<size_t>(inner)), side2(static_cast<size_t>(inner));
+    std::vector<float> side(static_cast<size_t>(inner)), side2(static_cast<size_t>(inner));
     // phases of dy at input position j: phase r is the row (j * factor + r)
     auto phaseRow = [&](int64_t o, int64_t j, int64_t r) { return dy + ((o * n + j) * factor + r) * inner; };
     // toPrev (s = -1) or toNext (s = +1) at position j into t: the phases of that side, weighted, summed in order
@@ -86,21 +99,12 @@ void upsampleAdjoint(const float *dy, float *dx, int64_t outer, int64_t n, int64
       for (int64_t r = 0; r < factor; r++) {
         const Phase &p = ph[static_cast<size_t>(r)];
         if (p.direct || p.side != s) continue;
-        const float *g = phaseRow(o, j, r);
-        const float wn = p.wn;
-        if (first) {
-          for (int64_t k = 0; k < inner; k++) t[k] = g[k] * wn;
-        } else {
-          for (int64_t k = 0; k < inner; k++) {
-            const float v = g[k] * wn;
-            t[k] = t[k] + v;
-          }
-        }
+        addWeighted(t, phaseRow(o, j, r), p.wn, first, inner);
         first = false;
       }
     };
-    // adds the adjoint of the shift to side s at position i into acc
-    auto addShiftAdjoint = [&](int64_t o, int64_t i, int s) {
+    // adds the adjoint of the shift to side s at position i into the row a
+    auto addShiftAdjoint = [&](float *a, int64_t o, int64_t i, int s) {
       float *t = side.data();
       if (n == 1) {
         sideSum(o, 0, s, t);
@@ -114,38 +118,17 @@ void upsampleAdjoint(const float *dy, float *dx, int64_t outer, int64_t n, int64
       } else {
         sideSum(o, s < 0 ? i + 1 : i - 1, s, t);
       }
-      for (int64_t k = 0; k < inner; k++) acc[static_cast<size_t>(k)] = acc[static_cast<size_t>(k)] + t[k];
+      for (int64_t k = 0; k < inner; k++) a[k] = a[k] + t[k];
     };
     for (int64_t row = b; row < e; row++) {
       const int64_t o = row / n, i = row % n;
-      float *a = acc.data();
-      bool first = true;
+      float *a = dx + (o * n + i) * inner;
       for (int64_t r = 0; r < factor; r++) {
         const Phase &p = ph[static_cast<size_t>(r)];
-        const float *g = phaseRow(o, i, r);
-        if (p.direct) {
-          if (first) {
-            for (int64_t k = 0; k < inner; k++) a[k] = g[k];
-          } else {
-            for (int64_t k = 0; k < inner; k++) a[k] = a[k] + g[k];
-          }
-        } else {
-          const float w = p.w;
-          if (first) {
-            for (int64_t k = 0; k < inner; k++) a[k] = g[k] * w;
-          } else {
-            for (int64_t k = 0; k < inner; k++) {
-              const float v = g[k] * w;
-              a[k] = a[k] + v;
-            }
-          }
-        }
-        first = false;
+        addWeighted(a, phaseRow(o, i, r), p.direct ? 1.f : p.w, r == 0, inner);
       }
-      if (hasPrev) addShiftAdjoint(o, i, -1);
-      if (hasNext) addShiftAdjoint(o, i, 1);
-      float *__restrict out = dx + (o * n + i) * inner;
-      for (int64_t k = 0; k < inner; k++) out[k] = a[k];
+      if (hasPrev) addShiftAdjoint(a, o, i, -1);
+      if (hasNext) addShiftAdjoint(a, o, i, 1);
     }
   });
 }
