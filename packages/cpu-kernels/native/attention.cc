@@ -4,6 +4,7 @@
 // shipped models) and about a thousand tokens: as matmuls, the [L, L] logits and their exp are the largest
 // tensors of the forward pass, written and read 4-5 times (two matmuls, max, exp, sum).
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "addon_functions.h"
@@ -74,6 +75,97 @@ void blockOutput(const float *e, int64_t m, const float *vT, int64_t cv, int64_t
   }
 }
 
+// The same block for c and cv known at compile time, with the work in registers: pass 1 writes the logits of
+// the rows and keeps a running maximum per lane, pass 2 forms the exponentials and accumulates their sum and
+// the weighted values (R x CV vectors of 16 lanes), the lanes summed at the end; 16 keys at a time, the last
+// lk % 16 one by one. Rows past m repeat the last row (their results are dropped). Each logit sums the same
+// products in the same order as blockLogits, each exponential equals softmaxExp's; the sums are split over 16 lanes.
+template <int C, int CV, int R>
+__attribute__((always_inline)) inline void blockInRegisters(const float *q, int64_t m, const float *kT, const float *vT,
+                                                            int64_t lk, float *e, float *out) {
+  float qs[R][C];
+  for (int i = 0; i < R; i++)
+    for (int cc = 0; cc < C; cc++) qs[i][cc] = q[std::min<int64_t>(i, m - 1) * C + cc];
+  const int64_t full = lk - lk % kFloat16xLanes;
+  Float16x mx[R];
+  for (int i = 0; i < R; i++) mx[i] = Float16x{} - __builtin_inff();
+  for (int64_t j = 0; j < full; j += kFloat16xLanes) {
+    Float16x kc[C];
+    for (int cc = 0; cc < C; cc++) kc[cc] = loadFloat16x(kT + cc * lk + j);
+    for (int i = 0; i < R; i++) {
+      Float16x s = qs[i][0] * kc[0];
+      for (int cc = 1; cc < C; cc++) s += qs[i][cc] * kc[cc];
+      storeFloat16x(e + i * lk + j, s);
+      mx[i] = s > mx[i] ? s : mx[i];
+    }
+  }
+  float rowMax[R];
+  for (int i = 0; i < R; i++) {
+    float mi = mx[i][0];
+    for (int t = 1; t < kFloat16xLanes; t++) mi = mx[i][t] > mi ? mx[i][t] : mi;
+    for (int64_t j = full; j < lk; j++) {
+      float s = qs[i][0] * kT[j];
+      for (int cc = 1; cc < C; cc++) s += qs[i][cc] * kT[cc * lk + j];
+      e[i * lk + j] = s;
+      mi = s > mi ? s : mi;
+    }
+    rowMax[i] = mi;
+  }
+  Float16x sum[R];
+  Float16x acc[R][CV];
+  for (int i = 0; i < R; i++) {
+    sum[i] = Float16x{};
+    for (int cc = 0; cc < CV; cc++) acc[i][cc] = Float16x{};
+  }
+  for (int64_t j = 0; j < full; j += kFloat16xLanes) {
+    Float16x vc[CV];
+    for (int cc = 0; cc < CV; cc++) vc[cc] = loadFloat16x(vT + cc * lk + j);
+    for (int i = 0; i < R; i++) {
+      const Float16x p = expNonPositiveFloat16x(loadFloat16x(e + i * lk + j) - rowMax[i]);
+      sum[i] += p;
+      for (int cc = 0; cc < CV; cc++) acc[i][cc] += p * vc[cc];
+    }
+  }
+  for (int64_t i = 0; i < m; i++) {
+    float total = sumLanes(sum[i]);
+    float a[CV];
+    for (int cc = 0; cc < CV; cc++) a[cc] = sumLanes(acc[i][cc]);
+    for (int64_t j = full; j < lk; j++) {
+      const float p = expNonPositiveFloatOne(e[i * lk + j] - rowMax[i]);
+      total += p;
+      for (int cc = 0; cc < CV; cc++) a[cc] += p * vT[cc * lk + j];
+    }
+    const float inv = 1.f / total;
+    for (int cc = 0; cc < CV; cc++) out[i * CV + cc] = a[cc] * inv;
+  }
+}
+
+using BlockFn = void (*)(const float *q, int64_t m, const float *kT, const float *vT, int64_t lk, float *e, float *out);
+
+// The compiled shapes (channels per head of the shipped models and of the paper-size model), each for AVX-512,
+// AVX2 and baseline x86-64; R rows per block so that the accumulators stay in the 32 vector registers.
+RAUNET_MULTIVERSION
+void block4(const float *q, int64_t m, const float *kT, const float *vT, int64_t lk, float *e, float *out) {
+  blockInRegisters<4, 4, 4>(q, m, kT, vT, lk, e, out);
+}
+RAUNET_MULTIVERSION
+void block5(const float *q, int64_t m, const float *kT, const float *vT, int64_t lk, float *e, float *out) {
+  blockInRegisters<5, 5, 4>(q, m, kT, vT, lk, e, out);
+}
+RAUNET_MULTIVERSION
+void block8(const float *q, int64_t m, const float *kT, const float *vT, int64_t lk, float *e, float *out) {
+  blockInRegisters<8, 8, 2>(q, m, kT, vT, lk, e, out);
+}
+
+// The register-blocked block and its rows for c = cv in {4, 5, 8}; null (the generic loops) otherwise.
+std::pair<BlockFn, int64_t> blockFor(int64_t c, int64_t cv) {
+  if (c != cv) return {nullptr, kRows};
+  if (c == 4) return {block4, 4};
+  if (c == 5) return {block5, 4};
+  if (c == 8) return {block8, 2};
+  return {nullptr, kRows};
+}
+
 // [b, l, c] -> [b, c, l]
 std::vector<float> transposeLast(const float *x, int64_t b, int64_t l, int64_t c) {
   std::vector<float> t(static_cast<size_t>(b * l * c));
@@ -87,15 +179,20 @@ void attention(const float *q, const float *k, const float *v, float *out, int64
                int64_t c, int64_t cv) {
   const std::vector<float> kT = transposeLast(k, b, lk, c);
   const std::vector<float> vT = transposeLast(v, b, lk, cv);
+  const auto [fixed, rows] = blockFor(c, cv);
   parallelRows(b * lq, b * lq * lk * (c + cv + 4), [&](int64_t r0, int64_t r1) {
     std::vector<float> e(static_cast<size_t>(kRows * lk));
     for (int64_t r = r0; r < r1;) {
       const int64_t n = r / lq;
       // a block of rows of one batch item, within this chunk
-      const int64_t m = std::min({kRows, r1 - r, (n + 1) * lq - r});
-      blockLogits(q + r * c, m, kT.data() + n * c * lk, c, lk, e.data());
-      for (int64_t i = 0; i < m; i++) softmaxExp(e.data() + i * lk, lk);
-      blockOutput(e.data(), m, vT.data() + n * cv * lk, cv, lk, out + r * cv);
+      const int64_t m = std::min({rows, r1 - r, (n + 1) * lq - r});
+      if (fixed) {
+        fixed(q + r * c, m, kT.data() + n * c * lk, vT.data() + n * cv * lk, lk, e.data(), out + r * cv);
+      } else {
+        blockLogits(q + r * c, m, kT.data() + n * c * lk, c, lk, e.data());
+        for (int64_t i = 0; i < m; i++) softmaxExp(e.data() + i * lk, lk);
+        blockOutput(e.data(), m, vT.data() + n * cv * lk, cv, lk, out + r * cv);
+      }
       r += m;
     }
   });

@@ -85,26 +85,7 @@ void sigmoidRange(const float *x, float *out, int64_t n) {
 RAUNET_MULTIVERSION
 void expNonPositiveFloat(float *e, int64_t n) {
 #pragma omp simd
-  for (int64_t j = 0; j < n; j++) {
-    const bool under = e[j] < -87.f;
-    const float x = under ? -87.f : e[j];
-    // nearest integer by the 1.5 * 2^23 trick (vectorizes; |x log2 e| < 2^22)
-    const float k = (x * 1.44269504088896341f + 12582912.f) - 12582912.f;
-    const float r = (x - k * 0.693145751953125f) - k * 1.42860682030941723e-06f;  // ln 2 in two parts
-    float p = 1.f / 720.f;
-    p = p * r + 1.f / 120.f;
-    p = p * r + 1.f / 24.f;
-    p = p * r + 1.f / 6.f;
-    p = p * r + 0.5f;
-    p = p * r + 1.f;
-    p = p * r + 1.f;
-    union {
-      int32_t i;
-      float f;
-    } scale;
-    scale.i = (static_cast<int32_t>(k) + 127) << 23;  // 2^k, k in [-126, 0]
-    e[j] = under ? 0.f : p * scale.f;
-  }
+  for (int64_t j = 0; j < n; j++) e[j] = expNonPositiveFloatOne(e[j]);
 }
 
 }  // namespace raunet

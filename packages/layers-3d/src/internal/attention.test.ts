@@ -43,9 +43,14 @@ function expectNear(actual: ArrayLike<number>, expected: ArrayLike<number>, rel:
 }
 
 describe.skipIf(!probe.loaded)(`softmax attention as one kernel in inference${why}`, () => {
-  // 8 x 300 x 300 pairs (native) and 2 x 5 x 7 (the package's JS loop); logits up to about +-40
+  // native: 4, 5 and 8 channels per head (the register-blocked shapes; 300 keys = 18 x 16 + 12, so the last
+  // keys take the one-by-one path; 61 rows leave a short block) and 3 / 6 (the generic loops); 2 x 5 x 7 runs
+  // the package's JS loop. Logits up to about +-40.
   for (const [b, lq, lk, c, cv] of [
     [8, 300, 300, 5, 5],
+    [3, 61, 300, 4, 4],
+    [2, 130, 256, 8, 8],
+    [2, 100, 333, 3, 6],
     [2, 5, 7, 3, 4],
   ]) {
     it(`equals softmax(q k^T) v in float64 for q [${b}, ${lq}, ${c}], k [${b}, ${lk}, ${c}], v [${b}, ${lk}, ${cv}]`, () => {
