@@ -17,7 +17,7 @@ export interface PredictVolumeOptions {
   overlap?: number;
   /**
    * Patches per model call, flipped copies of test-time augmentation included. @defaultValue `'auto'`: as many
-   * as fit in the input voxels of two 192x192x32 patches, at most 8 (2 for the paper's patch, 8 for 48x48x16)
+   * as fit in the input voxels of two 192x192x32 patches, at most 16 (2 for the paper's patch, 16 for 48x48x16)
    */
   batchSize?: number | 'auto';
   /** Average the predictions of the patch and its flips along z, y and x (4 passes; 3 for a one-slice patch, which has no z flip). @defaultValue the model's, else false */

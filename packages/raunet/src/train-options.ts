@@ -88,7 +88,7 @@ export interface TrainOptions {
   validationInterval?: number;
   /** Sliding-window overlap for validation. @defaultValue 0.5 */
   validationOverlap?: number;
-  /** Patches per model call in validation. @defaultValue as `predictVolume`: 2 for a 192x192x32 patch, up to 8 for small patches */
+  /** Patches per model call in validation. @defaultValue as `predictVolume`: 2 for a 192x192x32 patch, up to 16 for small patches */
   validationBatchSize?: number;
   /** Threshold of the validation masks. @defaultValue 0.5 */
   validationThreshold?: number;

@@ -102,8 +102,8 @@ describe('slidingWindowProbability', () => {
   it('fits two paper-size patches per call, at most 8', () => {
     expect(autoBatchSize([192, 192, 32])).toBe(2);
     expect(autoBatchSize([96, 96, 32])).toBe(8);
-    expect(autoBatchSize([48, 48, 16])).toBe(8);
-    expect(autoBatchSize([192, 192, 1])).toBe(8);
+    expect(autoBatchSize([48, 48, 16])).toBe(16);
+    expect(autoBatchSize([192, 192, 1])).toBe(16);
     expect(autoBatchSize([256, 256, 64])).toBe(1);
   });
 });

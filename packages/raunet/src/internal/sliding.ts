@@ -97,15 +97,16 @@ export const SLIDING_DEFAULTS = {
 /** Input voxels per model call of {@link autoBatchSize}: two patches of the paper's 192x192x32. */
 const AUTO_BATCH_VOXELS = 2 * 192 * 192 * 32;
 /**
- * Most patches per model call of {@link autoBatchSize}: past this, bigger calls gain little (CPU time per patch
- * of the LIDC model: 163 ms in calls of 4, 151 ms in calls of 16) and cost memory (peak RSS of predict 3.0 GB
- * at 16 against 0.6 GB at 2, mostly the RA block's attention logits).
+ * Most patches per model call of {@link autoBatchSize}: past this, bigger calls gain little (wall time per patch
+ * of the LIDC model on the native kernels: 53 ms in calls of 4, 48 ms of 8, 46.5 ms of 16, about 46 ms of 32)
+ * and the activations grow with the call (at 16 patches of 48x48x16 with 16 channels, 38 MB per tensor).
+ * The RA block's attention no longer bounds it: its kernel never forms the [L, L] logits.
  */
-const AUTO_BATCH_MAX = 8;
+const AUTO_BATCH_MAX = 16;
 
 /**
  * Patches per model call when none is asked for: as many as fit in the input voxels of two patches of the
- * paper's size (2 for 192x192x32), at most 8 (8 for 48x48x16 or 192x192x1). Small patches are too cheap per
+ * paper's size (2 for 192x192x32), at most 16 (16 for 48x48x16 or 192x192x1). Small patches are too cheap per
  * call for the per-call overhead of the layers (measured on the shipped LIDC model: CPU time per patch 210 ms
  * alone, 163 ms in calls of 4).
  */
