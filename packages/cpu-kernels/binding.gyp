@@ -14,6 +14,7 @@
         "native/attention.cc",
         "native/linear_upsample.cc",
         "native/vector_math.cc",
+        "native/peak_flops.cc",
         "native/memory_tuning.cc"
       ],
       "cflags!": ["-fno-exceptions"],

@@ -1,7 +1,8 @@
 // `pnpm bench cpu-kernels`: inference (forward pass, no gradient) of the shipped `lidc-nodules` model on a
 // batch of 8 patches 48x48x16 (what `raunet predict` runs: 2 windows x 4 flips) and of the paper-size RA-Unet
 // on one 192x192x32 patch, native kernels vs tfjs's JS cpu kernels in the same run, beside the arithmetic
-// floor (FLOP of the convolutions and matmuls / the machine's measured matmul rate), and the native kernels
+// floor (FLOP of the convolutions and matmuls / the machine's measured matmul rate; the CPU's multiply-add peak,
+// `cpuPeakGflops`, is printed beside that rate), and the native kernels
 // with batch norm's inference epilogue unfused (the chain of ops layers-3d runs where no backend has the
 // one-pass kernel), alternated with the default runs; then bf16 inference (the RAUNET_INFERENCE_BF16 flag)
 // against float32 in the same run, beside the bf16 floor (the same matmul with bf16 inputs), with the largest
@@ -13,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { PRECISION_FLAGS } from '@raunet/core';
-import { registerNativeKernels, unregisterNativeKernels } from '../src/index.js';
+import { cpuPeakGflops, registerNativeKernels, unregisterNativeKernels } from '../src/index.js';
 import { profileTable, RAUNET_SRC, shapeTable, startKernelProfile } from './kernel-profiler.js';
 import type { KernelProfile } from './kernel-profiler.js';
 
@@ -78,6 +79,15 @@ const rate = measuredRate();
 console.log(
   `measured fp32 rate (oneDNN matmul 1536^3, ${status.threads} threads): ${rate.wall.toFixed(0)} GFLOP/s wall, ${rate.cpu.toFixed(0)} GFLOP per CPU second`,
 );
+// The CPU's multiply-add peak (registers only, all threads): the rate no kernel exceeds.
+const peak = cpuPeakGflops();
+const peakBf16 = cpuPeakGflops('bf16');
+if (peak !== undefined) {
+  console.log(
+    `CPU multiply-add peak (vector FMAs in registers, ${status.threads} threads): ${peak.toFixed(0)} GFLOP/s wall, ${(peak / status.threads).toFixed(0)} per thread; the matmul reaches ${((100 * rate.wall) / peak).toFixed(0)}% of it` +
+      (peakBf16 !== undefined ? `; bf16 dot products: ${peakBf16.toFixed(0)} GFLOP/s wall (${(peakBf16 / peak).toFixed(2)}x)` : ''),
+  );
+}
 const rateBf16 = status.bf16 ? measuredRate(true) : undefined;
 console.log(
   rateBf16

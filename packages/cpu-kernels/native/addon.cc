@@ -93,6 +93,7 @@ napi_value Init(napi_env env, napi_value exports) {
       method("channelAffine", ChannelAffine),
       method("linearUpsample", LinearUpsample),
       method("attention", Attention),
+      method("peakGflops", PeakGflops),
       method("retainFreedMemory", RetainFreedMemory),
       method("adviseHugePages", AdviseHugePages),
       method("matmul", Matmul),

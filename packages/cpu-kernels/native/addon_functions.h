@@ -1,5 +1,5 @@
 // The addon's Node-API functions, defined by job (conv3d.cc, matmul.cc, elementwise_napi.cc, channel_affine.cc,
-// attention.cc, memory_tuning.cc, addon.cc) and registered together by addon.cc's Init.
+// attention.cc, peak_flops.cc, memory_tuning.cc, addon.cc) and registered together by addon.cc's Init.
 #pragma once
 #include <node_api.h>
 
@@ -33,6 +33,8 @@ napi_value ReduceSum(napi_env env, napi_callback_info info);
 napi_value ChannelAffine(napi_env env, napi_callback_info info);
 napi_value LinearUpsample(napi_env env, napi_callback_info info);
 napi_value Attention(napi_env env, napi_callback_info info);
+
+napi_value PeakGflops(napi_env env, napi_callback_info info);
 
 napi_value RetainFreedMemory(napi_env env, napi_callback_info info);
 napi_value AdviseHugePages(napi_env env, napi_callback_info info);

@@ -1,5 +1,6 @@
 export {
   NATIVE_KERNEL_NAMES,
+  cpuPeakGflops,
   nativeKernelsStatus,
   registerNativeKernels,
   unregisterNativeKernels,

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   NATIVE_KERNEL_NAMES,
+  cpuPeakGflops,
   nativeKernelsStatus,
   registerNativeKernels,
   unregisterNativeKernels,
@@ -65,6 +66,19 @@ describe('registration', () => {
     expect(r.library).toBe('onednn');
     expect(tf.getKernel('Conv3D', 'cpu').kernelFunc).toBe(before);
     expect(nativeKernelsStatus().loaded).toBe(false);
+  });
+
+  it('measures the CPU multiply-add peak while registered: fp32, and bf16 exactly where the CPU has it', () => {
+    expect(cpuPeakGflops()).toBeUndefined();
+    const r = registerNativeKernels({ threads: 2 });
+    const fp32 = cpuPeakGflops();
+    expect(fp32).toBeGreaterThan(1);
+    expect(Number.isFinite(fp32)).toBe(true);
+    const bf16 = cpuPeakGflops('bf16');
+    if (r.bf16) expect(bf16).toBeGreaterThan(1);
+    else expect(bf16).toBeUndefined();
+    unregisterNativeKernels();
+    expect(cpuPeakGflops()).toBeUndefined();
   });
 
   it('rejects bad options with a typed error', () => {

@@ -5,7 +5,8 @@
 // the kernel outputs live at once in a further step (`peak live`: distinct buffers, each counted from the kernel
 // that wrote it until the backend frees it), the peak of tf.memory().numBytes in that step (`peak tensor`: tfjs
 // counts every tensor object, so a buffer shared by a reshape or by the tape's clone counts once per tensor), the
-// tensor bytes left after the step and the median step time. Each configuration runs twice in the same run: with the fused batch-norm op
+// tensor bytes left after the step, the median step time and its floor (the step's convolution FLOP, three times
+// the forward pass's, at the CPU's multiply-add peak on all threads, `cpuPeakGflops`). Each configuration runs twice in the same run: with the fused batch-norm op
 // (`fused`, what the layers use) and with the former chain of elementwise ops (`chain`, the baseline), so the
 // ratios compare like with like.
 // Env: MEMORY_PATCHES (default `64,64,32;96,96,32`; x,y,z per patch, `;` between), MEMORY_BATCH (default 1),
@@ -28,6 +29,8 @@ interface Measured {
   leakedTensors: number;
   stepSeconds: number;
   stepCpuSeconds: number;
+  /** The step's convolution FLOP at the CPU's multiply-add peak on all threads (3 x forward x batch); 0 without the peak. */
+  floorSeconds: number;
   firstStepSeconds: number;
   poolFreeBytes: number;
 }
@@ -92,7 +95,8 @@ function startCensus(tf: typeof tfTypes): { record(kernel: string, out: unknown)
 
 async function runChild(patch: [number, number, number], batch: number, variant: string): Promise<Measured> {
   const tf = await import('@tensorflow/tfjs');
-  const { registerNativeKernels, nativeKernelsStatus } = await import('@raunet/cpu-kernels');
+  const { cpuPeakGflops, registerNativeKernels, nativeKernelsStatus } = await import('@raunet/cpu-kernels');
+  const { convFlopPerPatch } = await import('./model-flop.js');
   const { setFusedOps } = await import('../../layers-3d/src/internal/fused-batch-norm.js');
   const { setEarlyTapeRelease } = await import('../../layers-3d/src/internal/early-release.js');
   const { buildRAUnet, diceLoss } = await import('../src/index.js');
@@ -150,6 +154,7 @@ async function runChild(patch: [number, number, number], batch: number, variant:
   if (process.env.MEMORY_CENSUS === '1') census.report(Number(process.env.MEMORY_CENSUS_ROWS ?? 25));
   const afterStepTensorBytes = tf.memory().numBytes - base;
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  const peak = cpuPeakGflops(); // after the steps, outside their timing
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   return {
     patch: patch.join('x'),
@@ -162,6 +167,7 @@ async function runChild(patch: [number, number, number], batch: number, variant:
     leakedTensors,
     stepSeconds: median(times),
     stepCpuSeconds: median(cpuTimes),
+    floorSeconds: peak ? (3 * convFlopPerPatch(model) * batch) / (peak * 1e9) : 0,
     firstStepSeconds,
     poolFreeBytes: nativeKernelsStatus().bufferPool?.freeBytes ?? 0,
   };
@@ -194,13 +200,13 @@ if (child) {
   }
   console.log(`RA-Unet (buildRAUnet defaults), one training step (forward + Dice + gradients + Adam), batch ${batch}, cpu backend + native kernels`);
   console.log('');
-  console.log('| patch | batch norm | peak RSS GiB | peak live GiB | peak tensor GiB | tensor GiB left by a step | leaked tensors | first step s | step s | step CPU s | RSS ratio to chain | CPU ratio to chain |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| patch | batch norm | peak RSS GiB | peak live GiB | peak tensor GiB | tensor GiB left by a step | leaked tensors | first step s | step s | step CPU s | floor s | step / floor | RSS ratio to chain | CPU ratio to chain |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     const chain = results.find((c) => c.patch === r.patch && c.variant === 'chain');
     const ratio = (a: number, b: number | undefined): string => (b ? (a / b).toFixed(2) : '');
     console.log(
-      `| ${r.patch} | ${r.variant} | ${gib(r.peakRssBytes)} | ${gib(r.peakLiveBytes)} | ${gib(r.peakTensorBytes)} | ${gib(r.afterStepTensorBytes)} | ${r.leakedTensors} | ${r.firstStepSeconds.toFixed(2)} | ${r.stepSeconds.toFixed(2)} | ${r.stepCpuSeconds.toFixed(2)} | ${ratio(r.peakRssBytes, chain?.peakRssBytes)} | ${ratio(r.stepCpuSeconds, chain?.stepCpuSeconds)} |`,
+      `| ${r.patch} | ${r.variant} | ${gib(r.peakRssBytes)} | ${gib(r.peakLiveBytes)} | ${gib(r.peakTensorBytes)} | ${gib(r.afterStepTensorBytes)} | ${r.leakedTensors} | ${r.firstStepSeconds.toFixed(2)} | ${r.stepSeconds.toFixed(2)} | ${r.stepCpuSeconds.toFixed(2)} | ${r.floorSeconds ? r.floorSeconds.toFixed(2) : '-'} | ${r.floorSeconds ? (r.stepSeconds / r.floorSeconds).toFixed(2) + 'x' : '-'} | ${ratio(r.peakRssBytes, chain?.peakRssBytes)} | ${ratio(r.stepCpuSeconds, chain?.stepCpuSeconds)} |`,
     );
   }
 }

@@ -27,6 +27,8 @@ export interface NativeAddon {
   adviseHugePages(array: Float32Array): boolean;
   reduceSum(src: Float32Array, k1: number, r: number, k2: number, dst: Float32Array, scale: number, op: 0 | 1): void;
   channelAffine(x: Float32Array, scale: Float32Array, shift: Float32Array, residual: Float32Array | null, relu: boolean, out: Float32Array): void;
+  /** The CPU's multiply-add peak in GFLOP/s of wall time on all threads (registers only; bf16: vdpbf16ps), 0 without the instructions. */
+  peakGflops(bf16: boolean): number;
   attention(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, dims: Float64Array): void;
   /** `dims`: outer, n, inner, factor; forward [outer, n, inner] -> [outer, n * factor, inner], adjoint the reverse. */
   linearUpsample(x: Float32Array, out: Float32Array, dims: Float64Array, adjoint: boolean): void;
