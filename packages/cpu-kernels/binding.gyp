@@ -19,7 +19,7 @@
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
-      "cflags_cc": ["-fexceptions", "-frtti", "-std=c++17", "-O3", "-fno-math-errno", "-fno-trapping-math", "-fopenmp"],
+      "cflags_cc": ["-fexceptions", "-frtti", "-std=c++17", "-O3", "-fno-math-errno", "-fno-trapping-math", "-fopenmp", "-Wno-psabi"],
       "ldflags": ["-fopenmp"],
       "libraries": ["-ldnnl"],
       "defines": ["NAPI_VERSION=8"]

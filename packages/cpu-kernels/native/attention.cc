@@ -121,7 +121,7 @@ __attribute__((always_inline)) inline void blockInRegisters(const float *q, int6
     Float16x vc[CV];
     for (int cc = 0; cc < CV; cc++) vc[cc] = loadFloat16x(vT + cc * lk + j);
     for (int i = 0; i < R; i++) {
-      const Float16x p = expNonPositiveFloat16x(loadFloat16x(e + i * lk + j) - rowMax[i]);
+      const Float16x p = expNonPositive(loadFloat16x(e + i * lk + j) - rowMax[i]);
       sum[i] += p;
       for (int cc = 0; cc < CV; cc++) acc[i][cc] += p * vc[cc];
     }
@@ -131,7 +131,7 @@ __attribute__((always_inline)) inline void blockInRegisters(const float *q, int6
     float a[CV];
     for (int cc = 0; cc < CV; cc++) a[cc] = sumLanes(acc[i][cc]);
     for (int64_t j = full; j < lk; j++) {
-      const float p = expNonPositiveFloatOne(e[i * lk + j] - rowMax[i]);
+      const float p = expNonPositive(e[i * lk + j] - rowMax[i]);
       total += p;
       for (int cc = 0; cc < CV; cc++) a[cc] += p * vT[cc * lk + j];
     }

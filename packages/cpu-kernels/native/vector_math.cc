@@ -85,7 +85,7 @@ void sigmoidRange(const float *x, float *out, int64_t n) {
 RAUNET_MULTIVERSION
 void expNonPositiveFloat(float *e, int64_t n) {
 #pragma omp simd
-  for (int64_t j = 0; j < n; j++) e[j] = expNonPositiveFloatOne(e[j]);
+  for (int64_t j = 0; j < n; j++) e[j] = expNonPositive(e[j]);
 }
 
 }  // namespace raunet

@@ -23,28 +23,6 @@ void sigmoidRange(const float *x, float *out, int64_t n);
 // double exp's algorithm. Arguments below -87 give 0.
 void expNonPositiveFloat(float *e, int64_t n);
 
-// exp(x) of one float x <= 0 as expNonPositiveFloat computes it, inline for callers' own vector loops.
-inline float expNonPositiveFloatOne(float v) {
-  const bool under = v < -87.f;
-  const float x = under ? -87.f : v;
-  // nearest integer by the 1.5 * 2^23 trick (vectorizes; |x log2 e| < 2^22)
-  const float k = (x * 1.44269504088896341f + 12582912.f) - 12582912.f;
-  const float r = (x - k * 0.693145751953125f) - k * 1.42860682030941723e-06f;  // ln 2 in two parts
-  float p = 1.f / 720.f;
-  p = p * r + 1.f / 120.f;
-  p = p * r + 1.f / 24.f;
-  p = p * r + 1.f / 6.f;
-  p = p * r + 0.5f;
-  p = p * r + 1.f;
-  p = p * r + 1.f;
-  union {
-    int32_t i;
-    float f;
-  } scale;
-  scale.i = (static_cast<int32_t>(k) + 127) << 23;  // 2^k, k in [-126, 0]
-  return under ? 0.f : p * scale.f;
-}
-
 // 16 floats as one value (GCC vector extension): a zmm register where AVX-512 is on, two or four smaller ones
 // elsewhere. Loads and stores need no alignment.
 typedef float Float16x __attribute__((vector_size(64)));
@@ -65,22 +43,30 @@ __attribute__((always_inline)) inline float sumLanes(Float16x v) {
   return s;
 }
 
-// expNonPositiveFloatOne on 16 lanes, the same operations (so the same values).
-__attribute__((always_inline)) inline Float16x expNonPositiveFloat16x(Float16x v) {
-  const Int16x under = v < -87.f;
-  const Float16x x = under ? Float16x{} - 87.f : v;
-  const Float16x k = (x * 1.44269504088896341f + 12582912.f) - 12582912.f;
-  const Float16x r = (x - k * 0.693145751953125f) - k * 1.42860682030941723e-06f;
-  Float16x p = Float16x{} + 1.f / 720.f;
+// Integral-valued floats to int32, lane by lane: one float, or 16 lanes.
+__attribute__((always_inline)) inline int32_t toInt32(float k) { return static_cast<int32_t>(k); }
+__attribute__((always_inline)) inline Int16x toInt32(Float16x k) { return __builtin_convertvector(k, Int16x); }
+
+// exp(v) of v <= 0 as expNonPositiveFloat computes it, for one float or 16 lanes (F = float or Float16x; the
+// same operations either way, so the same values), inline for callers' own vector loops.
+template <typename F>
+__attribute__((always_inline)) inline F expNonPositive(F v) {
+  const auto under = v < -87.f;
+  const F x = under ? F{} - 87.f : v;
+  // nearest integer by the 1.5 * 2^23 trick (vectorizes; |x log2 e| < 2^22)
+  const F k = (x * 1.44269504088896341f + 12582912.f) - 12582912.f;
+  const F r = (x - k * 0.693145751953125f) - k * 1.42860682030941723e-06f;  // ln 2 in two parts
+  F p = F{} + 1.f / 720.f;
   p = p * r + 1.f / 120.f;
   p = p * r + 1.f / 24.f;
   p = p * r + 1.f / 6.f;
   p = p * r + 0.5f;
   p = p * r + 1.f;
   p = p * r + 1.f;
-  const Int16x bits = (__builtin_convertvector(k, Int16x) + 127) << 23;
-  Float16x scale;
+  const auto bits = (toInt32(k) + 127) << 23;  // 2^k, k in [-126, 0]
+  static_assert(sizeof bits == sizeof(F), "one int32 per float lane");
+  F scale;
   __builtin_memcpy(&scale, &bits, sizeof scale);
-  return under ? Float16x{} : p * scale;
+  return under ? F{} : p * scale;
 }
 }  // namespace raunet

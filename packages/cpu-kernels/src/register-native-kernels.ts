@@ -323,7 +323,7 @@ export function nativeKernelsStatus(): NativeKernelsReport {
  * independent chains of vector FMAs held in registers (no memory traffic), the rate no kernel can exceed. A
  * benchmark's arithmetic floor is its FLOP at this rate. `'fp32'`: AVX-512 (else AVX2 + FMA) multiply-adds;
  * `'bf16'`: AVX512_BF16 dot products (two bf16 products and sums per float32 lane). `undefined` when the
- * native kernels are not registered or the CPU lacks the instructions. Takes about 0.1-0.3 s.
+ * native kernels are not registered or the CPU lacks the instructions. Takes about 0.1-0.3 s (the best of three runs).
  *
  * @example
  * ```ts
