@@ -328,7 +328,7 @@ export function nativeKernelsStatus(): NativeKernelsReport {
  * @example
  * ```ts
  * registerNativeKernels();
- * const peak = cpuPeakGflops(); // e.g. 227 on 2 Zen 4 cores
+ * const peak = cpuPeakGflops(); // e.g. about 232 on 2 Zen 4 cores
  * ```
  */
 export function cpuPeakGflops(precision: 'fp32' | 'bf16' = 'fp32'): number | undefined {
