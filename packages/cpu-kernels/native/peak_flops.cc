@@ -1,7 +1,7 @@
 // The CPU's multiply-add peak as code can reach it: twelve independent chains of vector FMAs held in registers
 // (no memory traffic), on every OpenMP thread at once, for a fixed number of instructions. No kernel can run
 // faster than this, so the benchmarks report it beside their floors (a large matmul's rate sits just below).
-// fp32: AVX-512 (vfmadd231ps zmm, 32 FLOP per instruction), else AVX2 + FMA (ymm, 16). bf16: vdpbf16ps zmm
+// fp32: AVX-512 FMAs (zmm, 32 FLOP per instruction), else AVX2 + FMA (ymm, 16). bf16: vdpbf16ps zmm
 // (16 lanes x 2 products and 2 sums, 64 FLOP per instruction) where the CPU has AVX512_BF16.
 #include <immintrin.h>
 #include <omp.h>

@@ -98,7 +98,7 @@ export const SLIDING_DEFAULTS = {
 const AUTO_BATCH_VOXELS = 2 * 192 * 192 * 32;
 /**
  * Most patches per model call of {@link autoBatchSize}: past this, bigger calls gain little (wall time per patch
- * of the LIDC model on the native kernels: 53 ms in calls of 4, 48 ms of 8, 46.5 ms of 16, about 46 ms of 32)
+ * of the LIDC model on the native kernels: 53 ms in calls of 4, 48 ms of 8, 46.5 ms of 16)
  * and the activations grow with the call (at 16 patches of 48x48x16 with 16 channels, 38 MB per tensor).
  * The RA block's attention no longer bounds it: its kernel never forms the [L, L] logits.
  */
