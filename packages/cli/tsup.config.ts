@@ -1,3 +1,3 @@
 import { packageBuild } from '../../scripts/tsup-package.js';
 
-export default packageBuild(['src/index.ts', 'src/bin.ts']);
+export default packageBuild(['src/index.ts', 'src/bin.ts', 'src/predict-worker.ts']);

@@ -13,6 +13,7 @@ import { BATCH_SIZE_FLAG, PRECISION_FLAG, PREDICTION_FLAGS, predictionOptionsFro
 import { burdenOf, burdenText, checkBurdenPath, writeBurdenFile, type CaseBurden } from '../internal/burden-outputs.js';
 import { writePredictReport, type PredictedCase } from '../internal/predict-report.js';
 import { openPredictor, PREDICT_BACKENDS } from '../internal/predictor.js';
+import { choosePredictWorkers, predictInWorkers } from '../internal/predict-pool.js';
 
 /** Outputs are written as .nii or .nii.gz (reading also accepts Analyze .hdr: `isNiftiPath` of @raunet/io). */
 const isNiftiOutputPath = (p: string) => /\.nii(\.gz)?$/i.test(p);
@@ -67,6 +68,13 @@ export const command = defineCommand({
       description: 'write the infection burden per case (mL, each lung, % involved) as .json or .csv',
     },
     json: { type: 'boolean', description: 'print the per-case results with their burden as JSON on stdout' },
+    workers: {
+      type: 'integer',
+      min: 1,
+      value: 'N',
+      description: 'cases predicted at once, each worker on its share of the cores',
+      defaultText: 'one per core for a folder of small volumes on the cpu backend, else 1',
+    },
     ...PREDICTION_FLAGS,
     ...BATCH_SIZE_FLAG,
     ...PRECISION_FLAG,
@@ -148,6 +156,40 @@ export const command = defineCommand({
       if (flags.json) io.stdout(JSON.stringify({ cases: results }, null, 2) + '\n');
     };
 
+    const writeReport = async (): Promise<void> => {
+      if (!report) return;
+      await writePredictReport(report, predicted, `raunet predict --model ${modelFlag}`);
+      // stdout stays pure JSON with --json.
+      (flags.json ? io.stderr : io.stdout)(`report: ${report} (open it with: raunet view ${report})\n`);
+    };
+
+    const plan = await choosePredictWorkers(flags.workers, jobs, backend);
+    if (plan.workers > 1) {
+      const threads = `${plan.threads} thread${plan.threads > 1 ? 's' : ''}`;
+      io.stderr(`predict: ${jobs.length} cases on ${plan.workers} workers of ${threads} (--workers 1: one case at a time)\n`);
+      const setup = { modelDir, backend, options: { ...options, ...(autoLungs ? { lungMask: 'auto' as const } : {}) }, threads: plan.threads };
+      const byIndex: { result: (typeof results)[number]; predicted: PredictedCase }[] = [];
+      const done = await predictInWorkers(setup, plan.workers, jobs, io, (r) => {
+        const j = jobs[r.index];
+        byIndex[r.index] = {
+          result: { name: j.name, output: j.output, seconds: r.seconds, burden: r.burden },
+          predicted: { ...j, numbers: { model: modelFlag, 'prediction time (s)': r.seconds } },
+        };
+        if (flags.json) return;
+        io.stdout(`${j.name}: ${r.voxels} infection voxels (${r.size}) in ${r.seconds.toFixed(1)} s -> ${j.output}${r.meshNote}\n`);
+        if (r.lungs) io.stdout(`  ${burdenText(r.burden)}\n`);
+      });
+      // the summaries list the cases in input order, as the one-worker loop does
+      for (const c of byIndex.filter((c) => c !== undefined)) {
+        results.push(c.result);
+        predicted.push(c.predicted);
+      }
+      await writeSummaries();
+      if (done < jobs.length) return stopped(io, done, jobs.length);
+      await writeReport();
+      return 0;
+    }
+
     const { model, release } = await openPredictor(backend, modelDir, io);
     try {
       for (let n = 0; n < jobs.length; n++) {
@@ -187,11 +229,7 @@ export const command = defineCommand({
     } finally {
       await release();
     }
-    if (report) {
-      await writePredictReport(report, predicted, `raunet predict --model ${modelFlag}`);
-      // stdout stays pure JSON with --json.
-      (flags.json ? io.stderr : io.stdout)(`report: ${report} (open it with: raunet view ${report})\n`);
-    }
+    await writeReport();
     return 0;
   },
 });

@@ -86,7 +86,7 @@ export const BATCH_SIZE_FLAG = {
     type: 'integer',
     min: 1,
     value: 'N',
-    description: 'patches per model call, flipped TTA copies included', defaultText: "2 for the paper's 192x192x32 patch, up to 8 for small ones",
+    description: 'patches per model call, flipped TTA copies included', defaultText: "2 for the paper's 192x192x32 patch, up to 16 for small ones",
   },
 } as const satisfies FlagSpecs;
 
@@ -160,13 +160,20 @@ export async function writeCaseOutputs(
  * One case of `raunet predict`, the shared pipeline of `predict` and of the queue's `worker`: reads the CT
  * (and its lung mask, or the automatic one with `lungMask: 'auto'`) with the input checks of `readScan`
  * (NaN, 4D: errors naming the file), predicts (errors name the input), and writes the outputs with
- * {@link writeCaseOutputs}.
+ * {@link writeCaseOutputs}. `hooks.onWriting` is called when the prediction is done and the outputs are about to be
+ * written.
  */
-export async function predictCase(model: tf.LayersModel | PatchPredictor, files: CaseFiles, options: PredictVolumeOptions): Promise<CaseSummary> {
+export async function predictCase(
+  model: tf.LayersModel | PatchPredictor,
+  files: CaseFiles,
+  options: PredictVolumeOptions,
+  hooks: { onWriting?: () => void } = {},
+): Promise<CaseSummary> {
   const ct = await readScan(files.input, 'CT');
   // The case's own lung mask wins over options.lungMask (e.g. 'auto').
   const lungMask = files.lung ? await readScan(files.lung, 'lung mask') : undefined;
   const result = await predictVolumeOf(files.input, model, ct, { ...options, ...(lungMask ? { lungMask } : {}) });
+  hooks.onWriting?.();
   const written = await writeCaseOutputs(files, ct, result);
   return { ...written, mask: result.mask, ...(result.lungs ? { lungs: result.lungs } : {}) };
 }
