@@ -103,9 +103,11 @@ struct Entry {
   dnnl::reorder wei_reorder;  // wei_user -> wei for input weights, wei -> wei_user for weight gradients
 };
 
+// One cache per thread: an entry's memories get the caller's data handles at each call, so JS threads
+// (worker_threads) that share the addon must not share entries.
 template <typename K>
 std::map<std::string, std::unique_ptr<Entry<K>>> &cache() {
-  static std::map<std::string, std::unique_ptr<Entry<K>>> c;
+  static thread_local std::map<std::string, std::unique_ptr<Entry<K>>> c;
   return c;
 }
 

@@ -33,8 +33,9 @@ struct Bf16Entry {
   dnnl::convolution_forward prim;
 };
 
+// One cache per thread (see conv3d.cc's cache).
 std::map<std::string, std::unique_ptr<Bf16Entry>> &bf16Cache() {
-  static std::map<std::string, std::unique_ptr<Bf16Entry>> c;
+  static thread_local std::map<std::string, std::unique_ptr<Bf16Entry>> c;
   return c;
 }
 

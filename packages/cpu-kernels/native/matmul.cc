@@ -27,8 +27,9 @@ struct MatmulEntry {
   dnnl::reorder a_reorder, b_reorder;
 };
 
+// One cache per thread (see conv3d.cc's cache).
 std::map<std::string, std::unique_ptr<MatmulEntry>> &matmulCache() {
-  static std::map<std::string, std::unique_ptr<MatmulEntry>> c;
+  static thread_local std::map<std::string, std::unique_ptr<MatmulEntry>> c;
   return c;
 }
 

@@ -16,9 +16,10 @@ struct OnednnContext {
   dnnl::stream strm{eng};
 };
 
-// The process-wide engine and stream (created on first use).
+// The calling thread's engine and stream (created on its first use): a stream is not shared between JS
+// threads (worker_threads) that run primitives at the same time.
 inline OnednnContext &onednn() {
-  static OnednnContext c;
+  static thread_local OnednnContext c;
   return c;
 }
 

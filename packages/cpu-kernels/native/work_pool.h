@@ -34,10 +34,15 @@ class WorkPool {
 
   // Runs f(0..chunks-1), each exactly once, over the calling thread and the workers.
   void run(int64_t chunks, const std::function<void(int64_t)> &f) {
+    const int want = std::max(1, omp_get_max_threads()) - 1;  // same thread count as oneDNN (this thread's)
+    // One thread: run here, without the pool's lock (JS threads on one core each do not wait for each other).
+    if (chunks <= 1 || want == 0) {
+      for (int64_t c = 0; c < chunks; c++) f(c);
+      return;
+    }
     std::lock_guard<std::mutex> serial(run_);  // one job at a time (addon loaded in several JS threads)
-    const int want = std::max(1, omp_get_max_threads()) - 1;  // same thread count as oneDNN
     if (static_cast<int>(workers_.size()) != want) resize(want);
-    if (chunks <= 1 || workers_.empty()) {
+    if (workers_.empty()) {
       for (int64_t c = 0; c < chunks; c++) f(c);
       return;
     }
