@@ -59,7 +59,13 @@ export {
   type PreparedCase,
 } from './preprocessing.js';
 export { recalibrateBatchNorm, type RecalibrateBatchNormOptions, type RecalibrateBatchNormResult } from './batch-norm-statistics.js';
-export { predictVolume, type PredictVolumeOptions, type PredictVolumeResult } from './predict.js';
+export {
+  predictVolume,
+  maskFromProbability,
+  type PredictVolumeOptions,
+  type PredictVolumeResult,
+  type MaskFromProbabilityOptions,
+} from './predict.js';
 export { tfjsPatchPredictor, isPatchPredictor, type PatchPredictor, type TfjsPatchPredictorOptions } from './patch-predictor.js';
 export { loadModelFromUrl, type LoadModelFromUrlOptions } from './model-url.js';
 export { usePad5dWorkaround } from './pad-5d-workaround.js';

@@ -7,7 +7,7 @@ import { readNifti } from '@raunet/io';
 import { normalizeIntensity, reorientToRAS } from '@raunet/preprocess';
 import { buildUNet3D } from './model.js';
 import { setModelInfo } from './model-info.js';
-import { predictVolume } from './predict.js';
+import { maskFromProbability, predictVolume } from './predict.js';
 
 let model: tf.LayersModel;
 beforeAll(async () => {
@@ -225,5 +225,26 @@ describe.skipIf(!have)('predictVolume on a real CT (needs ../shared/data/nifti)'
     expect(mask.affine).toEqual(ct.affine);
     for (let i = 0; i < mask.data.length; i++) if (!lung.data[i]) expect(mask.data[i]).toBe(0);
     small.dispose();
+  });
+});
+
+describe('maskFromProbability', () => {
+  it('keeps p >= threshold, then removes 26-connected components below the minimum size; checks its arguments', () => {
+    // a 5x5x3 map: a 2-voxel pair at 0.5 (diagonal neighbours, one component) and a lone voxel at 0.9
+    const data = new Float32Array(75).fill(0.2);
+    data[0] = 0.5;
+    data[1 + 5 + 25] = 0.5;
+    data[74] = 0.9;
+    const p = createVolume({ data, dims: [5, 5, 3], spacing: [1, 2, 3] });
+    const m = maskFromProbability(p, { threshold: 0.5 });
+    expect(m.dims).toEqual([5, 5, 3]);
+    expect(m.spacing).toEqual([1, 2, 3]);
+    expect([...m.data.keys()].filter((i) => m.data[i] === 1)).toEqual([0, 31, 74]);
+    const kept = maskFromProbability(p, { threshold: 0.5, minComponentSize: 2 }).data;
+    expect([...kept.keys()].filter((i) => kept[i] === 1)).toEqual([0, 31]);
+    expect(maskFromProbability(p, { threshold: 0.51 }).data.reduce((s, v) => s + v, 0)).toBe(1);
+    expect(maskFromProbability(p).data.reduce((s, v) => s + v, 0)).toBe(3);
+    expect(() => maskFromProbability(p, { threshold: 1.5 })).toThrow(InvalidArgumentError);
+    expect(() => maskFromProbability(p, { minComponentSize: 2.5 })).toThrow(/minComponentSize must be an integer >= 0/);
   });
 });

@@ -149,8 +149,36 @@ export async function predictVolume(model: tf.LayersModel | PatchPredictor, ct: 
     const lung = lungMask.data;
     for (let i = 0; i < p.length; i++) if (!(Number(lung[i]) > 0)) p[i] = 0;
   }
-  let mask: Uint8Array<ArrayBuffer> = thresholdProbability(p, threshold);
-  const minComponentSize = options.minComponentSize ?? settings.minComponentSize ?? 0;
-  if (minComponentSize > 1) mask = removeSmallComponents(mask, ct.dims, minComponentSize);
-  return { probability, mask: withData(ct, mask), ...(lungMask ? { lungs: lungMask } : {}), precision: predictor.precision ?? 'fp32' };
+  const mask = maskFromProbability(probability, { threshold, minComponentSize: options.minComponentSize ?? settings.minComponentSize ?? 0 });
+  return { probability, mask: withData(ct, mask.data), ...(lungMask ? { lungs: lungMask } : {}), precision: predictor.precision ?? 'fp32' };
+}
+
+/** Options of {@link maskFromProbability}. */
+export interface MaskFromProbabilityOptions {
+  /** Probabilities at or above this value are foreground. @defaultValue 0.5 */
+  threshold?: number;
+  /** Remove connected foreground components (26-connectivity) smaller than this many voxels. @defaultValue 0 (keep all) */
+  minComponentSize?: number;
+}
+
+/**
+ * The binary mask of a probability map, as {@link predictVolume} makes it: 1 where `p >= threshold`, then the
+ * 26-connected components smaller than `minComponentSize` voxels removed. `raunet evaluate --thresholds` uses it
+ * to choose a model's threshold and minimum size from out-of-fold probability maps.
+ *
+ * @example
+ * ```ts
+ * const mask = maskFromProbability(probability, { threshold: 0.4, minComponentSize: 50 });
+ * ```
+ */
+export function maskFromProbability(probability: Volume, options: MaskFromProbabilityOptions = {}): Volume<Uint8Array> {
+  const threshold = options.threshold ?? SLIDING_DEFAULTS.threshold;
+  const minComponentSize = options.minComponentSize ?? 0;
+  if (!(threshold >= 0 && threshold <= 1)) throw new InvalidArgumentError(`maskFromProbability: threshold must be in [0, 1], received ${threshold}`);
+  if (!(Number.isInteger(minComponentSize) && minComponentSize >= 0)) {
+    throw new InvalidArgumentError(`maskFromProbability: minComponentSize must be an integer >= 0, received ${minComponentSize}`);
+  }
+  let mask: Uint8Array<ArrayBuffer> = thresholdProbability(probability.data as ArrayLike<number>, threshold);
+  if (minComponentSize > 1) mask = removeSmallComponents(mask, probability.dims, minComponentSize);
+  return withData(probability, mask);
 }

@@ -1,4 +1,5 @@
-import { DatasetError } from '@raunet/core';
+import { DatasetError, type Volume } from '@raunet/core';
+import { maskFromProbability } from '@raunet/raunet';
 import { caseName, listNiftiFiles } from '@raunet/io';
 import {
   summarizeCases,
@@ -16,6 +17,7 @@ import { CliUsageError } from '../internal/context.js';
 import { burdenComparisonCsv, LungSource, summarizeBurden, type BurdenComparison } from '../internal/evaluate-burden.js';
 import { prepareOutputFile } from '../internal/output-paths.js';
 import { scoreCases, setResult } from '../internal/score-cases.js';
+import { parseList, sweepText, sweepThresholds, type ThresholdSweep } from '../internal/threshold-sweep.js';
 
 /** Per metric, the statistics (mean, sample sd, ...) of the per-fold means. */
 type AcrossFolds = Record<string, MetricSummary>;
@@ -24,11 +26,13 @@ type AcrossFolds = Record<string, MetricSummary>;
  * `raunet evaluate --pred DIR [--pred DIR ...] --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N]
  * [--surface voxel|surfel]`. Several `--pred` folders are the folds of a cross-validation: every case is
  * scored, `summary` pools all cases (so `summary.dice.mean` keeps its meaning), and `folds` /
- * `acrossFolds` add each fold's summary and the mean and sd of the per-fold means.
+ * `acrossFolds` add each fold's summary and the mean and sd of the per-fold means. With `--thresholds`, the
+ * `--pred` folders hold probability maps: the threshold (and `--min-sizes`' minimum component size) with the
+ * best mean DSC over all cases is chosen first (`sweep` in the JSON), and the masks at it are scored.
  */
 export const command = defineCommand({
   usage:
-    'raunet evaluate --pred DIR [--pred DIR ...] --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N] [--surface voxel|surfel] [--lungs DIR | --images DIR] [--burden FILE]',
+    'raunet evaluate --pred DIR [--pred DIR ...] --gt DIR [--csv FILE] [--json] [--tolerance MM] [--label N] [--surface voxel|surfel] [--lungs DIR | --images DIR] [--burden FILE] [--thresholds LIST [--min-sizes LIST]]',
   flags: {
     pred: {
       type: 'string',
@@ -48,6 +52,18 @@ export const command = defineCommand({
     images: { type: 'string', value: 'DIR', description: 'the CTs with the same names: burden error with automatic lung masks' },
     burden: { type: 'string', value: 'FILE', description: 'write the per-case burden comparison (.json or .csv); needs --lungs or --images' },
     json: { type: 'boolean', description: 'print the full result as JSON on stdout' },
+    thresholds: {
+      type: 'string',
+      value: 'LIST',
+      description:
+        'the --pred folders hold probability maps (raunet predict --prob), out of fold: pick the threshold among these (e.g. 0.3,0.4,0.5) by mean DSC over all cases, then score the masks at it',
+    },
+    'min-sizes': {
+      type: 'string',
+      value: 'LIST',
+      description: 'with --thresholds: also pick the minimum component size (voxels, as predict --min-size) among these',
+      defaultText: '0',
+    },
     tolerance: {
       type: 'number',
       min: 0,
@@ -71,6 +87,8 @@ export const command = defineCommand({
   },
   async run({ flags }, io) {
     const { pred: predDirs, gt: gtDir, tolerance: toleranceMm, label, surface, csv: csvPath, lungs: lungsDir, images: imagesDir, burden: burdenPath } = flags;
+    const thresholds = flags.thresholds === undefined ? undefined : parseList('thresholds', flags.thresholds, (x) => x >= 0 && x <= 1, 'numbers in [0, 1]');
+    const minSizes = flags['min-sizes'] === undefined ? undefined : parseList('min-sizes', flags['min-sizes'], (x) => Number.isInteger(x) && x >= 0, 'integers >= 0');
     if (lungsDir && imagesDir) throw new CliUsageError('evaluate: give --lungs or --images, not both');
     if (burdenPath && !lungsDir && !imagesDir) throw new CliUsageError('evaluate: --burden needs --lungs DIR or --images DIR');
     if (burdenPath && !/\.(json|csv)$/i.test(burdenPath)) throw new CliUsageError(`evaluate: --burden must end in .json or .csv, received '${burdenPath}'`);
@@ -98,11 +116,23 @@ export const command = defineCommand({
       folds.push(preds);
     }
     const options = { toleranceMm, surface, ...(label !== undefined ? { label } : {}) };
+    const pairsOf = (preds: string[]) => preds.map((p) => ({ name: caseName(p), prediction: p, truth: gts.get(caseName(p))! }));
+    let sweep: ThresholdSweep | undefined;
+    if (thresholds !== undefined) {
+      sweep = await sweepThresholds(folds.flatMap(pairsOf), thresholds, minSizes ?? [0], label, io);
+    } else if (minSizes !== undefined) {
+      throw new CliUsageError('evaluate: --min-sizes needs --thresholds (the --pred folders then hold probability maps)');
+    }
+    const best = sweep?.best;
     const cases: CaseMetrics[] = [];
     const perFold: CaseMetrics[][] = [];
     for (const preds of folds) {
-      const pairs = preds.map((p) => ({ name: caseName(p), prediction: p, truth: gts.get(caseName(p))! }));
-      const scored = await scoreCases(pairs, { ...options, ...(lungSource ? { lungs: lungSource } : {}) }, io);
+      const scoring = {
+        ...options,
+        ...(lungSource ? { lungs: lungSource } : {}),
+        ...(best ? { prepare: (v: Volume) => maskFromProbability(v, { threshold: best.threshold, minComponentSize: best.minSize }) } : {}),
+      };
+      const scored = await scoreCases(pairsOf(preds), scoring, io);
       cases.push(...scored.cases);
       perFold.push(scored.cases);
       burdens.push(...scored.burden);
@@ -111,7 +141,9 @@ export const command = defineCommand({
       folds?: { pred: string; cases: number; summary: EvaluateSetResult['summary'] }[];
       acrossFolds?: AcrossFolds;
       burden?: { cases: BurdenComparison[]; summary: Record<string, MetricSummary> };
+      sweep?: ThresholdSweep;
     } = setResult(cases, options);
+    if (sweep) result.sweep = sweep;
     if (perFold.length > 1) {
       result.folds = perFold.map((c, i) => ({ pred: predDirs[i], cases: c.length, summary: summarizeCases(c) }));
       result.acrossFolds = acrossFolds(result.folds.map((f) => f.summary));
@@ -124,6 +156,7 @@ export const command = defineCommand({
       io.stdout(JSON.stringify(result, null, 2) + '\n');
       return 0;
     }
+    if (sweep) io.stdout(sweepText(sweep));
     io.stdout(toTextTable(result));
     if (result.folds && result.acrossFolds) {
       for (const [i, f] of result.folds.entries())

@@ -1,4 +1,4 @@
-import { assertSameGrid } from '@raunet/core';
+import { assertSameGrid, type Volume } from '@raunet/core';
 import { evaluateCase, summarizeCases, type CaseMetrics, type EvaluateCaseOptions, type EvaluateSetResult, type SurfaceDefinition } from '@raunet/metrics';
 import type { CliIO } from './context.js';
 import type { BurdenComparison, LungSource } from './evaluate-burden.js';
@@ -18,6 +18,8 @@ export interface ScorePair {
 export interface ScoreCasesOptions extends Omit<EvaluateCaseOptions, 'name'> {
   /** Also compare the infection burden of prediction and truth with these lung masks. */
   lungs?: LungSource;
+  /** Makes the mask to score from the file read (e.g. a probability map thresholded); by default the file is the mask. */
+  prepare?: (prediction: Volume) => Volume;
 }
 
 /**
@@ -30,12 +32,13 @@ export async function scoreCases(
   options: ScoreCasesOptions,
   io: CliIO,
 ): Promise<{ cases: CaseMetrics[]; burden: BurdenComparison[] }> {
-  const { lungs, ...caseOptions } = options;
+  const { lungs, prepare, ...caseOptions } = options;
   const cases: CaseMetrics[] = [];
   const burden: BurdenComparison[] = [];
   for (const p of pairs) {
     io.stderr(`scoring ${p.name}\n`);
-    const prediction = await readScan(p.prediction, 'predicted mask');
+    const read = await readScan(p.prediction, prepare ? 'probability map' : 'predicted mask');
+    const prediction = prepare ? prepare(read) : read;
     const truth = await readScan(p.truth, 'ground-truth mask');
     assertSameGrid(prediction, truth, `prediction ${p.prediction} and ground truth ${p.truth}`);
     cases.push(evaluateCase(prediction, truth, { ...caseOptions, name: p.name }));

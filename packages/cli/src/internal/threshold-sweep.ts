@@ -1,0 +1,88 @@
+import { assertSameGrid } from '@raunet/core';
+import { summarizeValues, type MetricSummary } from '@raunet/metrics';
+import { maskFromProbability } from '@raunet/raunet';
+import { CliUsageError, type CliIO } from './context.js';
+import { readScan } from './inputs.js';
+import type { ScorePair } from './score-cases.js';
+
+/** The result of {@link sweepThresholds}: DSC per (minimum size, threshold), and the best setting. */
+export interface ThresholdSweep {
+  /** The thresholds tried (columns). */
+  thresholds: number[];
+  /** The minimum component sizes tried (rows). */
+  minSizes: number[];
+  /** `dice[i][j]`: DSC over all cases at `minSizes[i]` and `thresholds[j]`. */
+  dice: MetricSummary[][];
+  /** The setting with the highest mean DSC (the first in row, then column order on a tie). */
+  best: { threshold: number; minSize: number; dice: number };
+  /** Cases scored. */
+  cases: number;
+}
+
+/** A comma-separated list of numbers of `--name`, each passing `ok` (described by `what`). */
+export function parseList(name: string, text: string, ok: (x: number) => boolean, what: string): number[] {
+  const parts = text.split(',').map((t) => t.trim());
+  const values = parts.map(Number);
+  const bad = parts.find((t, i) => t === '' || !Number.isFinite(values[i]) || !ok(values[i]));
+  if (bad !== undefined || values.length === 0) {
+    throw new CliUsageError(`evaluate: --${name} must be a comma-separated list of ${what}, received '${text}'${bad ? ` ('${bad}')` : ''}`);
+  }
+  return [...new Set(values)];
+}
+
+/**
+ * Scores every case's probability map at every threshold and minimum component size (the masks of
+ * `maskFromProbability`, as `raunet predict` makes them) by DSC against its truth (`label`, else any nonzero
+ * voxel; an empty truth and an empty mask score 1), one case in memory at a time, and picks the setting with
+ * the best mean. This is nnU-Net's choice of post-processing on cross-validation: the maps must be out of
+ * fold (each case predicted by a model that did not train on it), or the choice fits the training data.
+ */
+export async function sweepThresholds(
+  pairs: readonly ScorePair[],
+  thresholds: readonly number[],
+  minSizes: readonly number[],
+  label: number | undefined,
+  io: CliIO,
+): Promise<ThresholdSweep> {
+  const scores = minSizes.map(() => thresholds.map((): number[] => []));
+  for (const p of pairs) {
+    io.stderr(`sweeping ${p.name}\n`);
+    const probability = await readScan(p.prediction, 'probability map');
+    const truth = await readScan(p.truth, 'ground-truth mask');
+    assertSameGrid(probability, truth, `probability map ${p.prediction} and ground truth ${p.truth}`);
+    const t = truth.data as ArrayLike<number>;
+    const fg = new Uint8Array(t.length);
+    let truthSize = 0;
+    for (let i = 0; i < t.length; i++) truthSize += fg[i] = (label === undefined ? t[i] !== 0 : t[i] === label) ? 1 : 0;
+    minSizes.forEach((minSize, i) =>
+      thresholds.forEach((threshold, j) => {
+        const m = maskFromProbability(probability, { threshold, minComponentSize: minSize }).data;
+        let inter = 0;
+        let size = 0;
+        for (let k = 0; k < m.length; k++) {
+          inter += m[k] & fg[k];
+          size += m[k];
+        }
+        scores[i][j].push(size + truthSize === 0 ? 1 : (2 * inter) / (size + truthSize));
+      }),
+    );
+  }
+  const dice = scores.map((row) => row.map((d) => summarizeValues(d)));
+  let best = { threshold: thresholds[0], minSize: minSizes[0], dice: -Infinity };
+  dice.forEach((row, i) =>
+    row.forEach((s, j) => {
+      if (s.mean > best.dice) best = { threshold: thresholds[j], minSize: minSizes[i], dice: s.mean };
+    }),
+  );
+  return { thresholds: [...thresholds], minSizes: [...minSizes], dice, best, cases: pairs.length };
+}
+
+/** The sweep as a text table (mean DSC; rows: minimum size, columns: threshold) and the setting chosen. */
+export function sweepText(s: ThresholdSweep): string {
+  const head = `min size \\ threshold`.padEnd(22) + s.thresholds.map((t) => String(t).padStart(8)).join('');
+  const rows = s.dice.map((row, i) => String(s.minSizes[i]).padEnd(22) + row.map((d) => d.mean.toFixed(4).padStart(8)).join(''));
+  return (
+    `mean DSC of the probability maps over ${s.cases} cases:\n${head}\n${rows.join('\n')}\n` +
+    `chosen: threshold ${s.best.threshold}, min size ${s.best.minSize} (mean DSC ${s.best.dice.toFixed(4)}); the masks at it are scored below\n`
+  );
+}
