@@ -25,7 +25,11 @@ beforeAll(async () => {
     const t = new Uint8Array(N * N * N);
     const at = (x: number, y: number, z: number) => x + N * (y + N * z);
     for (let z = offset; z < offset + 4; z++)
-      for (let y = 2; y < 6; y++) for (let x = 2; x < 6; x++) ((p[at(x, y, z)] = 0.45), (t[at(x, y, z)] = 1));
+      for (let y = 2; y < 6; y++)
+        for (let x = 2; x < 6; x++) {
+          p[at(x, y, z)] = 0.45;
+          t[at(x, y, z)] = 1;
+        }
     for (let z = 12; z < 14; z++)
       for (let y = 12; y < 14; y++) for (let x = 12; x < 14; x++) p[at(x, y, z)] = 0.6;
     await writeNifti(join(dir, fold, `${name}.nii.gz`), createVolume({ data: p, dims: [N, N, N] }), {

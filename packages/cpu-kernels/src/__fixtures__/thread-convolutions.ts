@@ -20,11 +20,11 @@ export async function convolutionHashes(seed: number, rounds: number): Promise<n
   const out: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const values = tf.tidy(() => {
-      const x = tf.randomNormal([2, 8, 20, 20, 8], 0, 1, 'float32', seed * 1000 + r) as tf.Tensor5D;
-      const w = tf.randomNormal([3, 3, 3, 8, 16], 0, 0.2, 'float32', seed * 1000 + r + 500) as tf.Tensor5D;
+      const x = tf.randomNormal<tf.Rank.R5>([2, 8, 20, 20, 8], 0, 1, 'float32', seed * 1000 + r);
+      const w = tf.randomNormal<tf.Rank.R5>([3, 3, 3, 8, 16], 0, 0.2, 'float32', seed * 1000 + r + 500);
       const y = tf.conv3d(x, w, 1, 'same');
       const dx = tf.conv3dTranspose(y, w, x.shape, 1, 'same');
-      const dw = tf.grad((k: tf.Tensor5D) => tf.conv3d(x, k, 1, 'same').square().sum())(w);
+      const dw = tf.grad((k: tf.Tensor) => tf.conv3d(x, k as tf.Tensor5D, 1, 'same').square().sum())(w);
       const m = tf.matMul(tf.reshape(x, [-1, 64]), tf.reshape(x, [-1, 64]), true, false);
       return [y, dx, dw, m].map((t) => hash(t.dataSync() as Float32Array));
     });
