@@ -43,27 +43,13 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('raunet evaluate --thresholds', () => {
+  /** `raunet evaluate` of fold f0 (and the given flags) against the truth. */
+  const evaluate = (...flags: string[]) => cli('evaluate', '--pred', join(dir, 'f0'), '--gt', join(dir, 'gt'), ...flags);
+
   it('picks the threshold and minimum component size with the best mean DSC over the folds, and scores the masks at it', async () => {
-    const r = await cli(
-      'evaluate',
-      '--pred',
-      join(dir, 'f0'),
-      '--pred',
-      join(dir, 'f1'),
-      '--gt',
-      join(dir, 'gt'),
-      '--thresholds',
-      '0.4,0.5,0.7',
-      '--min-sizes',
-      '0,9',
-      '--json',
-    );
+    const r = await evaluate('--pred', join(dir, 'f1'), '--thresholds', '0.4,0.5,0.7', '--min-sizes', '0,9', '--json');
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as {
-      sweep: ThresholdSweep;
-      summary: { dice: { mean: number } };
-      folds: unknown[];
-    };
+    const out = JSON.parse(r.stdout) as { sweep: ThresholdSweep; summary: { dice: { mean: number } }; folds: unknown[] };
     const mean = out.sweep.dice.map((row) => row.map((d) => d.mean));
     // p >= 0.4: cube + blob, 2*64 / (72 + 64); p >= 0.5: the blob only, 0; p >= 0.7: empty, 0.
     // Min size 9 removes the 8-voxel blob: the cube alone at 0.4 (DSC 1), nothing at 0.5.
@@ -74,41 +60,15 @@ describe('raunet evaluate --thresholds', () => {
     // the full evaluation is of the chosen masks, across the two folds
     expect(out.summary.dice.mean).toBe(1);
     expect(out.folds).toHaveLength(2);
-    const text = await cli(
-      'evaluate',
-      '--pred',
-      join(dir, 'f0'),
-      '--gt',
-      join(dir, 'gt'),
-      '--thresholds',
-      '0.5,0.4',
-    );
+    const text = await evaluate('--thresholds', '0.5,0.4');
     expect(text.stdout).toContain('chosen: threshold 0.4, min size 0 (mean DSC 0.9412)');
   });
 
   it('refuses a bad list and --min-sizes without --thresholds, as usage errors', async () => {
-    const bad = await cli(
-      'evaluate',
-      '--pred',
-      join(dir, 'f0'),
-      '--gt',
-      join(dir, 'gt'),
-      '--thresholds',
-      '0.4,1.5',
-    );
+    const bad = await evaluate('--thresholds', '0.4,1.5');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain(
-      "--thresholds must be a comma-separated list of numbers in [0, 1], received '0.4,1.5' ('1.5')",
-    );
-    const alone = await cli(
-      'evaluate',
-      '--pred',
-      join(dir, 'f0'),
-      '--gt',
-      join(dir, 'gt'),
-      '--min-sizes',
-      '10',
-    );
+    expect(bad.stderr).toContain("--thresholds must be a comma-separated list of numbers in [0, 1], received '0.4,1.5' ('1.5')");
+    const alone = await evaluate('--min-sizes', '10');
     expect(alone.code).toBe(2);
     expect(alone.stderr).toContain('--min-sizes needs --thresholds');
   });
