@@ -33,7 +33,11 @@ process.on('message', (m: PoolRequest) => {
     const options = setup.options;
     process.on('message', (r: PoolRequest) => {
       if (r.type === 'stop') {
-        void predictor!.then(({ release }) => release()).finally(() => process.disconnect());
+        // (a model that failed to load was reported already)
+        void predictor!
+          .then(({ release }) => release())
+          .catch(() => undefined)
+          .finally(() => process.disconnect());
         return;
       }
       if (r.type !== 'job') return;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,6 +118,20 @@ describe('raunet predict --workers', { timeout: 600_000 }, () => {
         );
     },
   );
+
+  it('reports a model that does not load, from the workers, as the one-worker loop does', async () => {
+    const model = join(dir, 'broken-model');
+    const cts = join(dir, 'cts');
+    mkdirSync(model);
+    mkdirSync(cts);
+    writeFileSync(join(model, 'model.json'), '{"format": "layers-model"');
+    writeFileSync(join(model, 'weights.bin'), '');
+    for (const n of ['a', 'b']) await writeNifti(join(cts, `${n}.nii.gz`), createVolume({ data: new Float32Array(512).fill(-700), dims: [8, 8, 8] }));
+    const r = await cli('predict', '--model', model, '--input', cts, '--output', join(dir, 'never'), '--workers', '2');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`raunet predict: ${join(model, 'model.json')}: cannot read a tfjs model.json`);
+    expect(readdirSync(join(dir, 'never'))).toEqual([]);
+  });
 
   it('chooses one worker per core only for a folder of small volumes on the cpu backend', async () => {
     const small = join(dir, 'small.nii.gz');

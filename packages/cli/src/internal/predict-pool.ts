@@ -17,7 +17,7 @@ export interface PoolSetup {
   modelDir: string;
   /** `--backend`. */
   backend: PredictBackend;
-  /** The prediction options (plain data: they cross the thread boundary). */
+  /** The prediction options (plain data: they cross the process boundary). */
   options: PredictVolumeOptions;
   /** OpenMP threads of the worker's native kernels (its share of the cores); undefined keeps the default. */
   threads?: number;
@@ -27,7 +27,7 @@ export interface PoolSetup {
 export type PoolRequest =
   { type: 'setup'; setup: PoolSetup } | { type: 'job'; index: number; job: CaseFiles } | { type: 'stop' };
 
-/** An error as it crosses the thread boundary. */
+/** An error as it crosses the process boundary. */
 export interface SerializedError {
   /** Whether it was a `RaunetError` (an expected failure: one line, exit code 1). */
   raunet: boolean;
@@ -56,7 +56,7 @@ export type PoolReply =
     }
   | { type: 'error'; index: number; error: SerializedError };
 
-/** The fields of an error that survive `postMessage`. */
+/** The fields of an error that survive the IPC channel. */
 export function serializeError(e: unknown): SerializedError {
   const err = e instanceof Error ? e : new Error(String(e));
   return {
@@ -82,7 +82,7 @@ export function deserializeError(s: SerializedError): Error {
  */
 export const SMALL_CASE_VOXELS = 16 * 1024 * 1024;
 
-/** How {@link predictInWorkers} runs: `workers` threads of `threads` cores each (1 worker = the one-thread loop). */
+/** How `raunet predict` runs: `workers` processes of `threads` OpenMP threads each (1 worker: one case at a time in the main process). */
 export interface WorkerPlan {
   workers: number;
   threads: number;
@@ -185,6 +185,7 @@ export async function predictInWorkers(
         if (w.connected) w.send(m);
       };
       let current = -1;
+      let started = false;
       const dispatch = (): void => {
         if (failure || io.signal?.aborted || next >= jobs.length) {
           current = -1;
@@ -200,6 +201,7 @@ export async function predictInWorkers(
           if (!logged.has(m.text)) io.stderr(m.text);
           logged.add(m.text);
         } else if (m.type === 'ready') {
+          started = true;
           dispatch();
         } else if (m.type === 'writing') {
           void finishBeforeExit(() => new Promise<void>((r) => writing.set(m.index, r)));
@@ -225,6 +227,8 @@ export async function predictInWorkers(
           failure ??= new Error(
             `a predict worker stopped (${signal ?? `exit code ${code}`}) during ${jobs[current].input}`,
           );
+        } else if (!started) {
+          failure ??= new Error(`a predict worker stopped (${signal ?? `exit code ${code}`}) before it loaded the model`);
         }
         resolve();
       });
