@@ -15,6 +15,10 @@ import { writePredictReport, type PredictedCase } from '../internal/predict-repo
 import { openPredictor, PREDICT_BACKENDS } from '../internal/predictor.js';
 import { choosePredictWorkers, predictInWorkers } from '../internal/predict-pool.js';
 
+/** The line `raunet predict` prints for a case done. */
+const caseLine = (j: CaseFiles, voxels: number, size: string, seconds: number, meshNote: string): string =>
+  `${j.name}: ${voxels} infection voxels (${size}) in ${seconds.toFixed(1)} s -> ${j.output}${meshNote}\n`;
+
 /** Outputs are written as .nii or .nii.gz (reading also accepts Analyze .hdr: `isNiftiPath` of @raunet/io). */
 const isNiftiOutputPath = (p: string) => /\.nii(\.gz)?$/i.test(p);
 
@@ -176,7 +180,7 @@ export const command = defineCommand({
           predicted: { ...j, numbers: { model: modelFlag, 'prediction time (s)': r.seconds } },
         };
         if (flags.json) return;
-        io.stdout(`${j.name}: ${r.voxels} infection voxels (${r.size}) in ${r.seconds.toFixed(1)} s -> ${j.output}${r.meshNote}\n`);
+        io.stdout(caseLine(j, r.voxels, r.size, r.seconds, r.meshNote));
         if (r.lungs) io.stdout(`  ${burdenText(r.burden)}\n`);
       });
       // the summaries list the cases in input order, as the one-worker loop does
@@ -219,9 +223,7 @@ export const command = defineCommand({
           results.push({ name: j.name, output: j.output, seconds: (Date.now() - t0) / 1000, burden });
           predicted.push({ ...j, numbers: { model: modelFlag, 'prediction time (s)': (Date.now() - t0) / 1000 } });
           if (flags.json) return;
-          io.stdout(
-            `${j.name}: ${voxels} infection voxels (${describeVoxelSize(mask, voxels)}) in ${((Date.now() - t0) / 1000).toFixed(1)} s -> ${j.output}${meshNote}\n`,
-          );
+          io.stdout(caseLine(j, voxels, describeVoxelSize(mask, voxels), (Date.now() - t0) / 1000, meshNote));
           if (lungs) io.stdout(`  ${burdenText(burden)}\n`);
         });
       }
