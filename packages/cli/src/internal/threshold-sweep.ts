@@ -1,5 +1,5 @@
 import { assertSameGrid } from '@raunet/core';
-import { summarizeValues, type MetricSummary } from '@raunet/metrics';
+import { dice, summarizeValues, type MetricSummary } from '@raunet/metrics';
 import { maskFromProbability } from '@raunet/raunet';
 import { CliUsageError, type CliIO } from './context.js';
 import { readScan } from './inputs.js';
@@ -32,8 +32,9 @@ export function parseList(name: string, text: string, ok: (x: number) => boolean
 
 /**
  * Scores every case's probability map at every threshold and minimum component size (the masks of
- * `maskFromProbability`, as `raunet predict` makes them) by DSC against its truth (`label`, else any nonzero
- * voxel; an empty truth and an empty mask score 1), one case in memory at a time, and picks the setting with
+ * `maskFromProbability`, as `raunet predict` makes them) by DSC against its truth (`dice` of `@raunet/metrics`
+ * with `label`, as the evaluation that follows; an empty truth and an empty mask score 1), one case in memory
+ * at a time, and picks the setting with
  * the best mean. This is nnU-Net's choice of post-processing on cross-validation: the maps must be out of
  * fold (each case predicted by a model that did not train on it), or the choice fits the training data.
  */
@@ -50,31 +51,21 @@ export async function sweepThresholds(
     const probability = await readScan(p.prediction, 'probability map');
     const truth = await readScan(p.truth, 'ground-truth mask');
     assertSameGrid(probability, truth, `probability map ${p.prediction} and ground truth ${p.truth}`);
-    const t = truth.data as ArrayLike<number>;
-    const fg = new Uint8Array(t.length);
-    let truthSize = 0;
-    for (let i = 0; i < t.length; i++) truthSize += fg[i] = (label === undefined ? t[i] !== 0 : t[i] === label) ? 1 : 0;
+    const overlap = label === undefined ? {} : { label };
     minSizes.forEach((minSize, i) =>
       thresholds.forEach((threshold, j) => {
-        const m = maskFromProbability(probability, { threshold, minComponentSize: minSize }).data;
-        let inter = 0;
-        let size = 0;
-        for (let k = 0; k < m.length; k++) {
-          inter += m[k] & fg[k];
-          size += m[k];
-        }
-        scores[i][j].push(size + truthSize === 0 ? 1 : (2 * inter) / (size + truthSize));
+        scores[i][j].push(dice(maskFromProbability(probability, { threshold, minComponentSize: minSize }), truth, overlap));
       }),
     );
   }
-  const dice = scores.map((row) => row.map((d) => summarizeValues(d)));
+  const summaries = scores.map((row) => row.map((d) => summarizeValues(d)));
   let best = { threshold: thresholds[0], minSize: minSizes[0], dice: -Infinity };
-  dice.forEach((row, i) =>
+  summaries.forEach((row, i) =>
     row.forEach((s, j) => {
       if (s.mean > best.dice) best = { threshold: thresholds[j], minSize: minSizes[i], dice: s.mean };
     }),
   );
-  return { thresholds: [...thresholds], minSizes: [...minSizes], dice, best, cases: pairs.length };
+  return { thresholds: [...thresholds], minSizes: [...minSizes], dice: summaries, best, cases: pairs.length };
 }
 
 /** The sweep as a text table (mean DSC; rows: minimum size, columns: threshold) and the setting chosen. */
