@@ -22,10 +22,15 @@ let predictor: Promise<OpenPredictor> | undefined;
 process.on('message', (m: PoolRequest) => {
   if (m.type === 'setup') {
     const { setup } = m;
-    predictor = openPredictor(setup.backend, setup.modelDir, {
-      stdout: () => {},
-      stderr: (text) => post({ type: 'log', text }),
-    });
+    predictor = openPredictor(
+      setup.backend,
+      setup.modelDir,
+      {
+        stdout: () => {},
+        stderr: (text) => post({ type: 'log', text }),
+      },
+      setup.options.precision,
+    );
     predictor.then(
       () => post({ type: 'ready' }),
       (e: unknown) => post({ type: 'error', index: -1, error: serializeError(e) }),

@@ -67,5 +67,6 @@ export {
   type MaskFromProbabilityOptions,
 } from './predict.js';
 export { tfjsPatchPredictor, isPatchPredictor, type PatchPredictor, type TfjsPatchPredictorOptions } from './patch-predictor.js';
+export { ensemblePatchPredictor, type EnsemblePatchPredictorOptions } from './ensemble.js';
 export { loadModelFromUrl, type LoadModelFromUrlOptions } from './model-url.js';
 export { usePad5dWorkaround } from './pad-5d-workaround.js';

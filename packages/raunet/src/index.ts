@@ -10,6 +10,17 @@
 export * from './browser.js';
 export { saveModel, loadModel, readModelArtifacts, MODEL_JSON, WEIGHTS_BIN, type SaveModelOptions } from './model-io.js';
 export {
+  saveEnsemble,
+  loadPredictor,
+  readEnsembleManifest,
+  isEnsembleDir,
+  ENSEMBLE_JSON,
+  type EnsembleManifest,
+  type SaveEnsembleOptions,
+  type LoadPredictorOptions,
+  type LoadedPredictor,
+} from './ensemble-io.js';
+export {
   writeCheckpoint,
   restoreCheckpoint,
   readCheckpointState,

@@ -4,6 +4,7 @@ import { FileAccessError, InvalidArgumentError } from '@raunet/core';
 import '@raunet/layers-3d';
 import { readFile, writeFile } from 'node:fs/promises';
 import { replaceDirAtomic } from '@raunet/core/node';
+import { encodeFloat16 } from './internal/float16.js';
 
 /** File names of a saved model directory (the tfjs `layers-model` format). */
 export const MODEL_JSON = 'model.json';
@@ -14,6 +15,42 @@ export const WEIGHTS_BIN = 'weights.bin';
 export interface SaveModelOptions {
   /** JSON-serializable metadata stored as `userDefinedMetadata` in model.json. @defaultValue the model's own metadata */
   metadata?: Record<string, unknown>;
+  /**
+   * How float32 weights are stored: `'float32'` as they are, or `'float16'`, half the bytes (IEEE half,
+   * rounded to nearest; tfjs's own `quantization: { dtype: 'float16' }`, so `tf.loadLayersModel` and
+   * {@link loadModel} read it back to float32 with no extra code). A half keeps 11 significant bits, a relative
+   * error of at most 2^-11 per weight; measure the masks before shipping such a model. Weights of other
+   * dtypes are stored as they are.
+   * @defaultValue `'float32'`
+   */
+  weightDtype?: 'float32' | 'float16';
+}
+
+/** The weights with every float32 weight re-encoded as float16 (tfjs's float16 quantization). */
+function toFloat16Weights(specs: tf.io.WeightsManifestEntry[], data: Uint8Array): { specs: tf.io.WeightsManifestEntry[]; data: Uint8Array<ArrayBuffer> } {
+  const out: Uint8Array[] = [];
+  const newSpecs: tf.io.WeightsManifestEntry[] = [];
+  let offset = 0;
+  for (const spec of specs) {
+    const size = spec.shape.reduce((a, b) => a * b, 1) * storedBytesPerValue(spec);
+    const bytes = data.subarray(offset, offset + size);
+    offset += size;
+    if (spec.dtype === 'float32' && !spec.quantization) {
+      const values = new Float32Array(bytes.slice().buffer);
+      out.push(new Uint8Array(encodeFloat16(values).buffer));
+      newSpecs.push({ ...spec, quantization: { dtype: 'float16' } });
+    } else {
+      out.push(bytes);
+      newSpecs.push(spec);
+    }
+  }
+  const joined = new Uint8Array(out.reduce((n, b) => n + b.length, 0));
+  let o = 0;
+  for (const b of out) {
+    joined.set(b, o);
+    o += b.length;
+  }
+  return { specs: newSpecs, data: joined };
 }
 
 /**
@@ -29,18 +66,23 @@ export interface SaveModelOptions {
  */
 export async function saveModel(model: tf.LayersModel, dir: string, options: SaveModelOptions = {}): Promise<void> {
   if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('saveModel: dir must be a non-empty path');
+  const weightDtype = options.weightDtype ?? 'float32';
+  if (weightDtype !== 'float32' && weightDtype !== 'float16')
+    throw new InvalidArgumentError(`saveModel: weightDtype must be 'float32' or 'float16', received '${String(weightDtype)}'`);
   const metadata = options.metadata ?? (model.getUserDefinedMetadata());
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
-      const weightData = artifacts.weightData
+      let weightData = artifacts.weightData
         ? new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData))
         : new Uint8Array(0);
+      let weightSpecs = artifacts.weightSpecs ?? [];
+      if (weightDtype === 'float16') ({ specs: weightSpecs, data: weightData } = toFloat16Weights(weightSpecs, weightData));
       const json = {
         format: artifacts.format ?? 'layers-model',
         generatedBy: artifacts.generatedBy,
         convertedBy: artifacts.convertedBy ?? null,
         modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
+        weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: weightSpecs }],
         ...(metadata ? { userDefinedMetadata: metadata } : {}),
       };
       await replaceDirAtomic(dir, async (tmp) => {

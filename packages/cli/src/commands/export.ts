@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { ONNX_OPSET, type ExportOnnxResult } from '@raunet/onnx';
 import { writeOnnx } from '@raunet/onnx/node';
-import { initBackend, loadModel } from '@raunet/raunet';
+import { initBackend, isEnsembleDir, loadModel, readEnsembleManifest } from '@raunet/raunet';
 import { defineCommand } from '../internal/command.js';
 import { CliUsageError } from '../internal/context.js';
 import { resolveModelSource } from '../internal/model-source.js';
@@ -26,6 +26,12 @@ export const command = defineCommand({
     const { model: modelFlag, output } = flags;
     if (!/\.onnx$/i.test(output)) throw new CliUsageError(`export: --output must be a .onnx file, received '${output}'`);
     const { dir } = await resolveModelSource('export', modelFlag);
+    if (await isEnsembleDir(dir)) {
+      const { memberDirs } = await readEnsembleManifest(dir);
+      throw new CliUsageError(
+        `export: ${dir} is an ensemble of ${memberDirs.length} models; ONNX holds one network: export each member (${memberDirs.join(', ')}) and average their probabilities`,
+      );
+    }
     // Export only reads the weights: the plain cpu backend, nothing to report.
     await initBackend('cpu');
     const model = await loadModel(dir);

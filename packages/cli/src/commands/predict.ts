@@ -194,7 +194,7 @@ export const command = defineCommand({
       return 0;
     }
 
-    const { model, release } = await openPredictor(backend, modelDir, io);
+    const { model, release } = await openPredictor(backend, modelDir, io, options.precision);
     try {
       for (let n = 0; n < jobs.length; n++) {
         const j = jobs[n];

@@ -2,8 +2,8 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { InvalidArgumentError } from '@raunet/core';
 import { queueLabel, startPredictWorker, type PredictJobData, type PredictWorkerEvent } from '@raunet/queue';
-import { loadModel } from '@raunet/raunet';
-import type * as tf from '@tensorflow/tfjs';
+import type { Precision } from '@raunet/core';
+import { loadPredictor, type LoadedPredictor } from '@raunet/raunet';
 import { defineCommand } from '../internal/command.js';
 import { BACKEND_FLAG, startBackend } from '../internal/backend.js';
 import type { CliIO } from '../internal/context.js';
@@ -12,13 +12,14 @@ import { resolveModelSource } from '../internal/model-source.js';
 import { BATCH_SIZE_FLAG, PRECISION_FLAG, predictCase } from '../internal/predict-case.js';
 import { QUEUE_FLAGS, queueFromFlags } from '../internal/queue-flags.js';
 
-/** Models by the name or folder a job gives, loaded once per worker. */
+/** Models (or ensembles) by the name or folder a job gives, loaded once per worker. */
 class ModelCache {
-  private readonly models = new Map<string, Promise<tf.LayersModel>>();
-  get(model: string): Promise<tf.LayersModel> {
+  private readonly models = new Map<string, Promise<LoadedPredictor>>();
+  constructor(private readonly precision?: Precision) {}
+  get(model: string): Promise<LoadedPredictor> {
     let m = this.models.get(model);
     if (!m) {
-      m = resolveModelSource('worker', model).then((source) => loadModel(source.dir));
+      m = resolveModelSource('worker', model).then((source) => loadPredictor(source.dir, this.precision ? { precision: this.precision } : {}));
       // A model that failed to load fails its jobs, but may load later (a folder still being copied).
       m.catch(() => this.models.delete(model));
       this.models.set(model, m);
@@ -92,7 +93,7 @@ export const command = defineCommand({
       'max-stalled': maxStalledCount,
       model: defaultModel,
     } = flags;
-    const models = new ModelCache();
+    const models = new ModelCache(precision);
     // Check the worker's own model before taking any job.
     if (defaultModel !== undefined) await resolveModelSource('worker', defaultModel);
     await startBackend(backend, io);
@@ -116,7 +117,7 @@ export const command = defineCommand({
             );
           await prepareOutputDir(dirname(data.output));
           const summary = await predictCase(
-            await models.get(model),
+            (await models.get(model)).model,
             { name: data.caseName, input: data.input, output: data.output },
             {
               ...data.settings,

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { createOnnxPatchPredictor, type OnnxExecutionProvider } from '@raunet/onnx/node';
-import { initBackend, loadModel, type PatchPredictor } from '@raunet/raunet';
+import type { Precision } from '@raunet/core';
+import { ensemblePatchPredictor, initBackend, loadModel, loadPredictor, readEnsembleManifest, isEnsembleDir, type PatchPredictor } from '@raunet/raunet';
 import { BACKENDS, startBackend } from './backend.js';
 import type { CliIO } from './context.js';
 
@@ -31,32 +32,49 @@ const ORT_PROVIDERS: Record<string, OnnxExecutionProvider> = {
 /**
  * Loads the model in `dir` for prediction on `backend`: a tfjs backend (started and reported as before), or
  * ONNX Runtime, where the tfjs model is exported to ONNX in memory (`exportOnnx`) and run in an
- * onnxruntime-node session; the provider used and why the others were not are reported on stderr.
+ * onnxruntime-node session; the provider used and why the others were not are reported on stderr. An
+ * ensemble folder (`raunet ensemble`) loads every member, on either, and averages them; `precision` is its
+ * members' (a single model takes it from `predictVolume`).
  */
-export async function openPredictor(backend: PredictBackend, dir: string, io: CliIO): Promise<OpenPredictor> {
+export async function openPredictor(backend: PredictBackend, dir: string, io: CliIO, precision?: Precision): Promise<OpenPredictor> {
   const provider = ORT_PROVIDERS[backend];
   if (provider === undefined) {
     await startBackend(backend as (typeof BACKENDS)[number], io);
-    const model = await loadModel(dir);
+    const loaded = await loadPredictor(dir, precision ? { precision } : {});
+    if (loaded.members > 1) io.stderr(`model: an ensemble of ${loaded.members} members, their probabilities averaged\n`);
     return {
-      model,
+      model: loaded.model,
       release: () => {
-        model.dispose();
+        loaded.dispose();
         return Promise.resolve();
       },
     };
   }
   // tfjs only reads the weights here: the plain cpu backend
   await initBackend('cpu');
-  const model = await loadModel(dir);
-  let predictor;
+  const manifest = (await isEnsembleDir(dir)) ? await readEnsembleManifest(dir) : undefined;
+  const sessions: Awaited<ReturnType<typeof createOnnxPatchPredictor>>[] = [];
+  const release = async (): Promise<void> => {
+    for (const s of sessions) await s.release();
+  };
   try {
-    // ORT's own log would print the failed CUDA attempt of 'onnxruntime' as an error; it is reported below
-    predictor = await createOnnxPatchPredictor(model, { executionProvider: provider, logLevel: 'fatal' });
-  } finally {
-    model.dispose();
+    for (const memberDir of manifest?.memberDirs ?? [dir]) {
+      const model = await loadModel(memberDir);
+      try {
+        // ORT's own log would print the failed CUDA attempt of 'onnxruntime' as an error; it is reported below
+        sessions.push(await createOnnxPatchPredictor(model, { executionProvider: provider, logLevel: 'fatal' }));
+      } finally {
+        model.dispose();
+      }
+    }
+  } catch (error) {
+    await release();
+    throw error;
   }
-  io.stderr(`backend: onnxruntime (${predictor.executionProvider} execution provider)\n`);
-  for (const t of predictor.tried.filter((a) => !a.ok)) io.stderr(`  not used: ${t.name}: ${t.reason}\n`);
-  return { model: predictor, release: () => predictor.release() };
+  const first = sessions[0];
+  io.stderr(`backend: onnxruntime (${first.executionProvider} execution provider)\n`);
+  for (const t of first.tried.filter((a) => !a.ok)) io.stderr(`  not used: ${t.name}: ${t.reason}\n`);
+  if (!manifest) return { model: first, release };
+  io.stderr(`model: an ensemble of ${sessions.length} members, their probabilities averaged\n`);
+  return { model: ensemblePatchPredictor(sessions, manifest.inference ? { inference: manifest.inference } : {}), release };
 }

@@ -34,6 +34,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'score predicted masks against ground truth (DSC, HD95, NSD, ...)',
     load: async () => (await import('../commands/evaluate.js')).command,
   },
+  ensemble: {
+    summary: 'combine trained models (e.g. the folds of a cross-validation) into one that averages them',
+    load: async () => (await import('../commands/ensemble.js')).command,
+  },
   export: {
     summary: 'export a model as ONNX (opset 17) for ONNX Runtime, Triton or MONAI Deploy',
     load: async () => (await import('../commands/export.js')).command,

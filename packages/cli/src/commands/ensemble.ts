@@ -1,0 +1,84 @@
+import { readdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { initBackend, isEnsembleDir, readEnsembleManifest, saveEnsemble, type InferenceSettings } from '@raunet/raunet';
+import { defineCommand } from '../internal/command.js';
+import { CliUsageError } from '../internal/context.js';
+import { resolveModelSource } from '../internal/model-source.js';
+import { prepareOutputDir } from '../internal/output-paths.js';
+import { PREDICTION_FLAGS } from '../internal/predict-case.js';
+
+/** Bytes of the files in a folder tree. */
+async function folderBytes(dir: string): Promise<number> {
+  let n = 0;
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    n += e.isDirectory() ? await folderBytes(p) : (await stat(p)).size;
+  }
+  return n;
+}
+
+/** `raunet ensemble --model A --model B ... --output DIR [--weights float16] [--threshold P] [--min-size N] [--json]`. */
+export const command = defineCommand({
+  usage: 'raunet ensemble --model NAME|DIR --model NAME|DIR [--model ...] --output DIR [--weights float32|float16] [--threshold P] [--min-size N] [--json]',
+  flags: {
+    model: {
+      type: 'string',
+      multiple: true,
+      required: true,
+      value: 'NAME|DIR',
+      description:
+        "a member: a trained model folder (e.g. one fold of 'raunet train --folds K --fold I') or a shipped model's name; give two or more",
+    },
+    output: {
+      type: 'string',
+      required: true,
+      value: 'DIR',
+      description: 'the ensemble folder to write (atomically); raunet predict --model DIR averages its members',
+    },
+    weights: {
+      type: 'choice',
+      choices: ['float32', 'float16'],
+      default: 'float32',
+      value: 'T',
+      description: 'how the members\u2019 weights are stored: float16 halves the folder (weights rounded to 11 significant bits)',
+    },
+    threshold: { ...PREDICTION_FLAGS.threshold, description: 'probability threshold of the averaged map, stored with the ensemble', defaultText: "the first member's" },
+    'min-size': {
+      ...PREDICTION_FLAGS['min-size'],
+      description: 'remove components smaller than N voxels, stored with the ensemble',
+      defaultText: "the first member's",
+    },
+    json: { type: 'boolean', description: 'print a JSON summary' },
+  },
+  async run({ flags }, io) {
+    const { model: models, output } = flags;
+    if (models.length < 2) throw new CliUsageError(`ensemble: give at least two --model members (received ${models.length})`);
+    const memberDirs: string[] = [];
+    for (const m of models) {
+      const { dir } = await resolveModelSource('ensemble', m);
+      if (await isEnsembleDir(dir))
+        throw new CliUsageError(`ensemble: --model '${m}' is itself an ensemble; list its members instead (${(await readEnsembleManifest(dir)).memberDirs.join(', ')})`);
+      if (resolve(dir) === resolve(output)) throw new CliUsageError(`ensemble: --output '${output}' is also a member; write the ensemble to a new folder`);
+      memberDirs.push(dir);
+    }
+    const inference: InferenceSettings = {
+      ...(flags.threshold !== undefined ? { threshold: flags.threshold } : {}),
+      ...(flags['min-size'] !== undefined ? { minComponentSize: flags['min-size'] } : {}),
+    };
+    await prepareOutputDir(dirname(resolve(output)), 'output');
+    // the members are only read and written again: the plain cpu backend
+    await initBackend('cpu');
+    await saveEnsemble(output, memberDirs, { weightDtype: flags.weights, ...(Object.keys(inference).length ? { inference } : {}) });
+    const bytes = await folderBytes(output);
+    if (flags.json) {
+      io.stdout(JSON.stringify({ output, members: memberDirs, weights: flags.weights, bytes, inference }, null, 2) + '\n');
+    } else {
+      const settings = Object.entries(inference).map(([k, v]) => `${k} ${v}`).join(', ');
+      io.stdout(
+        `wrote ${output} (${(bytes / 2 ** 20).toFixed(1)} MiB): ${memberDirs.length} members with ${flags.weights} weights, averaged at prediction` +
+          `${settings ? `; ${settings}` : ''}\nUse it: raunet predict --model ${output} --input CT.nii.gz --output mask.nii.gz\n`,
+      );
+    }
+    return 0;
+  },
+});

@@ -1,0 +1,118 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createVolume } from '@raunet/core';
+import { readNifti, writeNifti } from '@raunet/io';
+import { buildRAUnet, buildUNet3D, initBackend, saveModel, setModelInfo } from '@raunet/raunet';
+import { cli } from './__fixtures__/run-cli.js';
+
+// `raunet ensemble` writes a folder that `raunet predict --model` (one worker or several) reads as the mean of its
+// members; checked against each member's own probability map, predicted apart.
+
+let dir = '';
+const members: string[] = [];
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'raunet-ensemble-cli-'));
+  await initBackend('cpu');
+  const built = [
+    buildUNet3D({ patchSize: [16, 16, 8], levels: 2, baseFilters: 2, seed: 3 }),
+    buildRAUnet({ patchSize: [16, 16, 8], levels: 2, baseFilters: 4, attentionHeads: 2, attentionBottleneckFilters: 4, seed: 4 }),
+    buildUNet3D({ patchSize: [16, 16, 8], levels: 2, baseFilters: 2, seed: 5 }),
+  ];
+  for (const [i, m] of built.entries()) {
+    setModelInfo(m, { inference: { threshold: 0.5, overlap: 0 } });
+    members.push(join(dir, `fold-${i}`));
+    await saveModel(m, members[i]);
+    m.dispose();
+  }
+  mkdirSync(join(dir, 'ct'));
+  for (const [name, seed] of [['a', 1], ['b', 7]] as const) {
+    const dims: [number, number, number] = [30, 26, 12];
+    const data = new Int16Array(dims[0] * dims[1] * dims[2]);
+    for (let i = 0; i < data.length; i++) data[i] = -1000 + ((i * 7919 * seed) % 1700);
+    await writeNifti(join(dir, 'ct', `${name}.nii.gz`), createVolume({ data, dims, spacing: [1.2, 0.9, 2.5] }));
+  }
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function prob(path: string): Promise<Float32Array> {
+  return (await readNifti(path)).data as Float32Array;
+}
+
+describe('raunet ensemble', () => {
+  it('writes float16 members that predict, in one process or two workers, the mean of the members', async () => {
+    const out = join(dir, 'ens');
+    const r = await cli('ensemble', '--model', members[0], '--model', members[1], '--model', members[2], '--output', out, '--weights', 'float16', '--threshold', '0.45', '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { bytes: number; members: string[]; inference: { threshold: number } };
+    expect(summary.members).toEqual(members);
+    expect(summary.inference).toEqual({ threshold: 0.45 });
+    const memberWeights = members.reduce((n, m) => n + statSync(join(m, 'weights.bin')).size, 0);
+    const ensembleWeights = [0, 1, 2].reduce((n, i) => n + statSync(join(out, `member-${i}`, 'weights.bin')).size, 0);
+    expect(ensembleWeights * 2).toBe(memberWeights);
+    expect(readdirSync(dir).filter((f) => f.startsWith('.'))).toEqual([]); // no temporary folder left
+
+    const ct = join(dir, 'ct');
+    for (const [i, m] of members.entries()) {
+      const p = await cli('predict', '--model', m, '--input', ct, '--output', join(dir, `pred-${i}`), '--prob', join(dir, `prob-${i}`), '--workers', '1');
+      expect(p.code).toBe(0);
+    }
+    const one = await cli('predict', '--model', out, '--input', ct, '--output', join(dir, 'pred-e'), '--prob', join(dir, 'prob-e'), '--workers', '1');
+    expect(one.code).toBe(0);
+    expect(one.stderr).toContain('an ensemble of 3 members');
+    const two = await cli('predict', '--model', out, '--input', ct, '--output', join(dir, 'pred-e2'), '--prob', join(dir, 'prob-e2'), '--workers', '2');
+    expect(two.code).toBe(0);
+    expect(two.stderr).toContain('2 cases on 2 workers');
+    expect(two.stderr.match(/an ensemble of 3 members/g)).toHaveLength(1); // each worker loads it; the line is printed once
+
+    for (const name of ['a', 'b']) {
+      const own = await Promise.all([0, 1, 2].map((i) => prob(join(dir, `prob-${i}`, `${name}.nii.gz`))));
+      const e = await prob(join(dir, 'prob-e', `${name}.nii.gz`));
+      const mask = (await readNifti(join(dir, 'pred-e', `${name}.nii.gz`))).data;
+      let maxDiff = 0;
+      let spread = 0;
+      for (let k = 0; k < e.length; k++) {
+        maxDiff = Math.max(maxDiff, Math.abs(e[k] - (own[0][k] + own[1][k] + own[2][k]) / 3));
+        spread = Math.max(spread, Math.abs(own[0][k] - own[1][k]));
+        expect(mask[k]).toBe(e[k] >= 0.45 ? 1 : 0); // the ensemble's own threshold
+      }
+      expect(spread).toBeGreaterThan(1e-3);
+      expect(maxDiff).toBeLessThan(5e-3); // float16 members
+      // two worker processes give the same files as one
+      expect(readFileSync(join(dir, 'prob-e2', `${name}.nii.gz`))).toEqual(readFileSync(join(dir, 'prob-e', `${name}.nii.gz`)));
+      expect(readFileSync(join(dir, 'pred-e2', `${name}.nii.gz`))).toEqual(readFileSync(join(dir, 'pred-e', `${name}.nii.gz`)));
+    }
+
+    // ONNX Runtime runs each member in its own session and averages them the same way
+    const ort = await cli('predict', '--model', out, '--input', join(ct, 'a.nii.gz'), '--output', join(dir, 'ort.nii.gz'), '--prob', join(dir, 'ort-prob.nii.gz'), '--backend', 'onnxruntime-cpu');
+    expect(ort.code).toBe(0);
+    expect(ort.stderr).toContain('an ensemble of 3 members');
+    const [pOrt, pTfjs] = await Promise.all([prob(join(dir, 'ort-prob.nii.gz')), prob(join(dir, 'prob-e', 'a.nii.gz'))]);
+    let ortDiff = 0;
+    for (let k = 0; k < pOrt.length; k++) ortDiff = Math.max(ortDiff, Math.abs(pOrt[k] - pTfjs[k]));
+    expect(ortDiff).toBeLessThan(1e-4);
+  });
+
+  it('refuses one member, an ensemble as a member, and export of an ensemble, with a clear message', async () => {
+    const out = join(dir, 'ens2');
+    const made = await cli('ensemble', '--model', members[0], '--model', members[2], '--output', out);
+    expect(made.code).toBe(0);
+    expect(made.stdout).toMatch(/2 members with float32 weights/);
+
+    const single = await cli('ensemble', '--model', members[0], '--output', join(dir, 'x'));
+    expect(single.code).toBe(2);
+    expect(single.stderr).toMatch(/at least two --model members/);
+    const nested = await cli('ensemble', '--model', out, '--model', members[1], '--output', join(dir, 'y'));
+    expect(nested.code).toBe(2);
+    expect(nested.stderr).toMatch(/is itself an ensemble; list its members instead/);
+    const mixed = await cli('ensemble', '--model', members[0], '--model', 'lidc-nodules', '--output', join(dir, 'z'));
+    expect(mixed.code).not.toBe(0);
+    expect(mixed.stderr).toMatch(/member 1 has patch .* member 0 16x16x8/);
+    expect(() => statSync(join(dir, 'z'))).toThrow();
+    const exported = await cli('export', '--model', out, '--output', join(dir, 'e.onnx'));
+    expect(exported.code).toBe(2);
+    expect(exported.stderr).toMatch(/is an ensemble of 2 models; ONNX holds one network: export each member/);
+  });
+});

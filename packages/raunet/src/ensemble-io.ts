@@ -1,0 +1,158 @@
+import type * as tf from '@tensorflow/tfjs';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, normalize } from 'node:path';
+import { FileAccessError, InvalidArgumentError, type Precision } from '@raunet/core';
+import { replaceDirAtomic } from '@raunet/core/node';
+import { ensemblePatchPredictor } from './ensemble.js';
+import { loadModel, saveModel, type SaveModelOptions } from './model-io.js';
+import type { InferenceSettings } from './model-info.js';
+import { tfjsPatchPredictor, type PatchPredictor, type TfjsPatchPredictorOptions } from './patch-predictor.js';
+
+/** The file that makes a folder an ensemble of models (see {@link EnsembleManifest}). */
+export const ENSEMBLE_JSON = 'ensemble.json';
+
+/**
+ * `ensemble.json`: a folder of several trained models (one sub-folder each, model.json + weights.bin)
+ * whose probabilities are averaged at prediction, e.g. the five folds of a cross-validation.
+ */
+export interface EnsembleManifest {
+  /** Always `'raunet-ensemble'`. */
+  format: 'raunet-ensemble';
+  /** Version of this layout: 1. */
+  version: 1;
+  /** The members' folders, relative to the ensemble folder. */
+  members: string[];
+  /** Inference settings of the ensemble, over the first member's (e.g. a threshold chosen for the mean). */
+  inference?: InferenceSettings;
+}
+
+/** True when `dir` holds an {@link ENSEMBLE_JSON} (an ensemble folder rather than one model's). */
+export async function isEnsembleDir(dir: string): Promise<boolean> {
+  try {
+    return (await stat(join(dir, ENSEMBLE_JSON))).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads and checks the {@link EnsembleManifest} of an ensemble folder; `memberDirs` are the members'
+ * folders as paths (joined to `dir`).
+ *
+ * @throws {@link @raunet/core!FileAccessError | FileAccessError} naming ensemble.json when it is missing, not JSON, or not
+ * an ensemble manifest (wrong format, no members, a member outside the folder).
+ */
+export async function readEnsembleManifest(dir: string): Promise<EnsembleManifest & { memberDirs: string[] }> {
+  const file = join(dir, ENSEMBLE_JSON);
+  let json: Partial<EnsembleManifest>;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8')) as Partial<EnsembleManifest>;
+  } catch (error) {
+    throw new FileAccessError(`cannot read an ensemble manifest: ${(error as Error).message}`, { file, cause: error });
+  }
+  if (json === null || typeof json !== 'object' || json.format !== 'raunet-ensemble')
+    throw new FileAccessError(`not an ensemble manifest: "format" must be "raunet-ensemble"`, { file });
+  if (json.version !== 1) throw new FileAccessError(`ensemble manifest version ${String(json.version)} is not supported (this version reads 1)`, { file });
+  const members = json.members;
+  if (!Array.isArray(members) || members.length === 0) throw new FileAccessError('the ensemble manifest lists no members', { file });
+  for (const m of members) {
+    if (typeof m !== 'string' || m.length === 0 || isAbsolute(m) || normalize(m).split(/[\\/]/)[0] === '..')
+      throw new FileAccessError(`ensemble member ${JSON.stringify(m)} is not a folder inside the ensemble folder`, { file });
+  }
+  return { format: 'raunet-ensemble', version: 1, members, ...(json.inference ? { inference: json.inference } : {}), memberDirs: members.map((m) => join(dir, m)) };
+}
+
+/** Options of {@link saveEnsemble}. */
+export interface SaveEnsembleOptions {
+  /** How the members' weights are stored (see {@link SaveModelOptions.weightDtype}). @defaultValue `'float32'` */
+  weightDtype?: SaveModelOptions['weightDtype'];
+  /** Inference settings of the ensemble, stored in ensemble.json over the first member's. */
+  inference?: InferenceSettings;
+}
+
+/**
+ * Writes an ensemble folder: each model folder of `memberDirs` saved again as `member-0`, `member-1`, ...
+ * (optionally with float16 weights), and an {@link EnsembleManifest}. The members are checked first (same
+ * patch size and preprocessing, see {@link ensemblePatchPredictor}); the folder is written under a
+ * temporary name and renamed, so it is whole or absent. `raunet predict --model DIR` and
+ * {@link loadPredictor} read it.
+ *
+ * @throws {@link @raunet/core!FileAccessError | FileAccessError} for a member folder that does not load, and
+ * {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} for members that cannot be averaged.
+ * @example
+ * ```ts
+ * await saveEnsemble('runs/ensemble', [0, 1, 2, 3, 4].map((i) => `runs/fold-${i}/model`), { weightDtype: 'float16' });
+ * ```
+ */
+export async function saveEnsemble(dir: string, memberDirs: readonly string[], options: SaveEnsembleOptions = {}): Promise<void> {
+  if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('saveEnsemble: dir must be a non-empty path');
+  if (!Array.isArray(memberDirs) || memberDirs.length === 0) throw new InvalidArgumentError('saveEnsemble: memberDirs must list at least one model folder');
+  const models: tf.LayersModel[] = [];
+  try {
+    for (const d of memberDirs) models.push(await loadModel(d));
+    // checks that the members can be averaged, naming the first that cannot
+    ensemblePatchPredictor(
+      models.map((m) => tfjsPatchPredictor(m, { precision: 'fp32' })),
+      options.inference ? { inference: options.inference } : {},
+    );
+    const members = models.map((_, i) => `member-${i}`);
+    const manifest: EnsembleManifest = { format: 'raunet-ensemble', version: 1, members, ...(options.inference ? { inference: options.inference } : {}) };
+    await replaceDirAtomic(dir, async (tmp) => {
+      for (let i = 0; i < models.length; i++) await saveModel(models[i], join(tmp, members[i]), { weightDtype: options.weightDtype ?? 'float32' });
+      await writeFile(join(tmp, ENSEMBLE_JSON), JSON.stringify(manifest, null, 2) + '\n');
+    });
+  } finally {
+    for (const m of models) m.dispose();
+  }
+}
+
+/** Options of {@link loadPredictor}. */
+export interface LoadPredictorOptions {
+  /** Precision of an ensemble's members (see {@link TfjsPatchPredictorOptions.precision}); a single model takes it from `predictVolume`. @defaultValue each member's */
+  precision?: Precision;
+  /** Receives the warning of a bf16 request that runs float32. @defaultValue `console.warn`, once per process */
+  onWarning?: (message: string) => void;
+}
+
+/** What {@link loadPredictor} loaded. */
+export interface LoadedPredictor {
+  /** The model (one model folder) or the ensemble's averaging predictor, for `predictVolume`. */
+  model: tf.LayersModel | PatchPredictor;
+  /** Models loaded: 1 for a model folder, the members of an ensemble. */
+  members: number;
+  /** Frees every loaded model. */
+  dispose(): void;
+}
+
+/**
+ * Loads what `predictVolume` runs from a folder: a model folder ({@link loadModel}) or an ensemble folder
+ * ({@link saveEnsemble}; its members averaged by {@link ensemblePatchPredictor}).
+ *
+ * @throws {@link @raunet/core!FileAccessError | FileAccessError} naming the file that is missing or unreadable.
+ * @example
+ * ```ts
+ * const { model, dispose } = await loadPredictor('runs/ensemble');
+ * const { mask } = await predictVolume(model, ct);
+ * dispose();
+ * ```
+ */
+export async function loadPredictor(dir: string, options: LoadPredictorOptions = {}): Promise<LoadedPredictor> {
+  if (!(await isEnsembleDir(dir))) {
+    const model = await loadModel(dir);
+    return { model, members: 1, dispose: () => model.dispose() };
+  }
+  const manifest = await readEnsembleManifest(dir);
+  const models: tf.LayersModel[] = [];
+  const dispose = (): void => models.forEach((m) => m.dispose());
+  try {
+    for (const d of manifest.memberDirs) models.push(await loadModel(d));
+    const predictor = ensemblePatchPredictor(
+      models.map((m) => tfjsPatchPredictor(m, { ...(options.precision ? { precision: options.precision } : {}), ...(options.onWarning ? { onWarning: options.onWarning } : {}) })),
+      manifest.inference ? { inference: manifest.inference } : {},
+    );
+    return { model: predictor, members: models.length, dispose };
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+}
