@@ -6,7 +6,7 @@ import { replaceDirAtomic } from '@raunet/core/node';
 import { ensemblePatchPredictor } from './ensemble.js';
 import { loadModel, saveModel, type SaveModelOptions } from './model-io.js';
 import type { InferenceSettings } from './model-info.js';
-import { tfjsPatchPredictor, type PatchPredictor, type TfjsPatchPredictorOptions } from './patch-predictor.js';
+import { tfjsPatchPredictor, type PatchPredictor } from './patch-predictor.js';
 
 /** The file that makes a folder an ensemble of models (see {@link EnsembleManifest}). */
 export const ENSEMBLE_JSON = 'ensemble.json';
@@ -86,7 +86,7 @@ export interface SaveEnsembleOptions {
  */
 export async function saveEnsemble(dir: string, memberDirs: readonly string[], options: SaveEnsembleOptions = {}): Promise<void> {
   if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('saveEnsemble: dir must be a non-empty path');
-  if (!Array.isArray(memberDirs) || memberDirs.length === 0) throw new InvalidArgumentError('saveEnsemble: memberDirs must list at least one model folder');
+  if (!memberDirs?.length) throw new InvalidArgumentError('saveEnsemble: memberDirs must list at least one model folder');
   const models: tf.LayersModel[] = [];
   try {
     for (const d of memberDirs) models.push(await loadModel(d));
@@ -108,7 +108,7 @@ export async function saveEnsemble(dir: string, memberDirs: readonly string[], o
 
 /** Options of {@link loadPredictor}. */
 export interface LoadPredictorOptions {
-  /** Precision of an ensemble's members (see {@link TfjsPatchPredictorOptions.precision}); a single model takes it from `predictVolume`. @defaultValue each member's */
+  /** Precision of an ensemble's members (see `tfjsPatchPredictor`); a single model takes it from `predictVolume`. @defaultValue each member's */
   precision?: Precision;
   /** Receives the warning of a bf16 request that runs float32. @defaultValue `console.warn`, once per process */
   onWarning?: (message: string) => void;

@@ -45,7 +45,7 @@ function canonical(value: unknown): string {
  * ```
  */
 export function ensemblePatchPredictor(members: readonly PatchPredictor[], options: EnsemblePatchPredictorOptions = {}): PatchPredictor {
-  if (!Array.isArray(members) || members.length === 0) throw new InvalidArgumentError('ensemblePatchPredictor: members must hold at least one predictor');
+  if (!members?.length) throw new InvalidArgumentError('ensemblePatchPredictor: members must hold at least one predictor');
   const first = members[0];
   const [px, py, pz] = first.patchSize;
   members.forEach((m, i) => {
