@@ -44,13 +44,18 @@ function toFloat16Weights(specs: tf.io.WeightsManifestEntry[], data: Uint8Array)
       newSpecs.push(spec);
     }
   }
-  const joined = new Uint8Array(out.reduce((n, b) => n + b.length, 0));
+  return { specs: newSpecs, data: concatBytes(out) };
+}
+
+/** The byte arrays one after another, in one new array. */
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const joined = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
   let o = 0;
-  for (const b of out) {
+  for (const b of parts) {
     joined.set(b, o);
     o += b.length;
   }
-  return { specs: newSpecs, data: joined };
+  return joined;
 }
 
 /**
@@ -161,13 +166,7 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
     checkWeightGroup(group, bytes, dir, jsonPath);
     specs.push(...group.weights);
   }
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const data = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    data.set(p, o);
-    o += p.length;
-  }
+  const data = concatBytes(parts);
   return {
     modelTopology: json.modelTopology,
     weightSpecs: specs,
