@@ -4,14 +4,14 @@
  *   pnpm tsx packages/models/scripts/ship-model.ts --name lidc-nodules --from runs/lidc-nodules/best \
  *     --run runs/lidc-nodules --eval runs/lidc-nodules/validation.json --card configs/cards/lidc-nodules.json
  *
- * --from: the model folder (model.json + weights.bin); --run: the training folder (log.jsonl for the
- * time and steps); --eval: `raunet evaluate --json` on the validation split; --card: the hand-written
+ * --from: the model folder (model.json + weights.bin) or an ensemble folder (`raunet ensemble`: ensemble.json +
+ * member-i/); --run: the training folder (log.jsonl for the time and steps), once per member for an ensemble; --eval: `raunet evaluate --json` on the validation split; --card: the hand-written
  * parts of the card (title, dataset, input, intendedUse, limits, recipe, trainedOn, split, and finalTraining when
  * the shipped weights are the recipe retrained on all cases: --from and --run are then the retraining's,
  * --eval the validated run's).
  * Writes models/<name>/{model.json, weights.bin, card.json, README.md} and regenerates src/catalog.ts.
  */
-import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -19,14 +19,23 @@ import type { MeanSd, ShippedModelCard } from '../src/card.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
-  options: { name: { type: 'string' }, from: { type: 'string' }, run: { type: 'string' }, eval: { type: 'string' }, card: { type: 'string' } },
+  options: { name: { type: 'string' }, from: { type: 'string' }, run: { type: 'string', multiple: true }, eval: { type: 'string' }, card: { type: 'string' } },
 });
 for (const k of ['name', 'from', 'run', 'eval', 'card'] as const) if (!values[k]) throw new Error(`--${k} is required`);
 const name = values.name!;
 const target = join(root, 'models', name);
 
-const modelJson = JSON.parse(await readFile(join(values.from!, 'model.json'), 'utf8')) as {
-  weightsManifest: { weights: { shape: number[]; name: string }[] }[];
+// an ensemble folder: ensemble.json lists the member folders; a model folder is its own one member
+type Manifest = { format: string; members: string[]; inference?: Record<string, unknown> };
+const manifest = await readFile(join(values.from!, 'ensemble.json'), 'utf8').then(
+  (t) => JSON.parse(t) as Manifest,
+  () => undefined,
+);
+const memberDirs = manifest ? manifest.members : ['.'];
+if (values.run!.length !== memberDirs.length) throw new Error(`--run must be given once per member (${memberDirs.length}), got ${values.run!.length}`);
+
+const modelJson = JSON.parse(await readFile(join(values.from!, memberDirs[0], 'model.json'), 'utf8')) as {
+  weightsManifest: { weights: { shape: number[]; name: string; quantization?: { dtype: string } }[] }[];
   modelTopology: { model_config?: { config?: { layers?: { config?: { trainable?: boolean } }[] } } };
   userDefinedMetadata?: { raunet?: { architecture: 'raunet' | 'unet'; config: { patchSize: number[] }; preprocessing?: unknown; inference?: unknown; training?: unknown } };
 };
@@ -35,14 +44,23 @@ if (!info) throw new Error(`${values.from}: not an RA-Unet model (no raunet meta
 const weights = modelJson.weightsManifest.flatMap((g) => g.weights);
 const size = (s: number[]): number => s.reduce((a, b) => a * b, 1);
 const trainable = weights.filter((w) => !/moving_(mean|variance)$/.test(w.name)).reduce((n, w) => n + size(w.shape), 0);
-const weightBytes = (await stat(join(values.from!, 'weights.bin'))).size;
+const weightDtype = weights.every((w) => w.quantization?.dtype === 'float16') ? 'float16' : 'float32';
+let weightBytes = 0;
+for (const m of memberDirs) weightBytes += (await stat(join(values.from!, m, 'weights.bin'))).size;
 
-const log = (await readFile(join(values.run!, 'log.jsonl'), 'utf8'))
-  .split('\n')
-  .filter(Boolean)
-  .map((l) => JSON.parse(l) as { seconds: number; globalStep: number });
-const trainingMinutes = log.reduce((s, r) => s + r.seconds, 0) / 60;
-const trainingSteps = log.at(-1)?.globalStep ?? 0;
+let trainingMinutes = 0;
+const steps: number[] = [];
+for (const run of values.run!) {
+  const log = (await readFile(join(run, 'log.jsonl'), 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { seconds: number; globalStep: number });
+  trainingMinutes += log.reduce((s, r) => s + r.seconds, 0) / 60;
+  steps.push(log.at(-1)?.globalStep ?? 0);
+}
+if (steps.some((n) => n !== steps[0])) throw new Error(`the members' runs have different step counts: ${steps.join(', ')}`);
+const trainingSteps = steps[0];
+const inference = { ...(info.inference ?? {}), ...(manifest?.inference ?? {}) };
 
 const evaluation = JSON.parse(await readFile(values.eval!, 'utf8')) as {
   cases: unknown[];
@@ -61,7 +79,9 @@ const card: ShippedModelCard = {
   dataset: hand.dataset,
   dimensionality: info.config.patchSize[2] === 1 ? '2d' : '3d',
   input: hand.input,
+  ...(manifest ? { members: memberDirs.length } : {}),
   parameters: trainable,
+  ...(weightDtype === 'float16' ? { weightDtype } : {}),
   weightBytes,
   trainingMinutes: Math.round(trainingMinutes * 10) / 10,
   trainingSteps,
@@ -79,9 +99,13 @@ const card: ShippedModelCard = {
   limits: hand.limits,
 };
 
-await mkdir(target, { recursive: true });
-await copyFile(join(values.from!, 'model.json'), join(target, 'model.json'));
-await copyFile(join(values.from!, 'weights.bin'), join(target, 'weights.bin'));
+// a model shipped before under this name (one network or an ensemble) is replaced whole
+await rm(target, { recursive: true, force: true });
+for (const m of memberDirs) {
+  await mkdir(join(target, m), { recursive: true });
+  for (const f of ['model.json', 'weights.bin']) await copyFile(join(values.from!, m, f), join(target, m, f));
+}
+if (manifest) await copyFile(join(values.from!, 'ensemble.json'), join(target, 'ensemble.json'));
 await writeFile(join(target, 'card.json'), JSON.stringify(card, null, 2) + '\n');
 
 const f = (x: MeanSd | undefined, digits = 3): string => (x ? `${x.mean.toFixed(digits)} ± ${x.sd.toFixed(digits)}` : 'n/a');
@@ -91,12 +115,12 @@ Model card of a model shipped in \`@raunet/models\`. **Research use only; not a 
 
 | | |
 |---|---|
-| architecture | ${card.architecture === 'raunet' ? 'RA-Unet (3D U-Net with residual blocks and the RA self-attention block)' : 'U-Net (the same network without the RA block)'} |
+| architecture | ${card.architecture === 'raunet' ? 'RA-Unet (3D U-Net with residual blocks and the RA self-attention block)' : 'U-Net (the same network without the RA block)'}${card.members ? `; an ensemble of ${card.members} such networks (the recipe trained with ${card.members} seeds), their probabilities averaged before the threshold` : ''} |
 | data | ${card.dataset} |
 | input | ${card.input} |
 | kind | ${card.dimensionality === '2d' ? '2D (one-slice patches; a volume is segmented slice by slice)' : '3D'} |
-| parameters | ${card.parameters.toLocaleString('en-US')} trainable (weights.bin ${(card.weightBytes / 1e6).toFixed(2)} MB) |
-| training | ${card.trainingSteps} steps in ${card.trainingMinutes} min on ${card.trainedOn} |
+| parameters | ${card.parameters.toLocaleString('en-US')} trainable${card.members ? ' per network' : ''} (${card.members ? `${card.members} weights.bin files` : 'weights.bin'}, ${card.weightDtype ?? 'float32'}: ${(card.weightBytes / 1e6).toFixed(2)} MB) |
+| training | ${card.members ? `${card.members} runs of ${card.trainingSteps} steps, ${card.trainingMinutes} min in all,` : `${card.trainingSteps} steps in ${card.trainingMinutes} min`} on ${card.trainedOn} |
 | recipe | \`${card.recipe}\` (\`pnpm raunet train --config ${card.recipe}\`) |
 
 ## Validation (own split, not a test set)
@@ -108,9 +132,9 @@ ${card.validation.split}${card.finalTraining ? `\n\n**The shipped weights:** ${c
 
 (mean ± sample sd over cases; \`raunet evaluate\` of \`raunet predict\` outputs of ${card.finalTraining ? 'the validated run, the same recipe without the validation cases' : `\`--model ${name}\``}.)
 
-## Preprocessing and inference (stored in model.json, applied by \`raunet predict\`)
+## Preprocessing and inference (stored in ${manifest ? "the members' model.json and ensemble.json" : 'model.json'}, applied by \`raunet predict\`)
 \`\`\`json
-${JSON.stringify({ preprocessing: info.preprocessing ?? {}, inference: info.inference ?? {} }, null, 2)}
+${JSON.stringify({ preprocessing: info.preprocessing ?? {}, inference }, null, 2)}
 \`\`\`
 
 ## Configuration

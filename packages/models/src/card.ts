@@ -39,13 +39,20 @@ export interface ShippedModelCard {
   dimensionality: '2d' | '3d';
   /** What inputs the model expects (intensity scale, geometry). */
   input: string;
-  /** Trainable parameters. */
+  /**
+   * Set for an ensemble (`ensemble.json` and one `member-i/` folder per network): how many networks, each
+   * trained with the recipe (with different seeds), are averaged at prediction. Absent for one network.
+   */
+  members?: number;
+  /** Trainable parameters (of each network, for an ensemble). */
   parameters: number;
-  /** Size of `weights.bin` in bytes. */
+  /** How the weights are stored. @defaultValue `'float32'` */
+  weightDtype?: 'float32' | 'float16';
+  /** Size in bytes of the weight files (`weights.bin`; of all members, for an ensemble). */
   weightBytes: number;
-  /** Wall-clock training time in minutes, on the machine of `trainedOn`. */
+  /** Wall-clock training time in minutes, on the machine of `trainedOn` (of all members, for an ensemble). */
   trainingMinutes: number;
-  /** Optimizer steps of the training run. */
+  /** Optimizer steps of the training run (of each member, for an ensemble). */
   trainingSteps: number;
   /** Machine and backend of the training run. */
   trainedOn: string;

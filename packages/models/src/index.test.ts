@@ -7,6 +7,8 @@ import { shippedModelDir } from './node.js';
 
 const MB = 1e6;
 const root = join(import.meta.dirname, '..', 'models');
+const folderBytes = (dir: string): number =>
+  readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? folderBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0);
 
 describe('@raunet/models catalog', () => {
   it('ships the four models of the real-lesion issue, each a loadable folder within 10 MB, 40 MB in all', () => {
@@ -16,25 +18,38 @@ describe('@raunet/models catalog', () => {
     for (const card of shippedModels()) {
       const dir = shippedModelDir(card.name);
       expect(dir).toBe(join(root, card.name));
-      const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
-        weightsManifest: { paths: string[]; weights: { shape: number[]; dtype: string }[] }[];
-        userDefinedMetadata: { raunet: { architecture: string; preprocessing: { intensityScale: string } } };
-      };
-      // the manifest describes exactly the bytes of weights.bin (float32)
-      const bytes = json.weightsManifest.flatMap((g) => g.weights).reduce((n, w) => n + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
-      const size = statSync(join(dir, 'weights.bin')).size;
-      expect(size).toBe(bytes);
-      expect(size).toBe(card.weightBytes);
-      expect(size).toBeLessThanOrEqual(10 * MB);
-      // the card agrees with the model it describes
-      expect(json.userDefinedMetadata.raunet.architecture).toBe(card.architecture);
-      expect(json.userDefinedMetadata.raunet.preprocessing.intensityScale).not.toBe('auto');
+      // one network (model.json) or an ensemble (ensemble.json listing member folders), as the card says
+      const entry = card.members ? 'ensemble.json' : 'model.json';
+      expect(shippedModelUrl(card.name).pathname.endsWith(`/${card.name}/${entry}`)).toBe(true);
+      expect(existsSync(join(dir, card.members ? 'model.json' : 'ensemble.json'))).toBe(false);
+      const members = card.members ? (JSON.parse(readFileSync(join(dir, 'ensemble.json'), 'utf8')) as { members: string[] }).members : ['.'];
+      expect(members.length).toBe(card.members ?? 1);
+      let weightBytes = 0;
+      for (const member of members) {
+        const json = JSON.parse(readFileSync(join(dir, member, 'model.json'), 'utf8')) as {
+          weightsManifest: { paths: string[]; weights: { shape: number[]; dtype: string; quantization?: { dtype: string } }[] }[];
+          userDefinedMetadata: { raunet: { architecture: string; preprocessing: { intensityScale: string } } };
+        };
+        // the manifest describes exactly the bytes of weights.bin, in the dtype the card states
+        const width = (card.weightDtype ?? 'float32') === 'float16' ? 2 : 4;
+        const entries = json.weightsManifest.flatMap((g) => g.weights);
+        expect(entries.every((w) => (w.quantization?.dtype ?? 'float32') === (card.weightDtype ?? 'float32'))).toBe(true);
+        const bytes = entries.reduce((n, w) => n + width * w.shape.reduce((a, b) => a * b, 1), 0);
+        const size = statSync(join(dir, member, 'weights.bin')).size;
+        expect(size).toBe(bytes);
+        weightBytes += size;
+        // the card agrees with the model it describes
+        expect(json.userDefinedMetadata.raunet.architecture).toBe(card.architecture);
+        expect(json.userDefinedMetadata.raunet.preprocessing.intensityScale).not.toBe('auto');
+      }
+      expect(weightBytes).toBe(card.weightBytes);
+      expect(weightBytes).toBeLessThanOrEqual(10 * MB);
       expect(card.validation.dice.mean).toBeGreaterThan(0);
       expect(card.validation.dice.mean).toBeLessThanOrEqual(1);
       expect(existsSync(join(dir, 'README.md'))).toBe(true);
       // weights retrained on all cases say so where the figures are shown, as their validation cannot check them
       if (card.finalTraining) expect(readFileSync(join(dir, 'README.md'), 'utf8')).toContain(`**The shipped weights:** ${card.finalTraining}`);
-      for (const f of readdirSync(dir)) total += statSync(join(dir, f)).size;
+      total += folderBytes(dir);
     }
     expect(total).toBeLessThanOrEqual(40 * MB);
   });

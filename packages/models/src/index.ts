@@ -1,8 +1,9 @@
 /**
  * Trained RA-Unet and U-Net models on real lesion data, each with a model card. The weights are files
- * of this package (`models/<name>/model.json` + `weights.bin`); load them with `@raunet/raunet`'s
- * `loadModel` (in Node, from the folder that `shippedModelDir` of `@raunet/models/node` gives) or from
- * {@link shippedModelUrl} in a browser bundle.
+ * of this package: `models/<name>/model.json` + `weights.bin` for one network, or `models/<name>/ensemble.json`
+ * + `member-i/` folders for an ensemble whose members' probabilities are averaged. Load either with
+ * `@raunet/raunet`'s `loadPredictor` (in Node, from the folder that `shippedModelDir` of `@raunet/models/node`
+ * gives) or `loadPredictorFromUrl` of {@link shippedModelUrl} in a browser bundle.
  *
  * @packageDocumentation
  */
@@ -47,16 +48,20 @@ export function shippedModel(name: string): ShippedModelCard {
 }
 
 /**
- * URL of a shipped model's `model.json`, relative to this module (a `file:` URL in Node, an asset URL
- * in a bundler that copies the package's `models/` folder). Its `weights.bin` sits beside it.
+ * URL of a shipped model's entry file, relative to this module (a `file:` URL in Node, an asset URL in a
+ * bundler that copies the package's `models/` folder): its `model.json` (with `weights.bin` beside it), or
+ * for an ensemble (a card with `members`) its `ensemble.json` (with the `member-i/` folders beside it).
+ * `@raunet/raunet`'s `loadPredictorFromUrl` loads both.
  *
  * @throws {@link @raunet/core!InvalidArgumentError | InvalidArgumentError} for an unknown name.
  * @example
  * ```ts
- * const model = await tf.loadLayersModel(shippedModelUrl('covid-semiseg').href);
+ * const { model, dispose } = await loadPredictorFromUrl(shippedModelUrl('covid-semiseg').href);
+ * const { mask } = await predictVolume(model, ct);
+ * dispose();
  * ```
  */
 export function shippedModelUrl(name: string): URL {
-  shippedModel(name);
-  return new URL(`../models/${name}/model.json`, import.meta.url);
+  const card = shippedModel(name);
+  return new URL(`../models/${name}/${card.members ? 'ensemble.json' : 'model.json'}`, import.meta.url);
 }

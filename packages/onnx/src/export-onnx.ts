@@ -81,9 +81,9 @@ function modelMetadata(model: tf.LayersModel, patchSize: [number, number, number
  * has no ONNX form here (e.g. a dilated convolution, a nested model).
  * @example
  * ```ts
- * const model = await loadModel(shippedModelDir('covid-semiseg'));
+ * const model = await loadModel(shippedModelDir('lidc-nodules'));
  * const { bytes, opCounts } = exportOnnx(model);
- * await writeFile('covid-semiseg.onnx', bytes);
+ * await writeFile('lidc-nodules.onnx', bytes);
  * ```
  */
 export function exportOnnx(model: tf.LayersModel, options: ExportOnnxOptions = {}): ExportOnnxResult {

@@ -8,7 +8,7 @@ import { loadModel, predictVolume } from '@raunet/raunet';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createOnnxPatchPredictor } from './onnx-runtime.js';
 import { exportOnnx } from './export-onnx.js';
-import { haveLesions, REAL_CASES } from './__fixtures__/real-data.js';
+import { haveLesions, REAL_CASES, shippedNetworkDirs } from './__fixtures__/real-data.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -26,8 +26,8 @@ describe.skipIf(!haveLesions)('predictVolume through onnxruntime equals predictV
     ['lidc-nodules', REAL_CASES.lidc],
     ['covid-semiseg', REAL_CASES.covid],
   ] as const) {
-    it(`${name}: the model's own settings (preprocessing, overlap, flip TTA), on a real case`, async () => {
-      const model = await loadModel(shippedModelDir(name));
+    it(`${name} (its first network, for an ensemble): the model's own settings (preprocessing, overlap, flip TTA), on a real case`, async () => {
+      const model = await loadModel((await shippedNetworkDirs(name))[0]);
       const ct = await readNifti(path);
       // parity is checked in float32 (whatever precision the model's settings may ask for)
       const tfjs = await predictVolume(model, ct, { batchSize: 3, precision: 'fp32' });

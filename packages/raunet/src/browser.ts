@@ -67,6 +67,14 @@ export {
   type MaskFromProbabilityOptions,
 } from './predict.js';
 export { tfjsPatchPredictor, isPatchPredictor, type PatchPredictor, type TfjsPatchPredictorOptions } from './patch-predictor.js';
-export { ensemblePatchPredictor, type EnsemblePatchPredictorOptions } from './ensemble.js';
-export { loadModelFromUrl, type LoadModelFromUrlOptions } from './model-url.js';
+export {
+  ensemblePatchPredictor,
+  parseEnsembleManifest,
+  ENSEMBLE_JSON,
+  type EnsemblePatchPredictorOptions,
+  type EnsembleManifest,
+  type LoadedPredictor,
+  type LoadPredictorOptions,
+} from './ensemble.js';
+export { loadModelFromUrl, loadPredictorFromUrl, type LoadModelFromUrlOptions, type LoadPredictorFromUrlOptions } from './model-url.js';
 export { usePad5dWorkaround } from './pad-5d-workaround.js';

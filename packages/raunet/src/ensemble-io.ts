@@ -1,30 +1,12 @@
 import type * as tf from '@tensorflow/tfjs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, normalize } from 'node:path';
-import { FileAccessError, InvalidArgumentError, type Precision } from '@raunet/core';
+import { join } from 'node:path';
+import { FileAccessError, InvalidArgumentError } from '@raunet/core';
 import { replaceDirAtomic } from '@raunet/core/node';
-import { ensemblePatchPredictor } from './ensemble.js';
+import { assembleEnsemble, ENSEMBLE_JSON, ensemblePatchPredictor, parseEnsembleManifest, type EnsembleManifest, type LoadPredictorOptions, type LoadedPredictor } from './ensemble.js';
 import { loadModel, saveModel, type SaveModelOptions } from './model-io.js';
 import type { InferenceSettings } from './model-info.js';
-import { tfjsPatchPredictor, type PatchPredictor } from './patch-predictor.js';
-
-/** The file that makes a folder an ensemble of models (see {@link EnsembleManifest}). */
-export const ENSEMBLE_JSON = 'ensemble.json';
-
-/**
- * `ensemble.json`: a folder of several trained models (one sub-folder each, model.json + weights.bin)
- * whose probabilities are averaged at prediction, e.g. the five folds of a cross-validation.
- */
-export interface EnsembleManifest {
-  /** Always `'raunet-ensemble'`. */
-  format: 'raunet-ensemble';
-  /** Version of this layout: 1. */
-  version: 1;
-  /** The members' folders, relative to the ensemble folder. */
-  members: string[];
-  /** Inference settings of the ensemble, over the first member's (e.g. a threshold chosen for the mean). */
-  inference?: InferenceSettings;
-}
+import { tfjsPatchPredictor } from './patch-predictor.js';
 
 /** True when `dir` holds an {@link ENSEMBLE_JSON} (an ensemble folder rather than one model's). */
 export async function isEnsembleDir(dir: string): Promise<boolean> {
@@ -44,22 +26,14 @@ export async function isEnsembleDir(dir: string): Promise<boolean> {
  */
 export async function readEnsembleManifest(dir: string): Promise<EnsembleManifest & { memberDirs: string[] }> {
   const file = join(dir, ENSEMBLE_JSON);
-  let json: Partial<EnsembleManifest>;
+  let json: unknown;
   try {
-    json = JSON.parse(await readFile(file, 'utf8')) as Partial<EnsembleManifest>;
+    json = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
     throw new FileAccessError(`cannot read an ensemble manifest: ${(error as Error).message}`, { file, cause: error });
   }
-  if (json === null || typeof json !== 'object' || json.format !== 'raunet-ensemble')
-    throw new FileAccessError(`not an ensemble manifest: "format" must be "raunet-ensemble"`, { file });
-  if (json.version !== 1) throw new FileAccessError(`ensemble manifest version ${String(json.version)} is not supported (this version reads 1)`, { file });
-  const members = json.members;
-  if (!Array.isArray(members) || members.length === 0) throw new FileAccessError('the ensemble manifest lists no members', { file });
-  for (const m of members) {
-    if (typeof m !== 'string' || m.length === 0 || isAbsolute(m) || normalize(m).split(/[\\/]/)[0] === '..')
-      throw new FileAccessError(`ensemble member ${JSON.stringify(m)} is not a folder inside the ensemble folder`, { file });
-  }
-  return { format: 'raunet-ensemble', version: 1, members, ...(json.inference ? { inference: json.inference } : {}), memberDirs: members.map((m) => join(dir, m)) };
+  const manifest = parseEnsembleManifest(json, file);
+  return { ...manifest, memberDirs: manifest.members.map((m) => join(dir, m)) };
 }
 
 /** Options of {@link saveEnsemble}. */
@@ -106,24 +80,6 @@ export async function saveEnsemble(dir: string, memberDirs: readonly string[], o
   }
 }
 
-/** Options of {@link loadPredictor}. */
-export interface LoadPredictorOptions {
-  /** Precision of an ensemble's members (see `tfjsPatchPredictor`); a single model takes it from `predictVolume`. @defaultValue each member's */
-  precision?: Precision;
-  /** Receives the warning of a bf16 request that runs float32. @defaultValue `console.warn`, once per process */
-  onWarning?: (message: string) => void;
-}
-
-/** What {@link loadPredictor} loaded. */
-export interface LoadedPredictor {
-  /** The model (one model folder) or the ensemble's averaging predictor, for `predictVolume`. */
-  model: tf.LayersModel | PatchPredictor;
-  /** Models loaded: 1 for a model folder, the members of an ensemble. */
-  members: number;
-  /** Frees every loaded model. */
-  dispose(): void;
-}
-
 /**
  * Loads what `predictVolume` runs from a folder: a model folder ({@link loadModel}) or an ensemble folder
  * ({@link saveEnsemble}; its members averaged by {@link ensemblePatchPredictor}).
@@ -142,17 +98,5 @@ export async function loadPredictor(dir: string, options: LoadPredictorOptions =
     return { model, members: 1, dispose: () => model.dispose() };
   }
   const manifest = await readEnsembleManifest(dir);
-  const models: tf.LayersModel[] = [];
-  const dispose = (): void => models.forEach((m) => m.dispose());
-  try {
-    for (const d of manifest.memberDirs) models.push(await loadModel(d));
-    const predictor = ensemblePatchPredictor(
-      models.map((m) => tfjsPatchPredictor(m, { ...(options.precision ? { precision: options.precision } : {}), ...(options.onWarning ? { onWarning: options.onWarning } : {}) })),
-      manifest.inference ? { inference: manifest.inference } : {},
-    );
-    return { model: predictor, members: models.length, dispose };
-  } catch (error) {
-    dispose();
-    throw error;
-  }
+  return assembleEnsemble(manifest, (_, i) => loadModel(manifest.memberDirs[i]), options);
 }

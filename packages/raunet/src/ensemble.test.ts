@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVolume, FileAccessError, InvalidArgumentError, type Volume } from '@raunet/core';
-import { ensemblePatchPredictor } from './ensemble.js';
-import { ENSEMBLE_JSON, isEnsembleDir, loadPredictor, readEnsembleManifest, saveEnsemble } from './ensemble-io.js';
+import { ENSEMBLE_JSON, ensemblePatchPredictor } from './ensemble.js';
+import { isEnsembleDir, loadPredictor, readEnsembleManifest, saveEnsemble } from './ensemble-io.js';
+import { loadPredictorFromUrl } from './model-url.js';
 import { buildRAUnet, buildUNet3D } from './model.js';
 import { getModelInfo, setModelInfo } from './model-info.js';
 import { loadModel, saveModel } from './model-io.js';
@@ -184,6 +185,9 @@ describe('saveEnsemble / loadPredictor', () => {
       [{ format: 'raunet-ensemble', version: 2, members: ['a'] }, /version 2 is not supported/],
       [{ format: 'raunet-ensemble', version: 1, members: [] }, /lists no members/],
       [{ format: 'raunet-ensemble', version: 1, members: ['../elsewhere'] }, /not a folder inside the ensemble folder/],
+      [{ format: 'raunet-ensemble', version: 1, members: ['a/../../b'] }, /"a\/..\/..\/b" is not a folder inside/],
+      [{ format: 'raunet-ensemble', version: 1, members: ['/abs'] }, /not a folder inside the ensemble folder/],
+      [{ format: 'raunet-ensemble', version: 1, members: ['C:\\x'] }, /not a folder inside the ensemble folder/],
     ];
     for (const [json, message] of cases) {
       await writeFile(join(bad, ENSEMBLE_JSON), JSON.stringify(json));
@@ -208,5 +212,74 @@ describe('saveEnsemble / loadPredictor', () => {
     await saveModel(models[0], join(dir, 'first'));
     await expect(saveEnsemble(join(dir, 'mixed'), [join(dir, 'first'), join(dir, 'other')])).rejects.toThrow(/member 1 has patch 8x8x8/);
     await expect(stat(join(dir, 'mixed'))).rejects.toThrow();
+  });
+});
+
+describe('loadPredictorFromUrl', () => {
+  /** A `fetch` serving the files under `root` at http://127.0.0.1/m/..., counting the requests. */
+  function folderFetch(root: string, requests: string[]): typeof fetch {
+    return async (input: RequestInfo | URL) => {
+      const url = input instanceof Request ? input.url : input.toString();
+      requests.push(url);
+      try {
+        return new Response(await readFile(join(root, url.replace('http://127.0.0.1/m/', ''))), { status: 200 });
+      } catch {
+        return new Response('no such file', { status: 404, statusText: 'Not Found' });
+      }
+    };
+  }
+
+  it('loads an ensemble.json URL as the mean of its members, as loadPredictor loads the folder, and a model.json URL as one model', async () => {
+    const memberDirs = [join(dir, 'url-0'), join(dir, 'url-1')];
+    await saveModel(models[1], memberDirs[0]);
+    await saveModel(models[2], memberDirs[1]);
+    const target = join(dir, 'url-ens');
+    await saveEnsemble(target, memberDirs, { weightDtype: 'float16', inference: { threshold: 0.45 } });
+    const requests: string[] = [];
+    const progress: number[] = [];
+    const before = tf.memory().numTensors;
+    const overHttp = await loadPredictorFromUrl('http://127.0.0.1/m/ensemble.json', { fetchFunc: folderFetch(target, requests), onProgress: (f) => progress.push(f) });
+    expect(overHttp.members).toBe(2);
+    expect(requests.map((u) => u.replace('/./', '/'))).toEqual([
+      'http://127.0.0.1/m/ensemble.json',
+      'http://127.0.0.1/m/member-0/model.json',
+      'http://127.0.0.1/m/member-0/weights.bin',
+      'http://127.0.0.1/m/member-1/model.json',
+      'http://127.0.0.1/m/member-1/weights.bin',
+    ]);
+    expect(progress.at(-1)).toBeCloseTo(1, 6);
+    expect(progress.every((f, i) => f >= (progress[i - 1] ?? 0))).toBe(true);
+    const fromDisk = await loadPredictor(target);
+    const ct = ctVolume([18, 15, 9]);
+    const a = await predictVolume(overHttp.model, ct);
+    const b = await predictVolume(fromDisk.model, ct);
+    expect(Array.from(a.probability.data)).toEqual(Array.from(b.probability.data));
+    expect(Array.from(a.mask.data)).toEqual(Array.from(b.mask.data));
+    overHttp.dispose();
+    fromDisk.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+
+    const single = await loadPredictorFromUrl('http://127.0.0.1/m/member-0/model.json', { fetchFunc: folderFetch(target, []) });
+    expect(single.members).toBe(1);
+    expect(single.model).toHaveProperty('predict');
+    single.dispose();
+  });
+
+  it('names the URL that cannot be fetched or is not an ensemble manifest, and frees members already loaded', async () => {
+    const root = join(dir, 'url-bad');
+    await mkdir(root, { recursive: true });
+    const fetchFunc = folderFetch(root, []);
+    const missing = await loadPredictorFromUrl('http://127.0.0.1/m/ensemble.json', { fetchFunc }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(FileAccessError);
+    expect((missing as Error).message).toBe('http://127.0.0.1/m/ensemble.json: cannot fetch an ensemble manifest: HTTP 404 Not Found');
+    await writeFile(join(root, ENSEMBLE_JSON), JSON.stringify({ format: 'raunet-ensemble', version: 1, members: ['../x'] }));
+    await expect(loadPredictorFromUrl('http://127.0.0.1/m/ensemble.json', { fetchFunc })).rejects.toThrow(/ensemble.json: ensemble member "..\/x" is not a folder inside the ensemble folder/);
+    await saveModel(models[0], join(root, 'ok'));
+    await writeFile(join(root, ENSEMBLE_JSON), JSON.stringify({ format: 'raunet-ensemble', version: 1, members: ['ok', 'gone'] }));
+    const before = tf.memory().numTensors;
+    const gone = await loadPredictorFromUrl('http://127.0.0.1/m/ensemble.json', { fetchFunc }).catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(FileAccessError);
+    expect((gone as Error).message).toContain('http://127.0.0.1/m/gone/model.json');
+    expect(tf.memory().numTensors).toBe(before); // member 'ok' was loaded, then freed
   });
 });

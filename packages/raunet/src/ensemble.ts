@@ -1,6 +1,97 @@
-import { InvalidArgumentError, type Precision } from '@raunet/core';
+import type * as tf from '@tensorflow/tfjs';
+import { FileAccessError, InvalidArgumentError, type Precision } from '@raunet/core';
 import type { InferenceSettings, RAUnetModelInfo } from './model-info.js';
-import type { PatchPredictor } from './patch-predictor.js';
+import { tfjsPatchPredictor, type PatchPredictor } from './patch-predictor.js';
+
+/** The file that makes a folder an ensemble of models (see {@link EnsembleManifest}). */
+export const ENSEMBLE_JSON = 'ensemble.json';
+
+/**
+ * `ensemble.json`: a folder of several trained models (one sub-folder each, model.json + weights.bin)
+ * whose probabilities are averaged at prediction, e.g. the five folds of a cross-validation.
+ */
+export interface EnsembleManifest {
+  /** Always `'raunet-ensemble'`. */
+  format: 'raunet-ensemble';
+  /** Version of this layout: 1. */
+  version: 1;
+  /** The members' folders, relative to the ensemble folder. */
+  members: string[];
+  /** Inference settings of the ensemble, over the first member's (e.g. a threshold chosen for the mean). */
+  inference?: InferenceSettings;
+}
+
+/**
+ * Checks a parsed `ensemble.json` and returns it typed. Works without Node built-ins (the browser entry
+ * reads ensembles over HTTP with it).
+ *
+ * @param json - The parsed file.
+ * @param file - Path or URL of the file, named in the errors.
+ * @throws {@link @raunet/core!FileAccessError | FileAccessError} naming `file` when it is not an ensemble manifest (wrong
+ * format or version, no members, a member outside the ensemble folder).
+ * @example
+ * ```ts
+ * const manifest = parseEnsembleManifest(await (await fetch(url)).json(), url);
+ * ```
+ */
+export function parseEnsembleManifest(json: unknown, file: string): EnsembleManifest {
+  const m = json as Partial<EnsembleManifest> | null;
+  if (m === null || typeof m !== 'object' || m.format !== 'raunet-ensemble')
+    throw new FileAccessError('not an ensemble manifest: "format" must be "raunet-ensemble"', { file });
+  if (m.version !== 1) throw new FileAccessError(`ensemble manifest version ${String(m.version)} is not supported (this version reads 1)`, { file });
+  const members: unknown = m.members;
+  if (!Array.isArray(members) || members.length === 0) throw new FileAccessError('the ensemble manifest lists no members', { file });
+  for (const member of members as unknown[]) {
+    // relative, and never climbing out: '/a', 'C:\\a' and any '..' step are refused
+    if (typeof member !== 'string' || member.length === 0 || /^([\\/]|[A-Za-z]:)/.test(member) || member.split(/[\\/]/).includes('..'))
+      throw new FileAccessError(`ensemble member ${JSON.stringify(member)} is not a folder inside the ensemble folder`, { file });
+  }
+  return { format: 'raunet-ensemble', version: 1, members: members as string[], ...(m.inference ? { inference: m.inference } : {}) };
+}
+
+/** What `loadPredictor` (Node, from a folder) and {@link loadPredictorFromUrl} (over HTTP) loaded. */
+export interface LoadedPredictor {
+  /** The model (one model folder) or the ensemble's averaging predictor, for `predictVolume`. */
+  model: tf.LayersModel | PatchPredictor;
+  /** Models loaded: 1 for a model folder, the members of an ensemble. */
+  members: number;
+  /** Frees every loaded model. */
+  dispose(): void;
+}
+
+/** Options of `loadPredictor` and {@link loadPredictorFromUrl}: how an ensemble's members run. */
+export interface LoadPredictorOptions {
+  /** Precision of an ensemble's members (see `tfjsPatchPredictor`); a single model takes it from `predictVolume`. @defaultValue each member's */
+  precision?: Precision;
+  /** Receives the warning of a bf16 request that runs float32. @defaultValue `console.warn`, once per process */
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * Loads an ensemble's members one after the other with `load` and averages them; on any failure the
+ * members loaded so far are freed. The one home of ensemble assembly for the folder and URL loaders.
+ *
+ * @internal
+ */
+export async function assembleEnsemble(
+  manifest: EnsembleManifest,
+  load: (member: string, index: number) => Promise<tf.LayersModel>,
+  options: LoadPredictorOptions,
+): Promise<LoadedPredictor> {
+  const models: tf.LayersModel[] = [];
+  const dispose = (): void => models.forEach((m) => m.dispose());
+  try {
+    for (const [i, member] of manifest.members.entries()) models.push(await load(member, i));
+    const predictor = ensemblePatchPredictor(
+      models.map((m) => tfjsPatchPredictor(m, { ...(options.precision ? { precision: options.precision } : {}), ...(options.onWarning ? { onWarning: options.onWarning } : {}) })),
+      manifest.inference ? { inference: manifest.inference } : {},
+    );
+    return { model: predictor, members: models.length, dispose };
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+}
 
 /** Options of {@link ensemblePatchPredictor}. */
 export interface EnsemblePatchPredictorOptions {

@@ -14,11 +14,7 @@ export {
   loadPredictor,
   readEnsembleManifest,
   isEnsembleDir,
-  ENSEMBLE_JSON,
-  type EnsembleManifest,
   type SaveEnsembleOptions,
-  type LoadPredictorOptions,
-  type LoadedPredictor,
 } from './ensemble-io.js';
 export {
   writeCheckpoint,

@@ -22,7 +22,7 @@ export interface ViewerCase {
 export interface ViewerModel {
   /** Model name, e.g. `lidc-nodules`. */
   name: string;
-  /** URL of its `model.json` (weights beside it). */
+  /** URL of its `model.json` (weights beside it), or of an ensemble's `ensemble.json` (member folders beside it). */
   url: string;
   /** One line about what it segments. */
   description: string;

@@ -60,6 +60,35 @@ describe('serveViewer', () => {
     expect(String(head.headers['content-security-policy'])).toContain("connect-src 'self'");
   });
 
+  it('serves an ensemble folder: ensemble.json and each member folder\'s model.json and weights, nothing else', async () => {
+    const ens = join(dir, 'ens');
+    for (const member of ['member-0', 'member-1']) {
+      await mkdir(join(ens, member), { recursive: true });
+      await writeFile(join(ens, member, 'model.json'), JSON.stringify({ weightsManifest: [{ paths: ['./weights.bin'], weights: [] }] }));
+      await writeFile(join(ens, member, 'weights.bin'), member);
+    }
+    await mkdir(join(ens, 'notes'));
+    await writeFile(join(ens, 'notes', 'x.txt'), 'X');
+    await writeFile(join(ens, 'ensemble.json'), JSON.stringify({ format: 'raunet-ensemble', version: 1, members: ['member-0', 'member-1'] }));
+    const s2 = await serveViewer({ appDir: join(dir, 'app'), models: [{ name: 'e', dir: ens, description: 'two' }] });
+    try {
+      const manifest = JSON.parse((await get(s2.port, '/manifest.json')).body);
+      expect(manifest.models).toEqual([{ name: 'e', url: 'models/e/ensemble.json', description: 'two' }]);
+      expect(JSON.parse((await get(s2.port, '/models/e/ensemble.json')).body).members).toEqual(['member-0', 'member-1']);
+      expect((await get(s2.port, '/models/e/member-1/weights.bin')).body).toBe('member-1');
+      expect((await get(s2.port, '/models/e/member-0/model.json')).status).toBe(200);
+      for (const path of ['/models/e/model.json', '/models/e/notes/x.txt']) expect((await get(s2.port, path)).status, path).toBe(404);
+    } finally {
+      await s2.close();
+    }
+    // a member whose weights are missing is named before the server starts
+    await rm(join(ens, 'member-1', 'weights.bin'));
+    await expect(serveViewer({ appDir: join(dir, 'app'), models: [{ name: 'e', dir: ens, description: '' }] })).rejects.toThrow(/member-1\/weights.bin: cannot serve the weights of 'e': no such file/);
+    await rm(join(ens, 'member-0'), { recursive: true });
+    await rm(join(ens, 'member-1'), { recursive: true });
+    await expect(serveViewer({ appDir: join(dir, 'app'), models: [{ name: 'e', dir: ens, description: '' }] })).rejects.toThrow(/no member folder with a model.json/);
+  });
+
   it('serves nothing else: other files 404, escapes 403, writes 405, foreign hosts 403', async () => {
     for (const path of ['/secret.txt', '/files/0/ct/secret.txt', '/files/1/ct/ct.nii.gz', '/models/m/other.bin', '/app/index.html', '/files/0/truth/ct.nii.gz']) {
       expect((await get(server.port, path)).status, path).toBe(404);

@@ -12,11 +12,11 @@ import { viewerAppDir } from './app-dir.js';
  */
 export type ServedCase = ViewerCase;
 
-/** A model folder (`model.json` + weight files) to serve for in-browser segmentation. */
+/** A model folder (`model.json` + weight files, or an ensemble folder) to serve for in-browser segmentation. */
 export interface ServedModel {
   /** Name shown in the page (e.g. `lidc-nodules`). */
   name: string;
-  /** Folder holding `model.json` and the weight files it lists. */
+  /** Folder holding `model.json` and the weight files it lists, or an ensemble's `ensemble.json` and member folders. */
   dir: string;
   /** One line about what it segments. */
   description: string;
@@ -104,27 +104,51 @@ function fileUrl(prefix: string, path: string): string {
   return `${prefix}/${encodeURIComponent(basename(path))}`;
 }
 
-async function modelRoutes(model: ServedModel, routes: Map<string, string | null>): Promise<ViewerModel> {
-  if (!/^[\w.-]+$/.test(model.name)) throw new InvalidArgumentError(`serveViewer: model name '${model.name}' must be letters, digits, '.', '_' or '-'`);
-  const jsonPath = join(model.dir, 'model.json');
-  await assertFile(jsonPath, `model.json of '${model.name}'`);
+/** Routes one network's `model.json` and the weight files it lists, under `base`. */
+async function networkRoutes(name: string, dir: string, base: string, routes: Map<string, string | null>): Promise<void> {
+  const jsonPath = join(dir, 'model.json');
+  await assertFile(jsonPath, `model.json of '${name}'`);
   let json: { weightsManifest?: { paths: string[] }[] };
   try {
     json = JSON.parse(await readFile(jsonPath, 'utf8')) as typeof json;
   } catch (error) {
     throw new FileAccessError(`not a tfjs model.json: ${(error as Error).message}`, { file: jsonPath, cause: error });
   }
-  const base = `/models/${model.name}`;
   routes.set(`${base}/model.json`, jsonPath);
   for (const group of json.weightsManifest ?? []) {
     for (const p of group.paths) {
-      const name = p.replace(/^\.\//, '');
-      if (!/^[\w.-]+$/.test(name)) throw new InvalidArgumentError(`serveViewer: weight file '${p}' of model '${model.name}' is not a plain file name`);
-      await assertFile(join(model.dir, name), `weights of '${model.name}'`);
-      routes.set(`${base}/${name}`, join(model.dir, name));
+      const file = p.replace(/^\.\//, '');
+      if (!/^[\w.-]+$/.test(file)) throw new InvalidArgumentError(`serveViewer: weight file '${p}' of model '${name}' is not a plain file name`);
+      await assertFile(join(dir, file), `weights of '${name}'`);
+      routes.set(`${base}/${file}`, join(dir, file));
     }
   }
-  return { name: model.name, url: `${base.slice(1)}/model.json`, description: model.description };
+}
+
+/**
+ * Routes a model folder: one network (`model.json` and its weights), or an ensemble (`ensemble.json`, and
+ * each sub-folder holding a `model.json` with its weights, as `raunet ensemble` writes them); the page
+ * loads either from the returned URL with `loadPredictorFromUrl`.
+ */
+async function modelRoutes(model: ServedModel, routes: Map<string, string | null>): Promise<ViewerModel> {
+  if (!/^[\w.-]+$/.test(model.name)) throw new InvalidArgumentError(`serveViewer: model name '${model.name}' must be letters, digits, '.', '_' or '-'`);
+  const base = `/models/${model.name}`;
+  const ensemblePath = join(model.dir, 'ensemble.json');
+  const isEnsemble = await stat(ensemblePath).then((s) => s.isFile(), () => false);
+  if (!isEnsemble) {
+    await networkRoutes(model.name, model.dir, base, routes);
+    return { name: model.name, url: `${base.slice(1)}/model.json`, description: model.description };
+  }
+  routes.set(`${base}/ensemble.json`, ensemblePath);
+  let members = 0;
+  for (const entry of await readdir(model.dir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || !/^[\w.-]+$/.test(entry.name)) continue;
+    if (!(await stat(join(model.dir, entry.name, 'model.json')).then((s) => s.isFile(), () => false))) continue;
+    await networkRoutes(model.name, join(model.dir, entry.name), `${base}/${entry.name}`, routes);
+    members++;
+  }
+  if (members === 0) throw new FileAccessError(`cannot serve the ensemble '${model.name}': no member folder with a model.json beside it`, { file: ensemblePath });
+  return { name: model.name, url: `${base.slice(1)}/ensemble.json`, description: model.description };
 }
 
 /** Builds the route table and the manifest: only the named files, the page's own files and the models. */

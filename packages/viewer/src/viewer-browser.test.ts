@@ -227,6 +227,46 @@ describe.skipIf(skip)('the viewer page in headless chromium', () => {
     await page.close();
   });
 
+  it('segments with an ensemble folder (ensemble.json) as `raunet predict` does with it in Node', async () => {
+    // a two-network ensemble of the shipped nodule models (same patch and preprocessing), float16 weights
+    const ens = join(work, 'ensemble');
+    const cli = (...args: string[]) => promisify(execFile)(process.execPath, ['--conditions=@raunet/source', '--import', 'tsx', 'packages/cli/src/bin.ts', ...args], { cwd: ROOT });
+    await cli('ensemble', '--model', 'lidc-nodules', '--model', 'lidc-nodules-unet', '--output', ens, '--weights', 'float16');
+    const out = join(work, 'node-ensemble');
+    await cli('predict', '--model', ens, '--input', VOI, '--output', join(out, 'mask.nii.gz'), '--prob', join(out, 'prob.nii.gz'), '--no-tta');
+    const [nodeMask, nodeProb] = await Promise.all([readNifti(join(out, 'mask.nii.gz')), readNifti(join(out, 'prob.nii.gz'))]);
+
+    const page = await open({ models: [{ name: 'nodules-ensemble', dir: ens, description: 'two networks' }] }, '?backend=cpu&tta=off');
+    await page.setInputFiles('#segment-file', VOI);
+    await expect.poll(() => page.locator('#segment-run').isEnabled(), { timeout: 20_000 }).toBe(true);
+    const statuses: string[] = [];
+    await page.exposeFunction('reportStatus', (v: string) => statuses.push(v));
+    await page.evaluate(() => {
+      const status = document.getElementById('segment-status')!;
+      new MutationObserver(() => (window as unknown as { reportStatus(v: string): void }).reportStatus(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+    });
+    await page.click('#segment-run');
+    await page.waitForFunction(() => {
+      const v = (window as unknown as { raunetViewer: { segmentation?: unknown } }).raunetViewer;
+      return v.segmentation !== undefined || document.getElementById('segment-status')!.textContent === 'failed';
+    }, null, { timeout: 240_000 });
+    const result = await page.evaluate(() => {
+      const s = (window as unknown as { raunetViewer: { segmentation?: { mask: Volume; probability: Volume }; errors: string[] } }).raunetViewer;
+      return s.segmentation ? { mask: Array.from(s.segmentation.mask.data as Uint8Array), probability: Array.from(s.segmentation.probability.data as Float32Array) } : { errors: s.errors };
+    });
+    if ('errors' in result) throw new Error(`in-browser ensemble segmentation failed: ${(result.errors ?? []).join('; ')}`);
+    const browserMask: Volume = { ...nodeMask, data: Uint8Array.from(result.mask) };
+    let maxDiff = 0;
+    for (let i = 0; i < result.probability.length; i++) maxDiff = Math.max(maxDiff, Math.abs(result.probability[i] - Number(nodeProb.data[i])));
+    const dsc = dice(browserMask, nodeMask);
+    console.log(`in-browser ensemble segmentation: DSC ${dsc.toFixed(5)} and max |p difference| ${maxDiff.toExponential(2)} against raunet predict in Node`);
+    expect(statuses.some((t) => t.includes('an ensemble of 2 networks'))).toBe(true);
+    expect(result.mask.reduce((a, b) => a + b, 0)).toBeGreaterThan(10);
+    expect(dsc).toBeGreaterThanOrEqual(0.99);
+    expect(maxDiff).toBeLessThanOrEqual(1e-3);
+    await page.close();
+  });
+
   it('a file that is not NIfTI, or a model that does not fit, is a visible message', async () => {
     const junk = join(work, 'junk2.nii');
     await writeFile(junk, new Uint8Array(600).fill(7));

@@ -16,7 +16,7 @@ export const command = defineCommand({
     const f = (x: number | undefined, d: number): string => (x === undefined ? '' : x.toFixed(d));
     const rows = cards.map((c) => [
       c.name,
-      c.architecture === 'raunet' ? 'RA-Unet' : 'U-Net',
+      `${c.architecture === 'raunet' ? 'RA-Unet' : 'U-Net'}${c.members ? ` x${c.members}` : ''}`,
       c.dimensionality,
       c.dataset.split(' (')[0],
       `${(c.parameters / 1e6).toFixed(2)} M`,
@@ -34,6 +34,7 @@ export const command = defineCommand({
         (cards.some((c) => c.finalTraining)
           ? `* the recipe's figure: these weights are the same recipe retrained on all cases, validation ones included.\n`
           : '') +
+        (cards.some((c) => c.members) ? `x N: an ensemble of N networks of the recipe (seeds differ), their probabilities averaged; params per network.\n` : '') +
         `Use one: raunet predict --model NAME --input CT.nii.gz --output mask.nii.gz\n`,
     );
     return Promise.resolve(0);

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readNifti } from '@raunet/io';
 import { extractPatch } from '@raunet/preprocess';
-import { prepareCase, type PreprocessingOptions } from '@raunet/raunet';
+import { shippedModelDir } from '@raunet/models/node';
+import { isEnsembleDir, prepareCase, readEnsembleManifest, type PreprocessingOptions } from '@raunet/raunet';
 
 /** The shared lesion data (MANIFEST.md there), beside the repository. */
 export const LESIONS = fileURLToPath(new URL('../../../../../shared/data/lesions', import.meta.url));
@@ -26,4 +27,10 @@ export async function realPatch(path: string, preprocessing: PreprocessingOption
   const data = image.data as ArrayLike<number>;
   for (let i = 0; i < data.length; i++) min = Math.min(min, data[i]);
   return extractPatch(image, [0, 0, 0], patchSize, { padValue: min });
+}
+
+/** The folders of a shipped model's networks: its own folder, or an ensemble's member folders (ONNX holds one network). */
+export async function shippedNetworkDirs(name: string): Promise<string[]> {
+  const dir = shippedModelDir(name);
+  return (await isEnsembleDir(dir)) ? (await readEnsembleManifest(dir)).memberDirs : [dir];
 }

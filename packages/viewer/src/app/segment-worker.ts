@@ -2,7 +2,7 @@
 // The segmentation worker: tfjs backend choice, model loading and predictVolume, off the page's thread.
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { loadModelFromUrl, predictVolume, usePad5dWorkaround } from '@raunet/raunet';
+import { loadPredictorFromUrl, predictVolume, usePad5dWorkaround } from '@raunet/raunet';
 import type { BackendChoice, SegmentMessage, SegmentRequest } from './protocol.js';
 
 const post = (message: SegmentMessage, transfer: Transferable[] = []): void => (self as unknown as DedicatedWorkerGlobalScope).postMessage(message, transfer);
@@ -48,10 +48,11 @@ async function run(request: SegmentRequest): Promise<void> {
   const backend = await chooseBackend(request.backend, request.wasmBase);
   post({ type: 'backend', ...backend });
   post({ type: 'status', text: `loading the model on ${backend.name}…` });
-  const model = await loadModelFromUrl(request.modelUrl);
+  // one network (model.json) or an ensemble (ensemble.json: its members' probabilities averaged)
+  const loaded = await loadPredictorFromUrl(request.modelUrl);
   try {
-    post({ type: 'status', text: `segmenting on ${backend.name}…` });
-    const { probability, mask } = await predictVolume(model, request.volume, {
+    post({ type: 'status', text: `segmenting on ${backend.name}${loaded.members > 1 ? ` (an ensemble of ${loaded.members} networks)` : ''}…` });
+    const { probability, mask } = await predictVolume(loaded.model, request.volume, {
       ...(request.flipTta === undefined ? {} : { flipTta: request.flipTta }),
       onProgress: (done, total) => post({ type: 'progress', done, total }),
     });
@@ -59,7 +60,7 @@ async function run(request: SegmentRequest): Promise<void> {
     const m = mask.data;
     post({ type: 'done', probability: p, mask: m, seconds: (performance.now() - t0) / 1000, backend: backend.name }, [p.buffer, m.buffer]);
   } finally {
-    model.dispose();
+    loaded.dispose();
   }
 }
 
