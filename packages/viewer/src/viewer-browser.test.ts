@@ -65,6 +65,36 @@ describe.skipIf(skip)('the viewer page in headless chromium', () => {
   }
   const pageState = (page: Page) => page.evaluate(() => (window as unknown as { raunetViewer: PageState }).raunetViewer);
 
+  /** What the page's in-browser segmentation gave (the typed arrays as plain arrays). */
+  interface PageSegmentation {
+    backend: string;
+    seconds: number;
+    mask: number[];
+    probability: number[];
+    dims: readonly number[];
+  }
+
+  /**
+   * Chooses `file` under *Segment a CT in this browser*, runs `beforeRun` (e.g. to observe the page), presses
+   * *Segment* and returns the segmentation; a failure on the page is thrown with the page's messages.
+   */
+  async function segmentInPage(page: Page, file: string, beforeRun: () => Promise<void> = () => Promise.resolve()): Promise<PageSegmentation> {
+    await page.setInputFiles('#segment-file', file);
+    await expect.poll(() => page.locator('#segment-run').isEnabled(), { timeout: 20_000 }).toBe(true);
+    await beforeRun();
+    await page.click('#segment-run');
+    await page.waitForFunction(() => {
+      const v = (window as unknown as { raunetViewer: { segmentation?: unknown } }).raunetViewer;
+      return v.segmentation !== undefined || document.getElementById('segment-status')!.textContent === 'failed';
+    }, null, { timeout: 240_000 });
+    const result = await page.evaluate(() => {
+      const s = (window as unknown as { raunetViewer: { segmentation?: { backend: string; seconds: number; mask: Volume; probability: Volume }; errors: string[] } }).raunetViewer;
+      return s.segmentation ? { backend: s.segmentation.backend, seconds: s.segmentation.seconds, mask: Array.from(s.segmentation.mask.data as Uint8Array), probability: Array.from(s.segmentation.probability.data as Float32Array), dims: s.segmentation.mask.dims } : { errors: s.errors };
+    });
+    if ('errors' in result) throw new Error(`in-browser segmentation of ${file} failed: ${(result.errors ?? []).join('; ')}`);
+    return result;
+  }
+
   it('draws the mask over a real CT: mask-coloured pixels where the mask is, none where it is not', async () => {
     const [ct, lung] = await Promise.all([readNifti(CT), readNifti(LUNG)]);
     const [nx, ny, nz] = ct.dims;
@@ -185,24 +215,14 @@ describe.skipIf(skip)('the viewer page in headless chromium', () => {
     const [nodeMask, nodeProb] = await Promise.all([readNifti(join(out, 'mask.nii.gz')), readNifti(join(out, 'prob.nii.gz'))]);
 
     const page = await open({ models: [{ name: 'lidc-nodules', dir: MODEL_DIR, description: 'RA-Unet, LIDC nodules' }] }, '?backend=cpu&tta=off');
-    await page.setInputFiles('#segment-file', VOI);
-    await expect.poll(() => page.locator('#segment-run').isEnabled(), { timeout: 20_000 }).toBe(true);
     const progress: number[] = [];
-    await page.exposeFunction('reportProgress', (v: number) => progress.push(v));
-    await page.evaluate(() => {
-      const bar = document.getElementById('segment-progress') as HTMLProgressElement;
-      new MutationObserver(() => (window as unknown as { reportProgress(v: number): void }).reportProgress(bar.value)).observe(bar, { attributes: true });
+    const result = await segmentInPage(page, VOI, async () => {
+      await page.exposeFunction('reportProgress', (v: number) => progress.push(v));
+      await page.evaluate(() => {
+        const bar = document.getElementById('segment-progress') as HTMLProgressElement;
+        new MutationObserver(() => (window as unknown as { reportProgress(v: number): void }).reportProgress(bar.value)).observe(bar, { attributes: true });
+      });
     });
-    await page.click('#segment-run');
-    await page.waitForFunction(() => {
-      const v = (window as unknown as { raunetViewer: { segmentation?: unknown } }).raunetViewer;
-      return v.segmentation !== undefined || document.getElementById('segment-status')!.textContent === 'failed';
-    }, null, { timeout: 240_000 });
-    const result = await page.evaluate(() => {
-      const s = (window as unknown as { raunetViewer: { segmentation?: { backend: string; seconds: number; mask: Volume; probability: Volume }; errors: string[] } }).raunetViewer;
-      return s.segmentation ? { backend: s.segmentation.backend, seconds: s.segmentation.seconds, mask: Array.from(s.segmentation.mask.data as Uint8Array), probability: Array.from(s.segmentation.probability.data as Float32Array), dims: s.segmentation.mask.dims } : { errors: s.errors };
-    });
-    if ('errors' in result) throw new Error(`in-browser segmentation failed: ${(result.errors ?? []).join('; ')}`);
     expect(result.backend).toBe('cpu');
     expect(result.dims).toEqual(nodeMask.dims);
     const browserMask: Volume = { ...nodeMask, data: Uint8Array.from(result.mask) };
@@ -237,24 +257,14 @@ describe.skipIf(skip)('the viewer page in headless chromium', () => {
     const [nodeMask, nodeProb] = await Promise.all([readNifti(join(out, 'mask.nii.gz')), readNifti(join(out, 'prob.nii.gz'))]);
 
     const page = await open({ models: [{ name: 'nodules-ensemble', dir: ens, description: 'two networks' }] }, '?backend=cpu&tta=off');
-    await page.setInputFiles('#segment-file', VOI);
-    await expect.poll(() => page.locator('#segment-run').isEnabled(), { timeout: 20_000 }).toBe(true);
     const statuses: string[] = [];
-    await page.exposeFunction('reportStatus', (v: string) => statuses.push(v));
-    await page.evaluate(() => {
-      const status = document.getElementById('segment-status')!;
-      new MutationObserver(() => (window as unknown as { reportStatus(v: string): void }).reportStatus(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+    const result = await segmentInPage(page, VOI, async () => {
+      await page.exposeFunction('reportStatus', (v: string) => statuses.push(v));
+      await page.evaluate(() => {
+        const status = document.getElementById('segment-status')!;
+        new MutationObserver(() => (window as unknown as { reportStatus(v: string): void }).reportStatus(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+      });
     });
-    await page.click('#segment-run');
-    await page.waitForFunction(() => {
-      const v = (window as unknown as { raunetViewer: { segmentation?: unknown } }).raunetViewer;
-      return v.segmentation !== undefined || document.getElementById('segment-status')!.textContent === 'failed';
-    }, null, { timeout: 240_000 });
-    const result = await page.evaluate(() => {
-      const s = (window as unknown as { raunetViewer: { segmentation?: { mask: Volume; probability: Volume }; errors: string[] } }).raunetViewer;
-      return s.segmentation ? { mask: Array.from(s.segmentation.mask.data as Uint8Array), probability: Array.from(s.segmentation.probability.data as Float32Array) } : { errors: s.errors };
-    });
-    if ('errors' in result) throw new Error(`in-browser ensemble segmentation failed: ${(result.errors ?? []).join('; ')}`);
     const browserMask: Volume = { ...nodeMask, data: Uint8Array.from(result.mask) };
     let maxDiff = 0;
     for (let i = 0; i < result.probability.length; i++) maxDiff = Math.max(maxDiff, Math.abs(result.probability[i] - Number(nodeProb.data[i])));
