@@ -130,7 +130,7 @@ ${card.validation.split}${card.finalTraining ? `\n\n**The shipped weights:** ${c
 |---:|---|---|---|
 | ${card.validation.cases} | ${f(card.validation.dice)} | ${f(card.validation.hd95, 2)} | ${f(card.validation.nsd)} |
 
-(mean ± sample sd over cases; \`raunet evaluate\` of \`raunet predict\` outputs of ${card.finalTraining ? 'the validated run, the same recipe without the validation cases' : `\`--model ${name}\``}.)
+(mean ± sample sd over cases; \`raunet evaluate\` of \`raunet predict\` outputs of ${card.finalTraining ? 'the validated runs of the same recipe, each without the cases it scores' : `\`--model ${name}\``}.)
 
 ## Preprocessing and inference (stored in ${manifest ? "the members' model.json and ensemble.json" : 'model.json'}, applied by \`raunet predict\`)
 \`\`\`json

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { registerNativeKernels } from '@raunet/cpu-kernels';
 import { listNiftiFiles, readNifti, caseName } from '@raunet/io';
 import { confusionCounts } from '@raunet/metrics';
-import { loadModel, predictVolume } from '../src/index.js';
+import { loadPredictor, predictVolume } from '../src/index.js';
 
 /** Sources imported by path, as the cpu-kernels inference bench does (models is not a dependency of raunet). */
 const MODELS_SRC = fileURLToPath(new URL('../../models/src/node.ts', import.meta.url));
@@ -35,7 +35,9 @@ if (!status.bf16) {
 }
 const { shippedModelDir } = (await import(MODELS_SRC)) as { shippedModelDir: (name: string) => string };
 const dir = /[/\\]/.test(values.model) ? values.model : shippedModelDir(values.model);
-const model = await loadModel(dir);
+// a model folder or an ensemble folder; an ensemble's members run at the precision they were loaded with
+const fp32 = await loadPredictor(dir, { precision: 'fp32' });
+const bf16 = await loadPredictor(dir, { precision: 'bf16' });
 const files = (await listNiftiFiles(values.input)).slice(0, values.limit ? Number(values.limit) : undefined);
 
 const cpuSeconds = (f: () => Promise<unknown>) => async () => {
@@ -55,8 +57,8 @@ interface CaseRow {
 // warm-up (tfjs's first predict, primitive creation of both precisions), not timed
 if (files.length > 0) {
   const ct = await readNifti(files[0]);
-  await predictVolume(model, ct, { precision: 'fp32' });
-  await predictVolume(model, ct, { precision: 'bf16' });
+  await predictVolume(fp32.model, ct, { precision: 'fp32' });
+  await predictVolume(bf16.model, ct, { precision: 'bf16' });
 }
 const rows: CaseRow[] = [];
 let tp = 0;
@@ -65,8 +67,8 @@ let cpu32 = 0;
 let cpu16 = 0;
 for (const file of files) {
   const ct = await readNifti(file);
-  const a = await cpuSeconds(() => predictVolume(model, ct, { precision: 'fp32' }))();
-  const b = await cpuSeconds(() => predictVolume(model, ct, { precision: 'bf16' }))();
+  const a = await cpuSeconds(() => predictVolume(fp32.model, ct, { precision: 'fp32' }))();
+  const b = await cpuSeconds(() => predictVolume(bf16.model, ct, { precision: 'bf16' }))();
   const r32 = a.out as Awaited<ReturnType<typeof predictVolume>>;
   const r16 = b.out as Awaited<ReturnType<typeof predictVolume>>;
   if (r16.precision !== 'bf16') throw new Error(`bf16 did not run for ${file}`);
@@ -101,3 +103,5 @@ const summary = {
 console.log(JSON.stringify(summary, null, 2));
 console.log('lowest DSC:', worst.map((r) => `${r.case} ${r.dsc.toFixed(4)} (${r.fp32Voxels} vs ${r.bf16Voxels} voxels, max |dp| ${r.maxProbDiff.toExponential(1)})`).join('; '));
 if (values.json) writeFileSync(values.json, JSON.stringify({ summary, rows }, null, 2));
+fp32.dispose();
+bf16.dispose();
