@@ -49,7 +49,6 @@ describe('the shipped models run in onnxruntime with the probabilities of tfjs',
   }
 });
 
-
 describe('the paper-size RA-Unet (192x192x32, 5 levels, 16..256 channels, default config)', () => {
   it('runs in onnxruntime with the probabilities of tfjs on a random and a real patch (batch 2)', async () => {
     const model = buildRAUnet({ seed: 1 });
