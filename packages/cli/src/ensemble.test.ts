@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVolume } from '@raunet/core';
 import { readNifti, writeNifti } from '@raunet/io';
+import { readOnnxMetadata } from '@raunet/onnx';
 import { buildRAUnet, buildUNet3D, initBackend, saveModel, setModelInfo } from '@raunet/raunet';
 import { cli } from './__fixtures__/run-cli.js';
 
@@ -85,17 +86,35 @@ describe('raunet ensemble', () => {
       expect(readFileSync(join(dir, 'pred-e2', `${name}.nii.gz`))).toEqual(readFileSync(join(dir, 'pred-e', `${name}.nii.gz`)));
     }
 
-    // ONNX Runtime runs each member in its own session and averages them the same way
+    // ONNX Runtime runs the members in one exported graph (a Mean node) and gives the same average
     const ort = await cli('predict', '--model', out, '--input', join(ct, 'a.nii.gz'), '--output', join(dir, 'ort.nii.gz'), '--prob', join(dir, 'ort-prob.nii.gz'), '--backend', 'onnxruntime-cpu');
     expect(ort.code).toBe(0);
-    expect(ort.stderr).toContain('an ensemble of 3 members');
+    expect(ort.stderr).toContain('an ensemble of 3 members, their probabilities averaged (one ONNX graph)');
     const [pOrt, pTfjs] = await Promise.all([prob(join(dir, 'ort-prob.nii.gz')), prob(join(dir, 'prob-e', 'a.nii.gz'))]);
     let ortDiff = 0;
     for (let k = 0; k < pOrt.length; k++) ortDiff = Math.max(ortDiff, Math.abs(pOrt[k] - pTfjs[k]));
     expect(ortDiff).toBeLessThan(1e-4);
   });
 
-  it('refuses one member, an ensemble as a member, and export of an ensemble, with a clear message', async () => {
+  it('exports an ensemble as one ONNX graph with the ensemble\'s own threshold', async () => {
+    const out = join(dir, 'ens');
+    const file = join(dir, 'ens.onnx');
+    const r = await cli('export', '--model', out, '--output', file, '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { members: number; opCounts: Record<string, number> };
+    expect(summary.members).toBe(3);
+    expect(summary.opCounts.Mean).toBe(1);
+    expect(summary.opCounts.MatMul).toBe(2); // the one RA-Unet member's attention
+    const meta = readOnnxMetadata(readFileSync(file));
+    expect(meta.members).toBe(3);
+    expect(meta.info?.inference?.threshold).toBe(0.45);
+    expect(JSON.parse(meta.metadata['raunet.inference'])).toMatchObject({ threshold: 0.45, overlap: 0 });
+    const text = await cli('export', '--model', out, '--output', join(dir, 'ens-text.onnx'));
+    expect(text.stdout).toContain('the mean of an ensemble of 3 networks');
+  });
+
+  it('refuses one member and an ensemble as a member, with a clear message', async () => {
     const out = join(dir, 'ens2');
     const made = await cli('ensemble', '--model', members[0], '--model', members[2], '--output', out);
     expect(made.code).toBe(0);
@@ -111,8 +130,5 @@ describe('raunet ensemble', () => {
     expect(mixed.code).not.toBe(0);
     expect(mixed.stderr).toMatch(/member 1 has patch .* member 0 16x16x8/);
     expect(() => statSync(join(dir, 'z'))).toThrow();
-    const exported = await cli('export', '--model', out, '--output', join(dir, 'e.onnx'));
-    expect(exported.code).toBe(2);
-    expect(exported.stderr).toMatch(/is an ensemble of 2 models; ONNX holds one network: export each member/);
   });
 });

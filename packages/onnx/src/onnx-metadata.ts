@@ -13,7 +13,9 @@ import { onnx, type Onnx } from './internal/graph-builder.js';
  *   reorientation, lung crop).
  * - `raunet.inference`: sliding-window overlap, flip TTA, blending, Gaussian sigma, threshold, minimum
  *   component size, with the defaults filled in.
- * - `raunet.model_info`: the model's own record as stored in its model.json (for an exact replay).
+ * - `raunet.model_info`: the model's own record as stored in its model.json (for an exact replay); for an
+ *   ensemble the first member's, with the ensemble's inference settings.
+ * - `raunet.members`: for an ensemble only, the number of networks whose probabilities the graph averages.
  */
 export const ONNX_METADATA_KEYS = {
   layout: 'raunet.layout',
@@ -22,6 +24,7 @@ export const ONNX_METADATA_KEYS = {
   preprocessing: 'raunet.preprocessing',
   inference: 'raunet.inference',
   modelInfo: 'raunet.model_info',
+  members: 'raunet.members',
 } as const;
 
 /** What {@link readOnnxMetadata} finds in an ONNX model. */
@@ -42,6 +45,8 @@ export interface OnnxModelMetadata {
   patchSize: [number, number, number];
   /** The RA-Unet record (`raunet.model_info`), when the model has one. */
   info?: RAUnetModelInfo;
+  /** Networks averaged in the graph (`raunet.members`): 1 unless the model is an exported ensemble. */
+  members: number;
 }
 
 function dims(v: Onnx.IValueInfoProto | undefined): (number | string)[] {
@@ -92,6 +97,10 @@ export function readOnnxMetadata(bytes: Uint8Array): OnnxModelMetadata {
       throw new InvalidArgumentError(`readOnnxMetadata: ${ONNX_METADATA_KEYS.modelInfo} is not JSON`, { cause: error });
     }
   }
+  const rawMembers = metadata[ONNX_METADATA_KEYS.members];
+  const members = rawMembers === undefined ? 1 : Number(rawMembers);
+  if (!Number.isInteger(members) || members < 1)
+    throw new InvalidArgumentError(`readOnnxMetadata: ${ONNX_METADATA_KEYS.members} must be a positive integer, received '${rawMembers}'`);
   const opset = Number((model.opsetImport ?? []).find((o) => !o.domain)?.version ?? 0);
   const [, , z, y, x] = inputDims as number[];
   return {
@@ -103,5 +112,6 @@ export function readOnnxMetadata(bytes: Uint8Array): OnnxModelMetadata {
     outputDims,
     patchSize: [x, y, z],
     ...(info ? { info } : {}),
+    members,
   };
 }

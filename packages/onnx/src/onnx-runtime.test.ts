@@ -3,12 +3,13 @@ import { BackendError } from '@raunet/core';
 import { registerNativeKernels } from '@raunet/cpu-kernels';
 import { dice } from '@raunet/metrics';
 import { readNifti } from '@raunet/io';
+import { shippedModels } from '@raunet/models';
 import { shippedModelDir } from '@raunet/models/node';
-import { loadModel, predictVolume } from '@raunet/raunet';
+import { getModelInfo, isEnsembleDir, isPatchPredictor, loadModel, loadPredictor, predictVolume, readEnsembleManifest } from '@raunet/raunet';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createOnnxPatchPredictor } from './onnx-runtime.js';
 import { exportOnnx } from './export-onnx.js';
-import { haveLesions, REAL_CASES, shippedNetworkDirs } from './__fixtures__/real-data.js';
+import { haveLesions, REAL_CASES } from './__fixtures__/real-data.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -26,14 +27,20 @@ describe.skipIf(!haveLesions)('predictVolume through onnxruntime equals predictV
     ['lidc-nodules', REAL_CASES.lidc],
     ['covid-semiseg', REAL_CASES.covid],
   ] as const) {
-    it(`${name} (its first network, for an ensemble): the model's own settings (preprocessing, overlap, flip TTA), on a real case`, async () => {
-      const model = await loadModel((await shippedNetworkDirs(name))[0]);
+    it(`${name}${shippedModels().find((m) => m.name === name)?.members ? ' (an ensemble, exported as one graph)' : ''}: the model's own settings (preprocessing, overlap, flip TTA), on a real case`, async () => {
+      const dir = shippedModelDir(name);
+      const manifest = (await isEnsembleDir(dir)) ? await readEnsembleManifest(dir) : undefined;
+      const models = await Promise.all((manifest?.memberDirs ?? [dir]).map((d) => loadModel(d)));
+      // the tfjs side: the shipped folder as raunet predict loads it (an ensemble averaged in JS)
+      const loaded = await loadPredictor(dir, { precision: 'fp32' });
       const ct = await readNifti(path);
       // parity is checked in float32 (whatever precision the model's settings may ask for)
-      const tfjs = await predictVolume(model, ct, { batchSize: 3, precision: 'fp32' });
-      const predictor = await createOnnxPatchPredictor(exportOnnx(model).bytes, { executionProvider: 'cpu' });
+      const tfjs = await predictVolume(loaded.model, ct, { batchSize: 3, precision: 'fp32' });
+      const exported = exportOnnx(models, manifest?.inference ? { inference: manifest.inference } : {});
+      expect(exported.members).toBe(models.length);
+      const predictor = await createOnnxPatchPredictor(exported.bytes, { executionProvider: 'cpu' });
       expect(predictor.executionProvider).toBe('cpu');
-      expect(predictor.info).toEqual(JSON.parse(JSON.stringify(model.getUserDefinedMetadata()))['raunet']);
+      expect(predictor.info).toEqual(JSON.parse(JSON.stringify(isPatchPredictor(loaded.model) ? loaded.model.info : getModelInfo(loaded.model))));
       let calls = 0;
       const ort = await predictVolume(predictor, ct, { batchSize: 3, precision: 'fp32', onProgress: () => calls++ });
       await predictor.release();
@@ -43,7 +50,8 @@ describe.skipIf(!haveLesions)('predictVolume through onnxruntime equals predictV
       expect(fg).toBeGreaterThan(0);
       expect(dice(ort.mask, tfjs.mask)).toBeGreaterThanOrEqual(0.999);
       expect(ort.mask.dims).toEqual(ct.dims);
-      model.dispose();
+      loaded.dispose();
+      for (const m of models) m.dispose();
     });
   }
 });

@@ -3,7 +3,7 @@ import { writeFileAtomic } from '@raunet/core/node';
 import { exportOnnx, type ExportOnnxOptions, type ExportOnnxResult } from './export-onnx.js';
 
 /**
- * Exports a model with {@link exportOnnx} and writes the `.onnx` file atomically (a temporary name renamed
+ * Exports a model, or an ensemble's members into one graph, with {@link exportOnnx} and writes the `.onnx` file atomically (a temporary name renamed
  * over `path`, so a failed export leaves no half-written file).
  *
  * @example
@@ -11,7 +11,7 @@ import { exportOnnx, type ExportOnnxOptions, type ExportOnnxResult } from './exp
  * const { opCounts } = await writeOnnx('model.onnx', await loadModel('runs/exp1/best'));
  * ```
  */
-export async function writeOnnx(path: string, model: tf.LayersModel, options: ExportOnnxOptions = {}): Promise<ExportOnnxResult> {
+export async function writeOnnx(path: string, model: tf.LayersModel | readonly tf.LayersModel[], options: ExportOnnxOptions = {}): Promise<ExportOnnxResult> {
   const result = exportOnnx(model, options);
   await writeFileAtomic(path, result.bytes);
   return result;

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import type * as tf from '@tensorflow/tfjs';
 import { ONNX_OPSET, type ExportOnnxResult } from '@raunet/onnx';
 import { writeOnnx } from '@raunet/onnx/node';
 import { initBackend, isEnsembleDir, loadModel, readEnsembleManifest } from '@raunet/raunet';
@@ -16,7 +17,7 @@ export const command = defineCommand({
       type: 'string',
       required: true,
       value: 'NAME|DIR',
-      description: "a shipped model's name ('raunet models' lists them) or a trained model folder (model.json + weights.bin)",
+      description: "a shipped model's name ('raunet models' lists them), a trained model folder (model.json + weights.bin) or an ensemble folder (exported as one graph)",
     },
     format: { type: 'choice', choices: FORMATS, default: 'onnx', description: 'output format' },
     output: { type: 'string', required: true, value: 'FILE', description: 'the .onnx file to write (atomically)' },
@@ -26,20 +27,17 @@ export const command = defineCommand({
     const { model: modelFlag, output } = flags;
     if (!/\.onnx$/i.test(output)) throw new CliUsageError(`export: --output must be a .onnx file, received '${output}'`);
     const { dir } = await resolveModelSource('export', modelFlag);
-    if (await isEnsembleDir(dir)) {
-      const { memberDirs } = await readEnsembleManifest(dir);
-      throw new CliUsageError(
-        `export: ${dir} is an ensemble of ${memberDirs.length} models; ONNX holds one network: export each member (${memberDirs.join(', ')}) and average their probabilities`,
-      );
-    }
+    // an ensemble folder: every member in one graph, averaged by a Mean node, with the ensemble's inference settings
+    const manifest = (await isEnsembleDir(dir)) ? await readEnsembleManifest(dir) : undefined;
     // Export only reads the weights: the plain cpu backend, nothing to report.
     await initBackend('cpu');
-    const model = await loadModel(dir);
+    const models: tf.LayersModel[] = [];
     let result: ExportOnnxResult;
     try {
-      result = await writeOnnx(output, model);
+      for (const memberDir of manifest?.memberDirs ?? [dir]) models.push(await loadModel(memberDir));
+      result = await writeOnnx(output, models, manifest?.inference ? { inference: manifest.inference } : {});
     } finally {
-      model.dispose();
+      for (const m of models) m.dispose();
     }
     const bytes = (await stat(output)).size;
     const [px, py, pz] = result.patchSize;
@@ -54,6 +52,7 @@ export const command = defineCommand({
         output: { name: result.outputName, dims: ['batch', 'classes', pz, py, px] },
         patchSize: result.patchSize,
         nodes,
+        members: result.members,
         opCounts: result.opCounts,
         metadata: result.metadata,
       };
@@ -65,7 +64,7 @@ export const command = defineCommand({
         .join(', ');
       io.stdout(
         `wrote ${output} (${(bytes / 2 ** 20).toFixed(1)} MiB): ONNX opset ${ONNX_OPSET}, input '${result.inputName}' float32 [batch, 1, ${pz}, ${py}, ${px}] (NCDHW), ` +
-          `output '${result.outputName}' (sigmoid probabilities), ${nodes} nodes (${ops}); preprocessing and inference settings in metadata_props (${Object.keys(result.metadata).join(', ')})\n`,
+          `output '${result.outputName}' (sigmoid probabilities${result.members > 1 ? `, the mean of an ensemble of ${result.members} networks` : ''}), ${nodes} nodes (${ops}); preprocessing and inference settings in metadata_props (${Object.keys(result.metadata).join(', ')})\n`,
       );
     }
     return 0;

@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
+import { exportOnnx } from '@raunet/onnx';
 import { createOnnxPatchPredictor, type OnnxExecutionProvider } from '@raunet/onnx/node';
 import type { Precision } from '@raunet/core';
-import { ensemblePatchPredictor, initBackend, loadModel, loadPredictor, readEnsembleManifest, isEnsembleDir, type PatchPredictor } from '@raunet/raunet';
+import { initBackend, loadModel, loadPredictor, readEnsembleManifest, isEnsembleDir, type PatchPredictor } from '@raunet/raunet';
 import { BACKENDS, startBackend } from './backend.js';
 import type { CliIO } from './context.js';
 
@@ -33,8 +34,8 @@ const ORT_PROVIDERS: Record<string, OnnxExecutionProvider> = {
  * Loads the model in `dir` for prediction on `backend`: a tfjs backend (started and reported as before), or
  * ONNX Runtime, where the tfjs model is exported to ONNX in memory (`exportOnnx`) and run in an
  * onnxruntime-node session; the provider used and why the others were not are reported on stderr. An
- * ensemble folder (`raunet ensemble`) loads every member, on either, and averages them; `precision` is its
- * members' (a single model takes it from `predictVolume`).
+ * ensemble folder (`raunet ensemble`) loads every member, on either, and averages them (on ONNX Runtime in
+ * one graph); `precision` is its members' (a single model takes it from `predictVolume`).
  */
 export async function openPredictor(backend: PredictBackend, dir: string, io: CliIO, precision?: Precision): Promise<OpenPredictor> {
   const provider = ORT_PROVIDERS[backend];
@@ -53,28 +54,19 @@ export async function openPredictor(backend: PredictBackend, dir: string, io: Cl
   // tfjs only reads the weights here: the plain cpu backend
   await initBackend('cpu');
   const manifest = (await isEnsembleDir(dir)) ? await readEnsembleManifest(dir) : undefined;
-  const sessions: Awaited<ReturnType<typeof createOnnxPatchPredictor>>[] = [];
-  const release = async (): Promise<void> => {
-    for (const s of sessions) await s.release();
-  };
+  // an ensemble is exported as one graph (its members averaged by a Mean node), with the ensemble's inference settings
+  const models: tf.LayersModel[] = [];
+  let bytes: Uint8Array;
   try {
-    for (const memberDir of manifest?.memberDirs ?? [dir]) {
-      const model = await loadModel(memberDir);
-      try {
-        // ORT's own log would print the failed CUDA attempt of 'onnxruntime' as an error; it is reported below
-        sessions.push(await createOnnxPatchPredictor(model, { executionProvider: provider, logLevel: 'fatal' }));
-      } finally {
-        model.dispose();
-      }
-    }
-  } catch (error) {
-    await release();
-    throw error;
+    for (const memberDir of manifest?.memberDirs ?? [dir]) models.push(await loadModel(memberDir));
+    bytes = exportOnnx(models, manifest?.inference ? { inference: manifest.inference } : {}).bytes;
+  } finally {
+    for (const m of models) m.dispose();
   }
-  const first = sessions[0];
-  io.stderr(`backend: onnxruntime (${first.executionProvider} execution provider)\n`);
-  for (const t of first.tried.filter((a) => !a.ok)) io.stderr(`  not used: ${t.name}: ${t.reason}\n`);
-  if (!manifest) return { model: first, release };
-  io.stderr(`model: an ensemble of ${sessions.length} members, their probabilities averaged\n`);
-  return { model: ensemblePatchPredictor(sessions, manifest.inference ? { inference: manifest.inference } : {}), release };
+  // ORT's own log would print the failed CUDA attempt of 'onnxruntime' as an error; it is reported below
+  const session = await createOnnxPatchPredictor(bytes, { executionProvider: provider, logLevel: 'fatal' });
+  io.stderr(`backend: onnxruntime (${session.executionProvider} execution provider)\n`);
+  for (const t of session.tried.filter((a) => !a.ok)) io.stderr(`  not used: ${t.name}: ${t.reason}\n`);
+  if (manifest) io.stderr(`model: an ensemble of ${manifest.memberDirs.length} members, their probabilities averaged (one ONNX graph)\n`);
+  return { model: session, release: () => session.release() };
 }

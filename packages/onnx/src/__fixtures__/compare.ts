@@ -3,6 +3,7 @@ import { Rng } from '@raunet/core';
 import { recalibrateBatchNorm } from '@raunet/raunet';
 import * as ort from 'onnxruntime-node';
 import { exportOnnx } from '../export-onnx.js';
+import { readOnnxMetadata } from '../onnx-metadata.js';
 
 /**
  * Gives a model's normalization layers non-trivial, realistic statistics (seeded): gamma around 1, beta and
@@ -40,15 +41,9 @@ export function randomValues(n: number, seed: number, lo = 0, hi = 1): Float32Ar
   return Float32Array.from({ length: n }, () => rng.uniform(lo, hi));
 }
 
-/** Output of tfjs and of ONNX Runtime (CPU) on the same NDHWC batch, both NDHWC, plus the export. */
-export async function runBoth(
-  model: tf.LayersModel,
-  input: Float32Array,
-  batch: number,
-): Promise<{ tfjs: Float32Array; onnx: Float32Array; maxAbs: number; opCounts: Record<string, number>; bytes: Uint8Array }> {
-  const shape = model.inputs[0].shape.slice(1) as number[];
-  const tfjs = tf.tidy(() => (model.predict(tf.tensor(input, [batch, ...shape])) as tf.Tensor).dataSync() as Float32Array);
-  const { bytes, opCounts, inputName, outputName } = exportOnnx(model);
+/** ONNX Runtime's (CPU) output of an exported model on an NDHWC batch of `shape` `[z, y, x, channels]`, as NDHWC. */
+export async function runOnnx(bytes: Uint8Array, input: Float32Array, batch: number, shape: readonly number[]): Promise<Float32Array> {
+  const { inputName, outputName } = readOnnxMetadata(bytes);
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
   const [d, h, w, c] = shape;
   // NDHWC -> NCDHW
@@ -59,10 +54,23 @@ export async function runBoth(
   const y = out[outputName];
   const [, k, od, oh, ow] = y.dims as number[];
   const data = y.data as Float32Array;
-  const onnx = new Float32Array(data.length);
+  const nd = new Float32Array(data.length);
   for (let b = 0; b < batch; b++)
-    for (let v = 0; v < od * oh * ow; v++) for (let j = 0; j < k; j++) onnx[(b * od * oh * ow + v) * k + j] = data[(b * k + j) * od * oh * ow + v];
+    for (let v = 0; v < od * oh * ow; v++) for (let j = 0; j < k; j++) nd[(b * od * oh * ow + v) * k + j] = data[(b * k + j) * od * oh * ow + v];
   await session.release();
+  return nd;
+}
+
+/** Output of tfjs and of ONNX Runtime (CPU) on the same NDHWC batch, both NDHWC, plus the export. */
+export async function runBoth(
+  model: tf.LayersModel,
+  input: Float32Array,
+  batch: number,
+): Promise<{ tfjs: Float32Array; onnx: Float32Array; maxAbs: number; opCounts: Record<string, number>; bytes: Uint8Array }> {
+  const shape = model.inputs[0].shape.slice(1) as number[];
+  const tfjs = tf.tidy(() => (model.predict(tf.tensor(input, [batch, ...shape])) as tf.Tensor).dataSync() as Float32Array);
+  const { bytes, opCounts } = exportOnnx(model);
+  const onnx = await runOnnx(bytes, input, batch, shape);
   let maxAbs = 0;
   for (let i = 0; i < tfjs.length; i++) maxAbs = Math.max(maxAbs, Math.abs(tfjs[i] - onnx[i]));
   if (tfjs.length !== onnx.length) maxAbs = Infinity;

@@ -29,7 +29,7 @@ export async function realPatch(path: string, preprocessing: PreprocessingOption
   return extractPatch(image, [0, 0, 0], patchSize, { padValue: min });
 }
 
-/** The folders of a shipped model's networks: its own folder, or an ensemble's member folders (ONNX holds one network). */
+/** The folders of a shipped model's networks: its own folder, or an ensemble's member folders, checked one by one. */
 export async function shippedNetworkDirs(name: string): Promise<string[]> {
   const dir = shippedModelDir(name);
   return (await isEnsembleDir(dir)) ? (await readEnsembleManifest(dir)).memberDirs : [dir];

@@ -48,14 +48,29 @@ export class GraphBuilder {
   private readonly inputs: Onnx.IValueInfoProto[] = [];
   private readonly outputs: Onnx.IValueInfoProto[] = [];
   private readonly used = new Set<string>();
+  private scope = '';
 
-  /** A value name not used yet, derived from `base`. */
+  /** A value name not used yet, derived from `base` (after the current {@link GraphBuilder.inScope | scope}). */
   unique(base: string): string {
-    const clean = base.replace(/[^A-Za-z0-9_./-]/g, '_');
+    const clean = (this.scope + base).replace(/[^A-Za-z0-9_./-]/g, '_');
     let name = clean;
     for (let i = 1; this.used.has(name); i++) name = `${clean}_${i}`;
     this.used.add(name);
     return name;
+  }
+
+  /**
+   * Runs `build` with every name it creates prefixed by `prefix` (e.g. `member-1/`: the networks of an
+   * ensemble keep their layer names apart and readable); the previous scope is restored after.
+   */
+  inScope<T>(prefix: string, build: () => T): T {
+    const outer = this.scope;
+    this.scope = outer + prefix;
+    try {
+      return build();
+    } finally {
+      this.scope = outer;
+    }
   }
 
   /** Adds a float32 initializer of the given dims; returns its name. */
