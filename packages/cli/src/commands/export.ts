@@ -1,11 +1,10 @@
 import { stat } from 'node:fs/promises';
-import type * as tf from '@tensorflow/tfjs';
-import { ONNX_OPSET, type ExportOnnxResult } from '@raunet/onnx';
-import { writeOnnx } from '@raunet/onnx/node';
-import { initBackend, isEnsembleDir, loadModel, readEnsembleManifest } from '@raunet/raunet';
+import { writeFileAtomic } from '@raunet/core/node';
+import { ONNX_OPSET } from '@raunet/onnx';
 import { defineCommand } from '../internal/command.js';
 import { CliUsageError } from '../internal/context.js';
 import { resolveModelSource } from '../internal/model-source.js';
+import { exportModelFolder } from '../internal/predictor.js';
 
 const FORMATS = ['onnx'] as const;
 
@@ -28,17 +27,8 @@ export const command = defineCommand({
     if (!/\.onnx$/i.test(output)) throw new CliUsageError(`export: --output must be a .onnx file, received '${output}'`);
     const { dir } = await resolveModelSource('export', modelFlag);
     // an ensemble folder: every member in one graph, averaged by a Mean node, with the ensemble's inference settings
-    const manifest = (await isEnsembleDir(dir)) ? await readEnsembleManifest(dir) : undefined;
-    // Export only reads the weights: the plain cpu backend, nothing to report.
-    await initBackend('cpu');
-    const models: tf.LayersModel[] = [];
-    let result: ExportOnnxResult;
-    try {
-      for (const memberDir of manifest?.memberDirs ?? [dir]) models.push(await loadModel(memberDir));
-      result = await writeOnnx(output, models, manifest?.inference ? { inference: manifest.inference } : {});
-    } finally {
-      for (const m of models) m.dispose();
-    }
+    const result = await exportModelFolder(dir);
+    await writeFileAtomic(output, result.bytes);
     const bytes = (await stat(output)).size;
     const [px, py, pz] = result.patchSize;
     const nodes = Object.values(result.opCounts).reduce((a, b) => a + b, 0);

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { exportOnnx } from '@raunet/onnx';
+import { exportOnnx, type ExportOnnxResult } from '@raunet/onnx';
 import { createOnnxPatchPredictor, type OnnxExecutionProvider } from '@raunet/onnx/node';
 import type { Precision } from '@raunet/core';
 import { initBackend, loadModel, loadPredictor, readEnsembleManifest, isEnsembleDir, type PatchPredictor } from '@raunet/raunet';
@@ -51,22 +51,28 @@ export async function openPredictor(backend: PredictBackend, dir: string, io: Cl
       },
     };
   }
-  // tfjs only reads the weights here: the plain cpu backend
+  const exported = await exportModelFolder(dir);
+  // ORT's own log would print the failed CUDA attempt of 'onnxruntime' as an error; it is reported below
+  const session = await createOnnxPatchPredictor(exported.bytes, { executionProvider: provider, logLevel: 'fatal' });
+  io.stderr(`backend: onnxruntime (${session.executionProvider} execution provider)\n`);
+  for (const t of session.tried.filter((a) => !a.ok)) io.stderr(`  not used: ${t.name}: ${t.reason}\n`);
+  if (exported.members > 1) io.stderr(`model: an ensemble of ${exported.members} members, their probabilities averaged (one ONNX graph)\n`);
+  return { model: session, release: () => session.release() };
+}
+
+/**
+ * The model folder `dir` as ONNX, in memory: one network, or an ensemble folder's members in one graph
+ * (averaged by a `Mean` node) with the ensemble's own inference settings. Loads on the plain cpu backend
+ * (only the weights are read) and frees the tfjs models after.
+ */
+export async function exportModelFolder(dir: string): Promise<ExportOnnxResult> {
   await initBackend('cpu');
   const manifest = (await isEnsembleDir(dir)) ? await readEnsembleManifest(dir) : undefined;
-  // an ensemble is exported as one graph (its members averaged by a Mean node), with the ensemble's inference settings
   const models: tf.LayersModel[] = [];
-  let bytes: Uint8Array;
   try {
     for (const memberDir of manifest?.memberDirs ?? [dir]) models.push(await loadModel(memberDir));
-    bytes = exportOnnx(models, manifest?.inference ? { inference: manifest.inference } : {}).bytes;
+    return exportOnnx(models, manifest?.inference ? { inference: manifest.inference } : {});
   } finally {
     for (const m of models) m.dispose();
   }
-  // ORT's own log would print the failed CUDA attempt of 'onnxruntime' as an error; it is reported below
-  const session = await createOnnxPatchPredictor(bytes, { executionProvider: provider, logLevel: 'fatal' });
-  io.stderr(`backend: onnxruntime (${session.executionProvider} execution provider)\n`);
-  for (const t of session.tried.filter((a) => !a.ok)) io.stderr(`  not used: ${t.name}: ${t.reason}\n`);
-  if (manifest) io.stderr(`model: an ensemble of ${manifest.memberDirs.length} members, their probabilities averaged (one ONNX graph)\n`);
-  return { model: session, release: () => session.release() };
 }
