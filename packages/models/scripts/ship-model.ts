@@ -15,6 +15,7 @@ import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ENSEMBLE_JSON, isEnsembleDir, readEnsembleManifest } from '@raunet/raunet';
 import type { MeanSd, ShippedModelCard } from '../src/card.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,12 +26,8 @@ for (const k of ['name', 'from', 'run', 'eval', 'card'] as const) if (!values[k]
 const name = values.name!;
 const target = join(root, 'models', name);
 
-// an ensemble folder: ensemble.json lists the member folders; a model folder is its own one member
-type Manifest = { format: string; members: string[]; inference?: Record<string, unknown> };
-const manifest = await readFile(join(values.from!, 'ensemble.json'), 'utf8').then(
-  (t) => JSON.parse(t) as Manifest,
-  () => undefined,
-);
+// an ensemble folder: ensemble.json lists the member folders (checked as raunet predict checks it); a model folder is its own one member
+const manifest = (await isEnsembleDir(values.from!)) ? await readEnsembleManifest(values.from!) : undefined;
 const memberDirs = manifest ? manifest.members : ['.'];
 if (values.run!.length !== memberDirs.length) throw new Error(`--run must be given once per member (${memberDirs.length}), got ${values.run!.length}`);
 
@@ -105,7 +102,7 @@ for (const m of memberDirs) {
   await mkdir(join(target, m), { recursive: true });
   for (const f of ['model.json', 'weights.bin']) await copyFile(join(values.from!, m, f), join(target, m, f));
 }
-if (manifest) await copyFile(join(values.from!, 'ensemble.json'), join(target, 'ensemble.json'));
+if (manifest) await copyFile(join(values.from!, ENSEMBLE_JSON), join(target, ENSEMBLE_JSON));
 await writeFile(join(target, 'card.json'), JSON.stringify(card, null, 2) + '\n');
 
 const f = (x: MeanSd | undefined, digits = 3): string => (x ? `${x.mean.toFixed(digits)} ± ${x.sd.toFixed(digits)}` : 'n/a');
