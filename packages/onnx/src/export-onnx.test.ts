@@ -96,6 +96,7 @@ describe('exportOnnx of an ensemble: one graph, the mean of its members', () => 
     setModelInfo(a, { preprocessing: { window: [-1000, 400] } });
     setModelInfo(c, { preprocessing: { window: [-1000, 1000] } });
     expect(() => exportOnnx([])).toThrow(InvalidArgumentError);
+    expect(() => exportOnnx([a, {} as tf.LayersModel])).toThrow(/exportOnnx: member 1 must be a tf.LayersModel/);
     expect(() => exportOnnx([a, b])).toThrow(/member 1 maps \[4, 16, 16, 1\] .* member 0 \[8, 16, 16, 1\].*share their patch size/);
     expect(() => exportOnnx([a, c])).toThrow(/exportOnnx: member 1 stores the preprocessing .* the members of an ensemble must be trained with the same preprocessing/);
     for (const m of [a, b, c]) m.dispose();
