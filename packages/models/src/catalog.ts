@@ -55,25 +55,25 @@ export const CATALOG: readonly ShippedModelCard[] = [
     "trainedOn": "2 vCPU AMD EPYC (Zen 5), tfjs cpu backend with @raunet/cpu-kernels (oneDNN), the machine shared with other engineers' builds and tests (the training at a higher priority)",
     "recipe": "configs/covid-semiseg-unet.json",
     "validation": {
-      "split": "5-fold cross-validation over all 50 training slices (`raunet train --folds 5 --fold I`, folds seeded with seed 1; patients are unknown, so slices of one patient may sit in different folds), each slice predicted out of fold by ONE U-Net of the recipe (seed 1) trained on the other 40 slices: the U-Net ensemble's own out-of-fold figure was not measured (its second-seed folds were not trained). For the RA-Unet recipe the two-seed ensemble scored 0.016 above the mean of its two single runs. Post-processing: threshold 0.3 and components under 50 pixels removed, the RA-Unet recipe's setting applied unchanged, so the two recipes still differ only in the RA block.",
+      "split": "5-fold cross-validation over all 50 training slices (`raunet train --folds 5 --fold I`, folds seeded with seed 1; patients are unknown, so slices of one patient may sit in different folds): each slice predicted out of fold by that fold's two-network ensemble (the recipe trained with seeds 1 and 2 on the other 40 slices, `raunet ensemble --weights float16`, as shipped). The two networks alone scored 0.641 (seed 1) and 0.632 (seed 2) out of fold; the ensemble (0.647) is 0.011 above their mean. Against the RA-Unet's two-seed ensemble on the same slices: 0.017 lower (95% CI -0.040 to +0.007, 25 slices better and 25 worse), no measurable difference. Post-processing: threshold 0.3 and components under 50 pixels removed, the RA-Unet recipe's setting applied unchanged, so the two recipes still differ only in the RA block.",
       "cases": 50,
       "dice": {
-        "mean": 0.6405422211914833,
-        "sd": 0.17923834391784185
+        "mean": 0.6474273314268912,
+        "sd": 0.17322145391555427
       },
       "hd95": {
-        "mean": 47.50603469084195,
-        "sd": 46.65425025618906
+        "mean": 46.534272149246775,
+        "sd": 46.37225675973514
       },
       "nsd": {
-        "mean": 0.7424800862197674,
-        "sd": 0.18587323259122193
+        "mean": 0.750807047359543,
+        "sd": 0.1799433033793449
       },
       "nsdToleranceMm": 3
     },
-    "finalTraining": "two networks, each the recipe retrained on all 50 training slices (`pnpm raunet train --config configs/covid-semiseg-unet.json --validation 0`, seed 1, and the same with `--seed 2`), averaged by `raunet ensemble --weights float16`, as the RA-Unet's. They have no validation split of their own: the figures below are a single cross-validated network's of the same recipe (trained on 40 slices per fold), so they do not check the shipped weights.",
+    "finalTraining": "two networks, each the recipe retrained on all 50 training slices (`pnpm raunet train --config configs/covid-semiseg-unet.json --validation 0`, seed 1, and the same with `--seed 2`), averaged by `raunet ensemble --weights float16`, as the RA-Unet's. They have no validation split of their own: the figures below are the cross-validated ensembles' of the same recipe (trained on 40 slices per fold), so they do not check the shipped weights.",
     "intendedUse": "Research on COVID-19 infection (ground-glass opacity and consolidation) segmentation in 8-bit windowed axial slices like those of COVID-SemiSeg / Inf-Net.",
-    "limits": "Research use only, not a medical device. Trained on 50 slices: expect errors on other windows, resolutions and scanners. It expects 8-bit windowed input; Hounsfield-unit CT must be windowed the same way first (the window of the source JPEGs is unknown). Two networks: prediction takes twice the time of one. Figures are out-of-fold cross-validation of one network of the recipe on the 50 training slices, not of the shipped ensemble and not on the held-out test part."
+    "limits": "Research use only, not a medical device. Trained on 50 slices: expect errors on other windows, resolutions and scanners. It expects 8-bit windowed input; Hounsfield-unit CT must be windowed the same way first (the window of the source JPEGs is unknown). Two networks: prediction takes twice the time of one. Figures are out-of-fold cross-validation of the recipe on the 50 training slices, not on the held-out test part."
   },
   {
     "name": "lidc-nodules",
