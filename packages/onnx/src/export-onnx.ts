@@ -108,10 +108,9 @@ function modelMetadata(info: RAUnetModelInfo | undefined, patchSize: [number, nu
  * const model = await loadModel(shippedModelDir('lidc-nodules'));
  * const { bytes, opCounts } = exportOnnx(model);
  * await writeFile('lidc-nodules.onnx', bytes);
- * // an ensemble folder: its members in one graph, with the ensemble's own inference settings
- * const { memberDirs, inference } = await readEnsembleManifest(shippedModelDir('covid-semiseg'));
- * const members = await Promise.all(memberDirs.map((d) => loadModel(d)));
- * await writeFile('covid-semiseg.onnx', exportOnnx(members, inference ? { inference } : {}).bytes);
+ * // two models in one graph, averaged, with the ensemble's own threshold (a saved ensemble folder: exportOnnxDir)
+ * const members = await Promise.all(['runs/fold-0/model', 'runs/fold-1/model'].map((d) => loadModel(d)));
+ * await writeFile('folds.onnx', exportOnnx(members, { inference: { threshold: 0.3 } }).bytes);
  * ```
  */
 export function exportOnnx(model: tf.LayersModel | readonly tf.LayersModel[], options: ExportOnnxOptions = {}): ExportOnnxResult {

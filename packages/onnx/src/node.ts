@@ -1,11 +1,12 @@
 /**
- * The Node-only part of `@raunet/onnx`: writing `.onnx` files atomically, and sliding-window prediction
+ * The Node-only part of `@raunet/onnx`: writing `.onnx` files atomically, exporting a saved model or
+ * ensemble folder, and sliding-window prediction
  * through onnxruntime-node (CPU provider, or CUDA when the installed onnxruntime-node has it).
  * onnxruntime-node is an optional peer dependency: install it to use {@link createOnnxPatchPredictor}.
  *
  * @packageDocumentation
  */
-export { writeOnnx } from './write-onnx.js';
+export { writeOnnx, exportOnnxDir } from './write-onnx.js';
 export {
   createOnnxPatchPredictor,
   ONNX_EXECUTION_PROVIDERS,

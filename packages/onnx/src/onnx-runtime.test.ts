@@ -5,10 +5,11 @@ import { dice } from '@raunet/metrics';
 import { readNifti } from '@raunet/io';
 import { shippedModels } from '@raunet/models';
 import { shippedModelDir } from '@raunet/models/node';
-import { getModelInfo, isEnsembleDir, isPatchPredictor, loadModel, loadPredictor, predictVolume, readEnsembleManifest } from '@raunet/raunet';
+import { getModelInfo, isPatchPredictor, loadModel, loadPredictor, predictVolume } from '@raunet/raunet';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createOnnxPatchPredictor } from './onnx-runtime.js';
 import { exportOnnx } from './export-onnx.js';
+import { exportOnnxDir } from './write-onnx.js';
 import { haveLesions, REAL_CASES } from './__fixtures__/real-data.js';
 
 beforeAll(async () => {
@@ -29,15 +30,13 @@ describe.skipIf(!haveLesions)('predictVolume through onnxruntime equals predictV
   ] as const) {
     it(`${name}${shippedModels().find((m) => m.name === name)?.members ? ' (an ensemble, exported as one graph)' : ''}: the model's own settings (preprocessing, overlap, flip TTA), on a real case`, async () => {
       const dir = shippedModelDir(name);
-      const manifest = (await isEnsembleDir(dir)) ? await readEnsembleManifest(dir) : undefined;
-      const models = await Promise.all((manifest?.memberDirs ?? [dir]).map((d) => loadModel(d)));
       // the tfjs side: the shipped folder as raunet predict loads it (an ensemble averaged in JS)
       const loaded = await loadPredictor(dir, { precision: 'fp32' });
       const ct = await readNifti(path);
       // parity is checked in float32 (whatever precision the model's settings may ask for)
       const tfjs = await predictVolume(loaded.model, ct, { batchSize: 3, precision: 'fp32' });
-      const exported = exportOnnx(models, manifest?.inference ? { inference: manifest.inference } : {});
-      expect(exported.members).toBe(models.length);
+      const exported = await exportOnnxDir(dir);
+      expect(exported.members).toBe(shippedModels().find((m) => m.name === name)?.members ?? 1);
       const predictor = await createOnnxPatchPredictor(exported.bytes, { executionProvider: 'cpu' });
       expect(predictor.executionProvider).toBe('cpu');
       expect(predictor.info).toEqual(JSON.parse(JSON.stringify(isPatchPredictor(loaded.model) ? loaded.model.info : getModelInfo(loaded.model))));
@@ -51,7 +50,6 @@ describe.skipIf(!haveLesions)('predictVolume through onnxruntime equals predictV
       expect(dice(ort.mask, tfjs.mask)).toBeGreaterThanOrEqual(0.999);
       expect(ort.mask.dims).toEqual(ct.dims);
       loaded.dispose();
-      for (const m of models) m.dispose();
     });
   }
 });

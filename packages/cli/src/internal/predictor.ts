@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
-import { exportOnnx, type ExportOnnxResult } from '@raunet/onnx';
-import { createOnnxPatchPredictor, type OnnxExecutionProvider } from '@raunet/onnx/node';
+import type { ExportOnnxResult } from '@raunet/onnx';
+import { createOnnxPatchPredictor, exportOnnxDir, type OnnxExecutionProvider } from '@raunet/onnx/node';
 import type { Precision } from '@raunet/core';
-import { initBackend, loadModel, loadPredictor, readEnsembleManifest, isEnsembleDir, type PatchPredictor } from '@raunet/raunet';
+import { initBackend, loadPredictor, type PatchPredictor } from '@raunet/raunet';
 import { BACKENDS, startBackend } from './backend.js';
 import type { CliIO } from './context.js';
 
@@ -61,18 +61,10 @@ export async function openPredictor(backend: PredictBackend, dir: string, io: Cl
 }
 
 /**
- * The model folder `dir` as ONNX, in memory: one network, or an ensemble folder's members in one graph
- * (averaged by a `Mean` node) with the ensemble's own inference settings. Loads on the plain cpu backend
- * (only the weights are read) and frees the tfjs models after.
+ * The model folder `dir` as ONNX, in memory (`exportOnnxDir`: one network, or an ensemble folder's members in
+ * one graph with the ensemble's own inference settings), read on the plain cpu backend (only the weights are read).
  */
 export async function exportModelFolder(dir: string): Promise<ExportOnnxResult> {
   await initBackend('cpu');
-  const manifest = (await isEnsembleDir(dir)) ? await readEnsembleManifest(dir) : undefined;
-  const models: tf.LayersModel[] = [];
-  try {
-    for (const memberDir of manifest?.memberDirs ?? [dir]) models.push(await loadModel(memberDir));
-    return exportOnnx(models, manifest?.inference ? { inference: manifest.inference } : {});
-  } finally {
-    for (const m of models) m.dispose();
-  }
+  return exportOnnxDir(dir);
 }
