@@ -116,9 +116,14 @@ describe('raunet ensemble', () => {
 
   it('refuses one member and an ensemble as a member, with a clear message', async () => {
     const out = join(dir, 'ens2');
-    const made = await cli('ensemble', '--model', members[0], '--model', members[2], '--output', out);
+    const made = await cli('ensemble', '--model', members[0], '--model', members[2], '--output', out, '--no-tta', '--overlap', '0.25');
     expect(made.code).toBe(0);
-    expect(made.stdout).toMatch(/2 members with float32 weights/);
+    expect(made.stdout).toMatch(/2 members with float32 weights.*flipTta false, overlap 0.25/);
+    // predict's settings flags are stored with the ensemble, over the first member's (threshold 0.5, overlap 0)
+    expect(JSON.parse(readFileSync(join(out, 'ensemble.json'), 'utf8')).inference).toEqual({ flipTta: false, overlap: 0.25 });
+    const contradiction = await cli('ensemble', '--model', members[0], '--model', members[2], '--output', join(dir, 'w'), '--tta', '--no-tta');
+    expect(contradiction.code).toBe(2);
+    expect(contradiction.stderr).toMatch(/ensemble: --tta and --no-tta contradict each other/);
 
     const single = await cli('ensemble', '--model', members[0], '--output', join(dir, 'x'));
     expect(single.code).toBe(2);

@@ -5,7 +5,7 @@ import { defineCommand } from '../internal/command.js';
 import { CliUsageError } from '../internal/context.js';
 import { resolveModelSource } from '../internal/model-source.js';
 import { prepareOutputDir } from '../internal/output-paths.js';
-import { PREDICTION_FLAGS } from '../internal/predict-case.js';
+import { PREDICTION_FLAGS, predictionOptionsFromFlags } from '../internal/predict-case.js';
 
 /** Bytes of the files in a folder tree. */
 async function folderBytes(dir: string): Promise<number> {
@@ -17,9 +17,10 @@ async function folderBytes(dir: string): Promise<number> {
   return n;
 }
 
-/** `raunet ensemble --model A --model B ... --output DIR [--weights float16] [--threshold P] [--min-size N] [--json]`. */
+/** `raunet ensemble --model A --model B ... --output DIR [--weights float16] [--threshold P] [--min-size N] [--tta | --no-tta] [--overlap F] [--all-windows] [--json]`. */
 export const command = defineCommand({
-  usage: 'raunet ensemble --model NAME|DIR --model NAME|DIR [--model ...] --output DIR [--weights float32|float16] [--threshold P] [--min-size N] [--json]',
+  usage:
+    'raunet ensemble --model NAME|DIR --model NAME|DIR [--model ...] --output DIR [--weights float32|float16] [--threshold P] [--min-size N] [--tta | --no-tta] [--overlap F] [--all-windows] [--json]',
   flags: {
     model: {
       type: 'string',
@@ -48,6 +49,20 @@ export const command = defineCommand({
       description: 'remove components smaller than N voxels, stored with the ensemble',
       defaultText: "the first member's",
     },
+    tta: {
+      ...PREDICTION_FLAGS.tta,
+      description:
+        "flip test-time augmentation, stored with the ensemble: every member runs every flip, 4x the cost (default: the first member's; --no-tta turns it off)",
+    },
+    'no-tta': {
+      ...PREDICTION_FLAGS['no-tta'],
+      description: 'store no flip test-time augmentation: an ensemble of N members then runs N passes per window instead of 4N (3N for one-slice patches)',
+    },
+    overlap: { ...PREDICTION_FLAGS.overlap, description: 'sliding-window overlap, stored with the ensemble', defaultText: "the first member's" },
+    'all-windows': {
+      ...PREDICTION_FLAGS['all-windows'],
+      description: "store that the sliding window runs over the whole CT, also over the air around the body (default: the first member's)",
+    },
     json: { type: 'boolean', description: 'print a JSON summary' },
   },
   async run({ flags }, io) {
@@ -61,10 +76,11 @@ export const command = defineCommand({
       if (resolve(dir) === resolve(output)) throw new CliUsageError(`ensemble: --output '${output}' is also a member; write the ensemble to a new folder`);
       memberDirs.push(dir);
     }
-    const inference: InferenceSettings = {
-      ...(flags.threshold !== undefined ? { threshold: flags.threshold } : {}),
-      ...(flags['min-size'] !== undefined ? { minComponentSize: flags['min-size'] } : {}),
-    };
+    // predict's own reading of its settings flags; those given are stored as the ensemble's inference settings
+    const { overlap, threshold, minComponentSize, flipTta, skipAirWindows } = predictionOptionsFromFlags('ensemble', flags);
+    const inference: InferenceSettings = Object.fromEntries(
+      Object.entries({ threshold, minComponentSize, flipTta, overlap, skipAirWindows }).filter(([, v]) => v !== undefined),
+    );
     await prepareOutputDir(dirname(resolve(output)), 'output');
     // the members are only read and written again: the plain cpu backend
     await initBackend('cpu');
