@@ -1,8 +1,8 @@
 // The viewer's cost to a user: the size of the page it downloads, and the time to segment a small real
 // CT (a LIDC-IDRI nodule VOI, lidc-nodules) in headless chromium per tfjs backend, against the same
 // prediction in Node on tfjs's cpu backend (the same JS kernels) measured in this run. Run with
-// `pnpm bench viewer`. Flips are off (one pass per patch) unless RAUNET_BENCH_TTA=1; the model's own
-// setting is 4 flipped passes, 4x the time.
+// `pnpm bench viewer`. Flips are off (one pass per patch and network, the model's own setting: two networks)
+// unless RAUNET_BENCH_TTA=1 (4 flipped passes, 4x the time).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { readNifti } from '@raunet/io';
 import { shippedModelDir } from '@raunet/models/node';
-import { loadModel, predictVolume } from '@raunet/raunet';
+import { isEnsembleDir, loadPredictor, predictVolume, readEnsembleManifest } from '@raunet/raunet';
 import { buildApp } from '../scripts/build-app.mjs';
 import { browserSkipReason, launchChromium, LESION_DATA } from '../src/__fixtures__/browser.js';
 import { serveViewer } from '../src/serve-viewer.js';
@@ -18,6 +18,7 @@ import { serveViewer } from '../src/serve-viewer.js';
 const VOI = join(LESION_DATA, 'lidc-nodules/images/LIDC-IDRI-0008_R_1.nii.gz');
 const TTA = process.env.RAUNET_BENCH_TTA === '1';
 const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
+const MODEL_DIR = shippedModelDir('lidc-nodules');
 
 const work = await mkdtemp(join(tmpdir(), 'raunet-viewer-bench-'));
 try {
@@ -31,7 +32,10 @@ try {
     console.log(`| ${name} | ${kib(size)} | ${kib(gz)} |`);
   }
   console.log(`| total | ${kib(totalBytes)} | ${kib(gzTotal)} |`);
-  console.log(`\nModel lidc-nodules: ${kib((await readFile(join(shippedModelDir('lidc-nodules'), 'weights.bin'))).length)} of weights, fetched once per segmentation.\n`);
+  const networks = (await isEnsembleDir(MODEL_DIR)) ? (await readEnsembleManifest(MODEL_DIR)).memberDirs : [MODEL_DIR];
+  let weightBytes = 0;
+  for (const dir of networks) weightBytes += (await readFile(join(dir, 'weights.bin'))).length;
+  console.log(`\nModel lidc-nodules: ${kib(weightBytes)} of weights (${networks.length} network${networks.length > 1 ? 's' : ''}), fetched once per segmentation.\n`);
 
   const skip = browserSkipReason();
   if (skip) {
@@ -39,13 +43,14 @@ try {
   } else {
     const ct = await readNifti(VOI);
     await tf.setBackend('cpu');
-    const model = await loadModel(shippedModelDir('lidc-nodules'));
+    const loaded = await loadPredictor(MODEL_DIR);
+    const model = loaded.model;
     await predictVolume(model, ct, { flipTta: TTA }); // warm-up
     const t0 = performance.now();
     const reference = await predictVolume(model, ct, { flipTta: TTA });
     const nodeSeconds = (performance.now() - t0) / 1000;
-    model.dispose();
-    const server = await serveViewer({ appDir: outdir, models: [{ name: 'lidc-nodules', dir: shippedModelDir('lidc-nodules'), description: '' }] });
+    loaded.dispose();
+    const server = await serveViewer({ appDir: outdir, models: [{ name: 'lidc-nodules', dir: MODEL_DIR, description: '' }] });
     const browser = await launchChromium();
     console.log(`Segmenting ${VOI.split('/').pop()} (${ct.dims.join('x')} voxels), flips ${TTA ? 'on (4 passes)' : 'off'}; Node baseline (tfjs cpu backend, JS kernels, warm): ${nodeSeconds.toFixed(1)} s, ${reference.mask.data.reduce((a, b) => a + b, 0)} voxels\n`);
     console.log('| where | backend | time (s), model load included | vs Node cpu | mask voxels |\n|---|---|---:|---:|---:|');
