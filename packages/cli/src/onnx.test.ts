@@ -25,7 +25,7 @@ describe('raunet export', () => {
     const r = await cli('export', '--model', 'lidc-nodules', '--format', 'onnx', '--output', out, '--json');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const summary = JSON.parse(r.stdout) as { bytes: number; opset: number; patchSize: number[]; opCounts: Record<string, number> };
+    const summary = JSON.parse(r.stdout) as { bytes: number; opset: number; patchSize: number[]; members: number; opCounts: Record<string, number> };
     const meta = readOnnxMetadata(readFileSync(out));
     expect(summary.bytes).toBe(readFileSync(out).length);
     expect(summary.opset).toBe(17);
@@ -33,8 +33,10 @@ describe('raunet export', () => {
     expect(summary.patchSize).toEqual([48, 48, 16]);
     expect(meta.inputDims).toEqual(['batch', 1, 16, 48, 48]);
     expect(JSON.parse(meta.metadata['raunet.preprocessing'])).toMatchObject({ intensityScale: 'hu', window: [-950, 1500], spacing: [0.7, 0.7, 1.25] });
-    expect(JSON.parse(meta.metadata['raunet.inference'])).toMatchObject({ flipTta: true, overlap: 0.5, threshold: 0.5 });
-    expect(summary.opCounts).toMatchObject({ Softmax: 1, MatMul: 2, Resize: 3, Sigmoid: 1 });
+    expect(JSON.parse(meta.metadata['raunet.inference'])).toMatchObject({ flipTta: false, overlap: 0.5, threshold: 0.5 }); // the ensemble's own: two networks, no flips
+    // two RA-Unet networks in one graph, their probabilities averaged by one Mean node
+    expect(summary.members).toBe(2);
+    expect(summary.opCounts).toMatchObject({ Softmax: 2, MatMul: 4, Resize: 6, Sigmoid: 2, Mean: 1 });
   });
 
   it('refuses a wrong format or output name before loading anything, and leaves no file', async () => {
@@ -49,7 +51,7 @@ describe('raunet export', () => {
 });
 
 describe.skipIf(!haveLesions)('raunet predict --backend onnxruntime', () => {
-  it('gives the mask and probabilities of the tfjs backend on a real LIDC VOI (model settings: flip TTA)', { timeout: 300_000 }, async () => {
+  it('gives the mask and probabilities of the tfjs backend on a real LIDC VOI (the model's own settings: two networks, no flips)', { timeout: 300_000 }, async () => {
     const input = join(LESIONS, 'lidc-nodules', 'images', 'LIDC-IDRI-0001_R_1.nii.gz');
     const runs: Record<string, { mask: string; prob: string; stderr: string }> = {};
     for (const backend of ['cpu', 'onnxruntime']) {

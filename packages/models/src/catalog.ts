@@ -112,35 +112,37 @@ export const CATALOG: readonly ShippedModelCard[] = [
   },
   {
     "name": "lidc-nodules-unet",
-    "title": "U-Net baseline for lung nodules in LIDC-IDRI VOIs",
+    "title": "U-Net baseline for lung nodules in LIDC-IDRI VOIs, an ensemble of two networks",
     "architecture": "unet",
     "dataset": "LIDC-IDRI lung-nodule VOIs (training part of ../shared/data/lesions/lidc-nodules: 799 VOIs of 436 patients; TCIA, CC BY 3.0)",
     "dimensionality": "3d",
     "input": "3D CT crop around a lung nodule in Hounsfield units (NIfTI, any spacing and orientation; resampled internally to 0.7x0.7x1.25 mm and mapped back)",
+    "members": 2,
     "parameters": 2029393,
+    "weightDtype": "float16",
     "weightBytes": 8130372,
-    "trainingMinutes": 78.4,
+    "trainingMinutes": 116,
     "trainingSteps": 1600,
-    "trainedOn": "2 vCPU AMD EPYC (Zen 5), tfjs cpu backend with @raunet/cpu-kernels (oneDNN); the four shipped models trained at the same time, sharing the 2 cores (alone, a run takes about a third of the time)",
+    "trainedOn": "2 vCPU AMD EPYC (Zen 5), tfjs cpu backend with @raunet/cpu-kernels (oneDNN). Network 1 (seed 1, the first shipped lidc-nodules-unet) trained while the four first models shared the 2 cores (78.4 min); network 2 (seed 2) in 37.8 min, the cores shared for about 9 of them with prediction runs (the RA-Unet network 2, alone: 39.7 min)",
     "recipe": "configs/lidc-nodules-unet.json",
     "validation": {
-      "split": "80 VOIs of the training part held out for validation, whole patients (`splitDataset` with grouping 'auto', seed 1); the other 719 VOIs trained the model.",
+      "split": "80 VOIs of the training part held out for validation, whole patients (`splitDataset` with grouping 'auto', seed 1); the other 719 VOIs trained both networks (the recipe with training seeds 1 and 2, each its best validation checkpoint; `raunet ensemble --weights float16 --no-tta`), as for lidc-nodules, whose recipe differs only in the RA block. The figures are the ensemble's as shipped: the two networks' probabilities averaged, no flip TTA, threshold 0.5. On the same 80 VOIs the networks alone, with flip TTA, scored 0.807 (seed 1, the model shipped before) and 0.831 (seed 2); without TTA 0.802 and 0.825. Two runs of one recipe differ by 0.024 here (95% CI +0.008 to +0.041): shipping the better seed would be choosing on the validation split, so both are averaged. Ensemble without TTA minus network 1 with TTA: +0.013 per VOI (95% CI +0.002 to +0.023, 55 VOIs better, 25 worse); flip TTA on the ensemble: 0.823.",
       "cases": 80,
       "dice": {
-        "mean": 0.8069418141409634,
-        "sd": 0.11911514821080087
+        "mean": 0.8198016038852509,
+        "sd": 0.0912318388514359
       },
       "hd95": {
-        "mean": 1.8400760913527539,
-        "sd": 1.718973490851053
+        "mean": 1.720089277514716,
+        "sd": 1.5874822351362492
       },
       "nsd": {
-        "mean": 0.9846308900210708,
-        "sd": 0.049969175055374286
+        "mean": 0.9906071824322176,
+        "sd": 0.03226445693660735
       },
       "nsdToleranceMm": 3
     },
     "intendedUse": "Research on lung-nodule segmentation in VOIs already centred on a nodule (e.g. from a detector or a reader's click); a reference for what RA-Unet learns on real CT in TypeScript.",
-    "limits": "Research use only, not a medical device. Trained on LIDC-IDRI VOIs (one nodule per VOI, 3-30 mm, consensus masks of up to four readers); it is not a detector: on a whole CT it will mark many structures. Not validated on other scanners, contrast CT, or nodules outside the lung. Figures are on a validation split of the training part, not on the held-out test part."
+    "limits": "Research use only, not a medical device. Trained on LIDC-IDRI VOIs (one nodule per VOI, 3-30 mm, consensus masks of up to four readers); it is not a detector: on a whole CT it will mark many structures. Not validated on other scanners, contrast CT, or nodules outside the lung. Two networks, each run once per window (no flip TTA). Figures are on a validation split of the training part, not on the held-out test part."
   }
 ];

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createOnnxPatchPredictor } from './onnx-runtime.js';
 import { exportOnnx } from './export-onnx.js';
 import { exportOnnxDir } from './write-onnx.js';
-import { haveLesions, REAL_CASES } from './__fixtures__/real-data.js';
+import { haveLesions, REAL_CASES, shippedNetworkDirs } from './__fixtures__/real-data.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -56,7 +56,7 @@ describe.skipIf(!haveLesions)('predictVolume through onnxruntime equals predictV
 
 describe('createOnnxPatchPredictor', () => {
   it('reports CUDA as unavailable here, falls back to the CPU with auto, and throws a BackendError with the install hint for cuda', async () => {
-    const model = await loadModel(shippedModelDir('lidc-nodules-unet'));
+    const model = await loadModel((await shippedNetworkDirs('lidc-nodules-unet'))[0]);
     const { bytes } = exportOnnx(model);
     model.dispose();
     const auto = await createOnnxPatchPredictor(bytes, { logLevel: 'fatal' });
@@ -71,7 +71,7 @@ describe('createOnnxPatchPredictor', () => {
   });
 
   it('names a missing onnxruntime-node and an unreadable or non-ONNX file', async () => {
-    const model = await loadModel(shippedModelDir('lidc-nodules-unet'));
+    const model = await loadModel((await shippedNetworkDirs('lidc-nodules-unet'))[0]);
     const { bytes } = exportOnnx(model);
     model.dispose();
     const missing = createOnnxPatchPredictor(bytes, { loadRuntime: () => Promise.reject(new Error("Cannot find package 'onnxruntime-node'")) });

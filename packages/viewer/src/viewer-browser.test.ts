@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { voxelToWorld, type Volume } from '@raunet/core';
 import { readNifti } from '@raunet/io';
 import { dice } from '@raunet/metrics';
+import { readEnsembleManifest } from '@raunet/raunet';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../scripts/build-app.mjs';
@@ -248,10 +249,12 @@ describe.skipIf(skip)('the viewer page in headless chromium', () => {
   });
 
   it('segments with an ensemble folder (ensemble.json) as `raunet predict` does with it in Node', async () => {
-    // a two-network ensemble of the shipped nodule models (same patch and preprocessing), float16 weights
+    // a user's own two-network ensemble: one RA-Unet and one U-Net network of the shipped nodule models (same patch
+    // and preprocessing; each shipped model is itself an ensemble of two), float16 weights
     const ens = join(work, 'ensemble');
     const cli = (...args: string[]) => promisify(execFile)(process.execPath, ['--conditions=@raunet/source', '--import', 'tsx', 'packages/cli/src/bin.ts', ...args], { cwd: ROOT });
-    await cli('ensemble', '--model', 'lidc-nodules', '--model', 'lidc-nodules-unet', '--output', ens, '--weights', 'float16');
+    const [raunet, unet] = await Promise.all(['lidc-nodules', 'lidc-nodules-unet'].map(async (m) => (await readEnsembleManifest(resolve(ROOT, 'packages/models/models', m))).memberDirs[0]));
+    await cli('ensemble', '--model', raunet, '--model', unet, '--output', ens, '--weights', 'float16');
     const out = join(work, 'node-ensemble');
     await cli('predict', '--model', ens, '--input', VOI, '--output', join(out, 'mask.nii.gz'), '--prob', join(out, 'prob.nii.gz'), '--no-tta');
     const [nodeMask, nodeProb] = await Promise.all([readNifti(join(out, 'mask.nii.gz')), readNifti(join(out, 'prob.nii.gz'))]);
