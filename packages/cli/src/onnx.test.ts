@@ -51,7 +51,7 @@ describe('raunet export', () => {
 });
 
 describe.skipIf(!haveLesions)('raunet predict --backend onnxruntime', () => {
-  it('gives the mask and probabilities of the tfjs backend on a real LIDC VOI (the model's own settings: two networks, no flips)', { timeout: 300_000 }, async () => {
+  it('gives the mask and probabilities of the tfjs backend on a real LIDC VOI (the model\'s own settings: two networks, no flips)', { timeout: 300_000 }, async () => {
     const input = join(LESIONS, 'lidc-nodules', 'images', 'LIDC-IDRI-0001_R_1.nii.gz');
     const runs: Record<string, { mask: string; prob: string; stderr: string }> = {};
     for (const backend of ['cpu', 'onnxruntime']) {
