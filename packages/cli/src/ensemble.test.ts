@@ -6,7 +6,7 @@ import { createVolume } from '@raunet/core';
 import { readNifti, writeNifti } from '@raunet/io';
 import { readOnnxMetadata } from '@raunet/onnx';
 import { shippedModelDir } from '@raunet/models/node';
-import { buildRAUnet, buildUNet3D, initBackend, readEnsembleManifest, saveModel, setModelInfo } from '@raunet/raunet';
+import { buildRAUnet, buildUNet3D, initBackend, networkDirs, saveModel, setModelInfo } from '@raunet/raunet';
 import { cli } from './__fixtures__/run-cli.js';
 
 // `raunet ensemble` writes a folder that `raunet predict --model` (one worker or several) reads as the mean of its
@@ -135,7 +135,7 @@ describe('raunet ensemble', () => {
     const shipped = await cli('ensemble', '--model', members[0], '--model', 'lidc-nodules', '--output', join(dir, 'v'));
     expect(shipped.code).toBe(2);
     expect(shipped.stderr).toMatch(/--model 'lidc-nodules' is itself an ensemble; list its members instead \(.*member-0, .*member-1\)/);
-    const lidcNetwork = (await readEnsembleManifest(shippedModelDir('lidc-nodules'))).memberDirs[0]; // 48x48x16
+    const lidcNetwork = (await networkDirs(shippedModelDir('lidc-nodules')))[0]; // 48x48x16
     const mixed = await cli('ensemble', '--model', members[0], '--model', lidcNetwork, '--output', join(dir, 'z'));
     expect(mixed.code).not.toBe(0);
     expect(mixed.stderr).toMatch(/member 1 has patch .* member 0 16x16x8/);

@@ -98,8 +98,7 @@ console.log(
 const raunet = (await import(RAUNET_SRC)) as {
   buildRAUnet: (c: object) => tf.LayersModel;
   loadModel: (dir: string) => Promise<tf.LayersModel>;
-  isEnsembleDir: (dir: string) => Promise<boolean>;
-  readEnsembleManifest: (dir: string) => Promise<{ memberDirs: string[] }>;
+  networkDirs: (dir: string) => Promise<string[]>;
 };
 
 interface Case {
@@ -115,8 +114,7 @@ const cases: Case[] = [];
 if (parts.includes('lidc')) {
   const { shippedModelDir } = (await import(MODELS_SRC)) as { shippedModelDir: (name: string) => string };
   // one network of the model (the first member of the shipped two-network ensemble): the forward pass measured here
-  const dir = shippedModelDir('lidc-nodules');
-  const model = await raunet.loadModel((await raunet.isEnsembleDir(dir)) ? (await raunet.readEnsembleManifest(dir)).memberDirs[0] : dir);
+  const model = await raunet.loadModel((await raunet.networkDirs(shippedModelDir('lidc-nodules')))[0]);
   const [, d, h, w] = model.inputs[0].shape as number[];
   cases.push({ label: `lidc-nodules, batch 8 x ${w}x${h}x${d}`, model, x: tf.randomNormal([8, d, h, w, 1]), js: jsMode !== '0' });
 }

@@ -36,6 +36,22 @@ export async function readEnsembleManifest(dir: string): Promise<EnsembleManifes
   return { ...manifest, memberDirs: manifest.members.map((m) => join(dir, m)) };
 }
 
+/**
+ * The folders of the networks a model folder holds: the folder itself for one network, or the member folders
+ * of an ensemble folder (read and checked by {@link readEnsembleManifest}). Each loads with `loadModel`.
+ *
+ * @throws {@link @raunet/core!FileAccessError | FileAccessError} for an ensemble folder whose ensemble.json is not a
+ * valid manifest.
+ * @example
+ * ```ts
+ * const networks = await networkDirs('runs/ensemble'); // ['runs/ensemble/member-0', 'runs/ensemble/member-1']
+ * const first = await loadModel(networks[0]);
+ * ```
+ */
+export async function networkDirs(dir: string): Promise<string[]> {
+  return (await isEnsembleDir(dir)) ? (await readEnsembleManifest(dir)).memberDirs : [dir];
+}
+
 /** Options of {@link saveEnsemble}. */
 export interface SaveEnsembleOptions {
   /** How the members' weights are stored (see {@link SaveModelOptions.weightDtype}). @defaultValue `'float32'` */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVolume, FileAccessError, InvalidArgumentError, type Volume } from '@raunet/core';
 import { ENSEMBLE_JSON, ensemblePatchPredictor } from './ensemble.js';
-import { isEnsembleDir, loadPredictor, readEnsembleManifest, saveEnsemble } from './ensemble-io.js';
+import { isEnsembleDir, loadPredictor, networkDirs, readEnsembleManifest, saveEnsemble } from './ensemble-io.js';
 import { loadPredictorFromUrl } from './model-url.js';
 import { buildRAUnet, buildUNet3D } from './model.js';
 import { getModelInfo, setModelInfo } from './model-info.js';
@@ -146,6 +146,8 @@ describe('saveEnsemble / loadPredictor', () => {
     const manifest = await readEnsembleManifest(target);
     expect(manifest.members).toEqual(['member-0', 'member-1']);
     expect(manifest.inference).toEqual({ threshold: 0.4 });
+    expect(await networkDirs(target)).toEqual([join(target, 'member-0'), join(target, 'member-1')]);
+    expect(await networkDirs(memberDirs[0])).toEqual([memberDirs[0]]);
     expect((await stat(join(target, 'member-0', 'weights.bin'))).size * 2).toBe((await stat(join(memberDirs[0], 'weights.bin'))).size);
 
     const before = tf.memory().numTensors;

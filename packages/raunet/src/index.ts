@@ -14,6 +14,7 @@ export {
   loadPredictor,
   readEnsembleManifest,
   isEnsembleDir,
+  networkDirs,
   type SaveEnsembleOptions,
 } from './ensemble-io.js';
 export {

@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { readNifti } from '@raunet/io';
 import { shippedModelDir } from '@raunet/models/node';
-import { isEnsembleDir, loadPredictor, predictVolume, readEnsembleManifest } from '@raunet/raunet';
+import { loadPredictor, networkDirs, predictVolume } from '@raunet/raunet';
 import { buildApp } from '../scripts/build-app.mjs';
 import { browserSkipReason, launchChromium, LESION_DATA } from '../src/__fixtures__/browser.js';
 import { serveViewer } from '../src/serve-viewer.js';
@@ -32,7 +32,7 @@ try {
     console.log(`| ${name} | ${kib(size)} | ${kib(gz)} |`);
   }
   console.log(`| total | ${kib(totalBytes)} | ${kib(gzTotal)} |`);
-  const networks = (await isEnsembleDir(MODEL_DIR)) ? (await readEnsembleManifest(MODEL_DIR)).memberDirs : [MODEL_DIR];
+  const networks = await networkDirs(MODEL_DIR);
   let weightBytes = 0;
   for (const dir of networks) weightBytes += (await readFile(join(dir, 'weights.bin'))).length;
   console.log(`\nModel lidc-nodules: ${kib(weightBytes)} of weights (${networks.length} network${networks.length > 1 ? 's' : ''}), fetched once per segmentation.\n`);

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { voxelToWorld, type Volume } from '@raunet/core';
 import { readNifti } from '@raunet/io';
 import { dice } from '@raunet/metrics';
-import { readEnsembleManifest } from '@raunet/raunet';
+import { networkDirs } from '@raunet/raunet';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../scripts/build-app.mjs';
@@ -253,7 +253,7 @@ describe.skipIf(skip)('the viewer page in headless chromium', () => {
     // and preprocessing; each shipped model is itself an ensemble of two), float16 weights
     const ens = join(work, 'ensemble');
     const cli = (...args: string[]) => promisify(execFile)(process.execPath, ['--conditions=@raunet/source', '--import', 'tsx', 'packages/cli/src/bin.ts', ...args], { cwd: ROOT });
-    const [raunet, unet] = await Promise.all(['lidc-nodules', 'lidc-nodules-unet'].map(async (m) => (await readEnsembleManifest(resolve(ROOT, 'packages/models/models', m))).memberDirs[0]));
+    const [raunet, unet] = await Promise.all(['lidc-nodules', 'lidc-nodules-unet'].map(async (m) => (await networkDirs(resolve(ROOT, 'packages/models/models', m)))[0]));
     await cli('ensemble', '--model', raunet, '--model', unet, '--output', ens, '--weights', 'float16');
     const out = join(work, 'node-ensemble');
     await cli('predict', '--model', ens, '--input', VOI, '--output', join(out, 'mask.nii.gz'), '--prob', join(out, 'prob.nii.gz'), '--no-tta');

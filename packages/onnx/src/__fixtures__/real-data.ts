@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { readNifti } from '@raunet/io';
 import { extractPatch } from '@raunet/preprocess';
 import { shippedModelDir } from '@raunet/models/node';
-import { isEnsembleDir, prepareCase, readEnsembleManifest, type PreprocessingOptions } from '@raunet/raunet';
+import { networkDirs, prepareCase, type PreprocessingOptions } from '@raunet/raunet';
 
 /** The shared lesion data (MANIFEST.md there), beside the repository. */
 export const LESIONS = fileURLToPath(new URL('../../../../../shared/data/lesions', import.meta.url));
@@ -31,6 +31,5 @@ export async function realPatch(path: string, preprocessing: PreprocessingOption
 
 /** The folders of a shipped model's networks: its own folder, or an ensemble's member folders, checked one by one. */
 export async function shippedNetworkDirs(name: string): Promise<string[]> {
-  const dir = shippedModelDir(name);
-  return (await isEnsembleDir(dir)) ? (await readEnsembleManifest(dir)).memberDirs : [dir];
+  return networkDirs(shippedModelDir(name));
 }
