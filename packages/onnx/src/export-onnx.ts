@@ -105,9 +105,9 @@ function modelMetadata(info: RAUnetModelInfo | undefined, patchSize: [number, nu
  * patch size, output classes or preprocessing (naming the first that differs).
  * @example
  * ```ts
- * const model = await loadModel(shippedModelDir('lidc-nodules'));
+ * const model = await loadModel('runs/raunet/best'); // one network's folder
  * const { bytes, opCounts } = exportOnnx(model);
- * await writeFile('lidc-nodules.onnx', bytes);
+ * await writeFile('raunet.onnx', bytes);
  * // two models in one graph, averaged, with the ensemble's own threshold (a saved ensemble folder: exportOnnxDir)
  * const members = await Promise.all(['runs/fold-0/model', 'runs/fold-1/model'].map((d) => loadModel(d)));
  * await writeFile('folds.onnx', exportOnnx(members, { inference: { threshold: 0.3 } }).bytes);

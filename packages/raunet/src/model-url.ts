@@ -21,7 +21,7 @@ export interface LoadModelFromUrlOptions {
  * fetched or are not a tfjs layers model.
  * @example
  * ```ts
- * const model = await loadModelFromUrl('/models/lidc-nodules/model.json');
+ * const model = await loadModelFromUrl('/models/my-model/model.json'); // one network's folder (an ensemble: loadPredictorFromUrl)
  * const { mask } = await predictVolume(model, decodeNifti(bytes));
  * ```
  */
