@@ -115,6 +115,27 @@ describe('raunet ensemble', () => {
     expect(text.stdout).toContain('the mean of an ensemble of 3 networks');
   });
 
+  it('writes uint8 members with --weights uint8: kernels as uint8, vectors as float16', async () => {
+    const out = join(dir, 'ens-u8');
+    const r = await cli('ensemble', '--model', members[0], '--model', members[1], '--output', out, '--weights', 'uint8');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/2 members with uint8 weights/);
+    for (const i of [0, 1]) {
+      const json = JSON.parse(readFileSync(join(out, `member-${i}`, 'model.json'), 'utf8')) as {
+        weightsManifest: { weights: { shape: number[]; quantization?: { dtype: string } }[] }[];
+      };
+      const weights = json.weightsManifest[0].weights;
+      expect(weights.map((w) => w.quantization?.dtype)).toEqual(weights.map((w) => (w.shape.length >= 2 ? 'uint8' : 'float16')));
+      const bytes = weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1) * (w.shape.length >= 2 ? 1 : 2), 0);
+      expect(statSync(join(out, `member-${i}`, 'weights.bin')).size).toBe(bytes);
+    }
+    const p = await cli('predict', '--model', out, '--input', join(dir, 'ct', 'a.nii.gz'), '--output', join(dir, 'u8.nii.gz'), '--workers', '1');
+    expect(p.code).toBe(0);
+    const bad = await cli('ensemble', '--model', members[0], '--model', members[1], '--output', join(dir, 'w'), '--weights', 'int4');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/float32, float16, uint8/);
+  });
+
   it('refuses one member and an ensemble as a member, with a clear message', async () => {
     const out = join(dir, 'ens2');
     const made = await cli('ensemble', '--model', members[0], '--model', members[2], '--output', out, '--no-tta', '--overlap', '0.25');

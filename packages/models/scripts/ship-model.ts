@@ -41,7 +41,12 @@ if (!info) throw new Error(`${values.from}: not an RA-Unet model (no raunet meta
 const weights = modelJson.weightsManifest.flatMap((g) => g.weights);
 const size = (s: number[]): number => s.reduce((a, b) => a * b, 1);
 const trainable = weights.filter((w) => !/moving_(mean|variance)$/.test(w.name)).reduce((n, w) => n + size(w.shape), 0);
-const weightDtype = weights.every((w) => w.quantization?.dtype === 'float16') ? 'float16' : 'float32';
+// saveModel's 'uint8' stores kernels as uint8 and vectors as float16
+const weightDtype = weights.some((w) => w.quantization?.dtype === 'uint8')
+  ? 'uint8'
+  : weights.every((w) => w.quantization?.dtype === 'float16')
+    ? 'float16'
+    : 'float32';
 let weightBytes = 0;
 for (const m of memberDirs) weightBytes += (await stat(join(values.from!, m, 'weights.bin'))).size;
 
@@ -78,7 +83,7 @@ const card: ShippedModelCard = {
   input: hand.input,
   ...(manifest ? { members: memberDirs.length } : {}),
   parameters: trainable,
-  ...(weightDtype === 'float16' ? { weightDtype } : {}),
+  ...(weightDtype !== 'float32' ? { weightDtype } : {}),
   weightBytes,
   trainingMinutes: Math.round(trainingMinutes * 10) / 10,
   trainingSteps,

@@ -46,8 +46,8 @@ export interface ShippedModelCard {
   members?: number;
   /** Trainable parameters (of each network, for an ensemble). */
   parameters: number;
-  /** How the weights are stored. @defaultValue `'float32'` */
-  weightDtype?: 'float32' | 'float16';
+  /** How the weights are stored (`'uint8'`: kernels as uint8, vectors as float16; see `@raunet/raunet`'s `saveModel`). @defaultValue `'float32'` */
+  weightDtype?: 'float32' | 'float16' | 'uint8';
   /** Size in bytes of the weight files (`weights.bin`; of all members, for an ensemble). */
   weightBytes: number;
   /** Wall-clock training time in minutes, on the machine of `trainedOn` (of all members, for an ensemble). */

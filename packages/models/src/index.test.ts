@@ -31,10 +31,13 @@ describe('@raunet/models catalog', () => {
           userDefinedMetadata: { raunet: { architecture: string; preprocessing: { intensityScale: string } } };
         };
         // the manifest describes exactly the bytes of weights.bin, in the dtype the card states
-        const width = (card.weightDtype ?? 'float32') === 'float16' ? 2 : 4;
+        // ('uint8': the kernels, rank 2 and up, as uint8 and the vectors as float16)
+        const stored = (w: { shape: number[] }): string =>
+          card.weightDtype === 'uint8' ? (w.shape.length >= 2 ? 'uint8' : 'float16') : (card.weightDtype ?? 'float32');
+        const width = { uint8: 1, float16: 2, float32: 4 } as Record<string, number>;
         const entries = json.weightsManifest.flatMap((g) => g.weights);
-        expect(entries.every((w) => (w.quantization?.dtype ?? 'float32') === (card.weightDtype ?? 'float32'))).toBe(true);
-        const bytes = entries.reduce((n, w) => n + width * w.shape.reduce((a, b) => a * b, 1), 0);
+        expect(entries.every((w) => (w.quantization?.dtype ?? 'float32') === stored(w))).toBe(true);
+        const bytes = entries.reduce((n, w) => n + width[stored(w)] * w.shape.reduce((a, b) => a * b, 1), 0);
         const size = statSync(join(dir, member, 'weights.bin')).size;
         expect(size).toBe(bytes);
         weightBytes += size;

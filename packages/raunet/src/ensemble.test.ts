@@ -81,6 +81,54 @@ describe('saveModel with float16 weights', () => {
   });
 });
 
+describe('saveModel with uint8 weights', () => {
+  it('stores each kernel on 256 levels of its range with 0 exact, vectors as float16, and loads back within half a level', async () => {
+    const model = buildRAUnet({ patchSize: [8, 8, 8], levels: 2, baseFilters: 4, attentionHeads: 2, attentionBottleneckFilters: 4, seed: 9 });
+    try {
+      // a kernel with exact zeros and an all-positive one, besides the initializer's kernels
+      const kernels = model.weights.filter((w) => w.shape.length >= 2);
+      const [k0, k1] = [kernels[0], kernels[1]];
+      const withZeros = k0.read().dataSync().slice();
+      for (let i = 0; i < withZeros.length; i += 3) withZeros[i] = 0;
+      tf.tidy(() => {
+        k0.write(tf.tensor(withZeros, k0.read().shape));
+        k1.write(tf.abs(k1.read()));
+      });
+      await saveModel(model, join(dir, 'u8'), { weightDtype: 'uint8' });
+      const json = JSON.parse(await readFile(join(dir, 'u8', 'model.json'), 'utf8'));
+      const specs: tf.io.WeightsManifestEntry[] = json.weightsManifest[0].weights;
+      const count = (s: tf.io.WeightsManifestEntry) => s.shape.reduce((a, b) => a * b, 1);
+      for (const s of specs) expect(s.quantization?.dtype).toBe(s.shape.length >= 2 ? 'uint8' : 'float16');
+      const expectedBytes = specs.reduce((n, s) => n + count(s) * (s.shape.length >= 2 ? 1 : 2), 0);
+      expect((await stat(join(dir, 'u8', 'weights.bin'))).size).toBe(expectedBytes);
+
+      const loaded = await loadModel(join(dir, 'u8'));
+      model.weights.forEach((w, i) => {
+        const a = w.read().dataSync();
+        const b = loaded.weights[i].read().dataSync();
+        if (w.shape.length < 2) {
+          for (let k = 0; k < a.length; k++) expect(Math.abs(b[k] - a[k])).toBeLessThanOrEqual(Math.max(Math.abs(a[k]) * 2 ** -11, 2 ** -25));
+          return;
+        }
+        // the range widened to include 0, in 255 steps: every weight within half a step, at most 256 values
+        const lo = Math.min(0, ...a);
+        const hi = Math.max(0, ...a);
+        const step = (hi - lo) / 255;
+        for (let k = 0; k < a.length; k++) {
+          expect(Math.abs(b[k] - a[k])).toBeLessThanOrEqual(step / 2 + 1e-6 * (hi - lo));
+          if (a[k] === 0) expect(b[k]).toBe(0);
+        }
+        expect(new Set(b).size).toBeLessThanOrEqual(256);
+      });
+      expect(loaded.weights[model.weights.indexOf(k1)].read().dataSync().every((v) => v >= 0)).toBe(true);
+      expect(getModelInfo(loaded)).toEqual(getModelInfo(model));
+      loaded.dispose();
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
 describe('ensemblePatchPredictor', () => {
   it('averages the members patch by patch', async () => {
     const e = ensemblePatchPredictor([constant(0.2), constant(0.6), constant(0.7)]);

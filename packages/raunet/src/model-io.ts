@@ -5,6 +5,7 @@ import '@raunet/layers-3d';
 import { readFile, writeFile } from 'node:fs/promises';
 import { replaceDirAtomic } from '@raunet/core/node';
 import { encodeFloat16 } from './internal/float16.js';
+import { encodeUint8Affine } from './internal/uint8.js';
 
 /** File names of a saved model directory (the tfjs `layers-model` format). */
 export const MODEL_JSON = 'model.json';
@@ -16,18 +17,35 @@ export interface SaveModelOptions {
   /** JSON-serializable metadata stored as `userDefinedMetadata` in model.json. @defaultValue the model's own metadata */
   metadata?: Record<string, unknown>;
   /**
-   * How float32 weights are stored: `'float32'` as they are, or `'float16'`, half the bytes (IEEE half,
-   * rounded to nearest; tfjs's own `quantization: { dtype: 'float16' }`, so `tf.loadLayersModel` and
-   * {@link loadModel} read it back to float32 with no extra code). A half keeps 11 significant bits, a relative
-   * error of at most 2^-11 per weight; measure the masks before shipping such a model. Weights of other
-   * dtypes are stored as they are.
+   * How float32 weights are stored:
+   * - `'float32'`: as they are.
+   * - `'float16'`: half the bytes (IEEE half, rounded to nearest; tfjs's own `quantization: { dtype:
+   *   'float16' }`). A half keeps 11 significant bits, a relative error of at most 2^-11 per weight.
+   * - `'uint8'`: about a quarter of the bytes. Each kernel (every weight of rank 2 or more: convolutions,
+   *   projections, position codes) is quantized to 256 levels spread over its own range, which is widened
+   *   to include 0 (tfjs's `quantization: { dtype: 'uint8', min, scale }`, as tfjs-converter's
+   *   `--quantize_uint8` writes it); the error per weight is at most 1/510 of that kernel's range. Vectors
+   *   (biases, normalization scales, offsets and running statistics, whose values span orders of magnitude)
+   *   are stored as float16.
+   *
+   * `tf.loadLayersModel` and {@link loadModel} read every kind back to float32 with no extra code. Measure the
+   * masks before shipping a model stored as float16 or uint8. Weights of other dtypes are stored as they are.
    * @defaultValue `'float32'`
    */
-  weightDtype?: 'float32' | 'float16';
+  weightDtype?: WeightDtype;
 }
 
-/** The weights with every float32 weight re-encoded as float16 (tfjs's float16 quantization). */
-function toFloat16Weights(specs: tf.io.WeightsManifestEntry[], data: Uint8Array): { specs: tf.io.WeightsManifestEntry[]; data: Uint8Array<ArrayBuffer> } {
+/** How a saved model stores its float32 weights (see {@link SaveModelOptions.weightDtype}). */
+export type WeightDtype = 'float32' | 'float16' | 'uint8';
+
+const WEIGHT_DTYPES: readonly WeightDtype[] = ['float32', 'float16', 'uint8'];
+
+/** The weights with every float32 weight re-encoded as `dtype` prescribes (tfjs's weight quantization). */
+function toStoredWeights(
+  specs: tf.io.WeightsManifestEntry[],
+  data: Uint8Array,
+  dtype: 'float16' | 'uint8',
+): { specs: tf.io.WeightsManifestEntry[]; data: Uint8Array<ArrayBuffer> } {
   const out: Uint8Array[] = [];
   const newSpecs: tf.io.WeightsManifestEntry[] = [];
   let offset = 0;
@@ -35,13 +53,24 @@ function toFloat16Weights(specs: tf.io.WeightsManifestEntry[], data: Uint8Array)
     const size = spec.shape.reduce((a, b) => a * b, 1) * storedBytesPerValue(spec);
     const bytes = data.subarray(offset, offset + size);
     offset += size;
-    if (spec.dtype === 'float32' && !spec.quantization) {
-      const values = new Float32Array(bytes.slice().buffer);
-      out.push(new Uint8Array(encodeFloat16(values).buffer));
-      newSpecs.push({ ...spec, quantization: { dtype: 'float16' } });
-    } else {
+    if (spec.dtype !== 'float32' || spec.quantization) {
       out.push(bytes);
       newSpecs.push(spec);
+      continue;
+    }
+    const values = new Float32Array(bytes.slice().buffer);
+    if (dtype === 'uint8' && spec.shape.length >= 2) {
+      let quantized;
+      try {
+        quantized = encodeUint8Affine(values);
+      } catch (e) {
+        throw new InvalidArgumentError(`saveModel: weight ${spec.name}: ${(e as Error).message}`);
+      }
+      out.push(quantized.q);
+      newSpecs.push({ ...spec, quantization: { dtype: 'uint8', min: quantized.min, scale: quantized.scale } });
+    } else {
+      out.push(new Uint8Array(encodeFloat16(values).buffer));
+      newSpecs.push({ ...spec, quantization: { dtype: 'float16' } });
     }
   }
   return { specs: newSpecs, data: concatBytes(out) };
@@ -72,8 +101,8 @@ function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
 export async function saveModel(model: tf.LayersModel, dir: string, options: SaveModelOptions = {}): Promise<void> {
   if (typeof dir !== 'string' || dir.length === 0) throw new InvalidArgumentError('saveModel: dir must be a non-empty path');
   const weightDtype = options.weightDtype ?? 'float32';
-  if (weightDtype !== 'float32' && weightDtype !== 'float16')
-    throw new InvalidArgumentError(`saveModel: weightDtype must be 'float32' or 'float16', received '${String(weightDtype)}'`);
+  if (!WEIGHT_DTYPES.includes(weightDtype))
+    throw new InvalidArgumentError(`saveModel: weightDtype must be one of ${WEIGHT_DTYPES.map((d) => `'${d}'`).join(', ')}, received '${String(weightDtype)}'`);
   const metadata = options.metadata ?? (model.getUserDefinedMetadata());
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
@@ -81,7 +110,7 @@ export async function saveModel(model: tf.LayersModel, dir: string, options: Sav
         ? new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData))
         : new Uint8Array(0);
       let weightSpecs = artifacts.weightSpecs ?? [];
-      if (weightDtype === 'float16') ({ specs: weightSpecs, data: weightData } = toFloat16Weights(weightSpecs, weightData));
+      if (weightDtype !== 'float32') ({ specs: weightSpecs, data: weightData } = toStoredWeights(weightSpecs, weightData, weightDtype));
       const json = {
         format: artifacts.format ?? 'layers-model',
         generatedBy: artifacts.generatedBy,

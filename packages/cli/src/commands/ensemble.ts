@@ -38,10 +38,11 @@ export const command = defineCommand({
     },
     weights: {
       type: 'choice',
-      choices: ['float32', 'float16'],
+      choices: ['float32', 'float16', 'uint8'],
       default: 'float32',
       value: 'T',
-      description: 'how the members\u2019 weights are stored: float16 halves the folder (weights rounded to 11 significant bits)',
+      description:
+        'how the members\u2019 weights are stored: float16 halves the folder (weights rounded to 11 significant bits); uint8 quarters it (each kernel on 256 levels of its range, vectors as float16)',
     },
     threshold: { ...PREDICTION_FLAGS.threshold, description: 'probability threshold of the averaged map, stored with the ensemble', defaultText: "the first member's" },
     'min-size': {
