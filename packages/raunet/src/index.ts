@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 export * from './browser.js';
-export { saveModel, loadModel, readModelArtifacts, MODEL_JSON, WEIGHTS_BIN, type SaveModelOptions, type WeightDtype } from './model-io.js';
+export { saveModel, loadModel, readModelArtifacts, MODEL_JSON, WEIGHTS_BIN, type SaveModelOptions, type WeightDtype, WEIGHT_DTYPES } from './model-io.js';
 export {
   saveEnsemble,
   loadPredictor,

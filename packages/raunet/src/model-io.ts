@@ -38,7 +38,8 @@ export interface SaveModelOptions {
 /** How a saved model stores its float32 weights (see {@link SaveModelOptions.weightDtype}). */
 export type WeightDtype = 'float32' | 'float16' | 'uint8';
 
-const WEIGHT_DTYPES: readonly WeightDtype[] = ['float32', 'float16', 'uint8'];
+/** Every {@link WeightDtype}, e.g. for a command-line flag's choices. */
+export const WEIGHT_DTYPES: readonly WeightDtype[] = ['float32', 'float16', 'uint8'];
 
 /** The weights with every float32 weight re-encoded as `dtype` prescribes (tfjs's weight quantization). */
 function toStoredWeights(

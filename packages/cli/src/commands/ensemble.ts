@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { initBackend, isEnsembleDir, readEnsembleManifest, saveEnsemble, type InferenceSettings } from '@raunet/raunet';
+import { initBackend, isEnsembleDir, readEnsembleManifest, saveEnsemble, type InferenceSettings, WEIGHT_DTYPES } from '@raunet/raunet';
 import { defineCommand } from '../internal/command.js';
 import { CliUsageError } from '../internal/context.js';
 import { resolveModelSource } from '../internal/model-source.js';
@@ -20,7 +20,7 @@ async function folderBytes(dir: string): Promise<number> {
 /** `raunet ensemble --model A --model B ... --output DIR [--weights float16] [--threshold P] [--min-size N] [--tta | --no-tta] [--overlap F] [--all-windows] [--json]`. */
 export const command = defineCommand({
   usage:
-    'raunet ensemble --model NAME|DIR --model NAME|DIR [--model ...] --output DIR [--weights float32|float16] [--threshold P] [--min-size N] [--tta | --no-tta] [--overlap F] [--all-windows] [--json]',
+    'raunet ensemble --model NAME|DIR --model NAME|DIR [--model ...] --output DIR [--weights float32|float16|uint8] [--threshold P] [--min-size N] [--tta | --no-tta] [--overlap F] [--all-windows] [--json]',
   flags: {
     model: {
       type: 'string',
@@ -38,7 +38,7 @@ export const command = defineCommand({
     },
     weights: {
       type: 'choice',
-      choices: ['float32', 'float16', 'uint8'],
+      choices: WEIGHT_DTYPES,
       default: 'float32',
       value: 'T',
       description:
