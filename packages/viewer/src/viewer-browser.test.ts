@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { voxelToWorld, type Volume } from '@raunet/core';
 import { readNifti } from '@raunet/io';
 import { dice } from '@raunet/metrics';
+import { shippedModelDir } from '@raunet/models/node';
 import { networkDirs } from '@raunet/raunet';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ const LUNG = join(NIFTI_DATA, 'chest_cip64_wholelung_uint16.nii.gz');
 const REGIONS = join(NIFTI_DATA, 'chest_cip64_lungregions_uint16.nii.gz');
 const VOI = join(LESION_DATA, 'lidc-nodules/images/LIDC-IDRI-0008_R_1.nii.gz');
 const SLICE = join(LESION_DATA, 'covid-semiseg/images/semiseg_000.nii.gz');
-const MODEL_DIR = resolve(ROOT, 'packages/models/models/lidc-nodules');
+const MODEL_DIR = shippedModelDir('lidc-nodules');
 
 /** The parts of NiiVue the overlay test reads. */
 interface NiivueLike {
@@ -253,7 +254,7 @@ describe.skipIf(skip)('the viewer page in headless chromium', () => {
     // and preprocessing; each shipped model is itself an ensemble of two), float16 weights
     const ens = join(work, 'ensemble');
     const cli = (...args: string[]) => promisify(execFile)(process.execPath, ['--conditions=@raunet/source', '--import', 'tsx', 'packages/cli/src/bin.ts', ...args], { cwd: ROOT });
-    const [raunet, unet] = await Promise.all(['lidc-nodules', 'lidc-nodules-unet'].map(async (m) => (await networkDirs(resolve(ROOT, 'packages/models/models', m)))[0]));
+    const [raunet, unet] = await Promise.all(['lidc-nodules', 'lidc-nodules-unet'].map(async (m) => (await networkDirs(shippedModelDir(m)))[0]));
     await cli('ensemble', '--model', raunet, '--model', unet, '--output', ens, '--weights', 'float16');
     const out = join(work, 'node-ensemble');
     await cli('predict', '--model', ens, '--input', VOI, '--output', join(out, 'mask.nii.gz'), '--prob', join(out, 'prob.nii.gz'), '--no-tta');
