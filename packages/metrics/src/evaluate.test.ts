@@ -119,4 +119,11 @@ describe('evaluateSet and its summary', () => {
     expect(back.cases[1]).toEqual(result.cases[1]);
     expect(back.summary.dice).toEqual(result.summary.dice);
   });
+
+  it('reads the null that JSON.stringify writes for a non-finite number as NaN', () => {
+    const back = fromJson(JSON.stringify(result));
+    expect(back.cases[2].hausdorff).toBeNaN(); // Infinity, written as null: its sign is lost
+    expect(back.cases[3].hausdorff).toBeNaN();
+    expect(back.cases[1]).toEqual(result.cases[1]);
+  });
 });

@@ -55,3 +55,11 @@ export {
 } from './evaluate.js';
 export { toCsv, toJson, fromJson, type ToCsvOptions, type ToJsonOptions } from './report.js';
 export { toTextTable } from './table.js';
+export {
+  pairedComparison,
+  compareEvaluations,
+  HIGHER_IS_BETTER,
+  type PairedComparison,
+  type PairedComparisonOptions,
+  type EvaluationComparison,
+} from './paired.js';

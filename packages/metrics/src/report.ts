@@ -85,7 +85,8 @@ export function toJson(result: EvaluateSetResult, options: ToJsonOptions = {}): 
 
 /**
  * Parses the text of {@link toJson} back into an {@link EvaluateSetResult} (`"NaN"`, `"Infinity"`,
- * `"-Infinity"` in numeric fields become numbers again).
+ * `"-Infinity"` in numeric fields become numbers again). `null`, which `JSON.stringify` writes for any
+ * non-finite number (as `raunet evaluate --json` does), is read as NaN: not a number, of unknown sign.
  *
  * @example
  * ```ts
@@ -96,6 +97,7 @@ export function fromJson(text: string): EvaluateSetResult {
   const special: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity, '-Infinity': -Infinity };
   return JSON.parse(text, (key, value: unknown) => {
     if (key !== 'name' && typeof value === 'string' && value in special) return special[value];
+    if (value === null) return Number.NaN;
     return value;
   }) as EvaluateSetResult;
 }
