@@ -34,6 +34,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'score predicted masks against ground truth (DSC, HD95, NSD, ...)',
     load: async () => (await import('../commands/evaluate.js')).command,
   },
+  compare: {
+    summary: 'compare two evaluations of the same cases, case by case (mean difference, CI, paired tests)',
+    load: async () => (await import('../commands/compare.js')).command,
+  },
   ensemble: {
     summary: 'combine trained models (e.g. the folds of a cross-validation) into one that averages them',
     load: async () => (await import('../commands/ensemble.js')).command,
