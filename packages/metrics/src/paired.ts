@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@raunet/core';
-import type { CaseMetricName, EvaluateSetResult } from './evaluate.js';
+import { summarizeValues, type CaseMetricName, type EvaluateSetResult } from './evaluate.js';
 import {
   normalUpperTail,
   signTestP,
@@ -150,8 +150,7 @@ export function pairedComparison(
       throw new InvalidArgumentError(`pairedComparison: pair ${i} is not finite (${a[i]}, ${b[i]})`);
     d.push(a[i] - b[i]);
   }
-  const mean = meanOf(d);
-  const sd = n > 1 ? Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1)) : Number.NaN;
+  const { mean, std: sd } = summarizeValues(d);
   const se = sd / Math.sqrt(n);
   const half = n > 1 ? studentQuantile((1 + confidence) / 2, n - 1) * se : Number.NaN;
   const tStatistic = se > 0 ? mean / se : se === 0 && mean !== 0 ? Math.sign(mean) * Infinity : Number.NaN;

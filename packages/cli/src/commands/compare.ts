@@ -1,19 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from '@raunet/core';
 import { CASE_METRIC_NAMES, compareEvaluations, fromJson, type EvaluateSetResult } from '@raunet/metrics';
 import { defineCommand } from '../internal/command.js';
 import { CliUsageError } from '../internal/context.js';
-import { assertExists } from '../internal/fs.js';
+import { readJsonFile } from '../internal/fs.js';
 
 /** Reads one `raunet evaluate --json` result; anything else is an error naming the file. */
 async function readEvaluation(path: string): Promise<EvaluateSetResult> {
-  await assertExists(path, 'file');
-  let result: EvaluateSetResult;
-  try {
-    result = fromJson(await readFile(path, 'utf8'));
-  } catch (e) {
-    throw new InvalidArgumentError(`not valid JSON: ${(e as Error).message}`, { file: path, cause: e });
-  }
+  const result = await readJsonFile(path, fromJson);
   if (typeof result !== 'object' || result === null || !Array.isArray(result.cases))
     throw new InvalidArgumentError("not a 'raunet evaluate --json' result (no cases array)", { file: path });
   return result;

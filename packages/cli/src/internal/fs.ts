@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { FileAccessError } from '@raunet/core';
+import { readFile, stat } from 'node:fs/promises';
+import { FileAccessError, InvalidArgumentError } from '@raunet/core';
 
 /** Checks that `path` exists (and is a folder when `kind` says so); a {@link @raunet/core!FileAccessError | FileAccessError} otherwise. */
 export async function assertExists(
@@ -18,4 +18,17 @@ export async function assertExists(
       file: path,
     });
   return is;
+}
+
+/**
+ * Reads a JSON file with `parse` (default `JSON.parse`): a missing file is a {@link @raunet/core!FileAccessError | FileAccessError},
+ * text `parse` refuses an {@link @raunet/core!InvalidArgumentError | InvalidArgumentError}, each naming the file.
+ */
+export async function readJsonFile<T = unknown>(path: string, parse: (text: string) => T = JSON.parse): Promise<T> {
+  await assertExists(path, 'file');
+  try {
+    return parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    throw new InvalidArgumentError(`not valid JSON: ${(e as Error).message}`, { file: path, cause: e });
+  }
 }

@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from '@raunet/core';
 import type { LoadDatasetOptions, SplitDatasetOptions, TrainOptions } from '@raunet/raunet';
-import { assertExists } from './fs.js';
+import { readJsonFile } from './fs.js';
 
 /** What a `--config` JSON file may hold: training options, the split and the dataset. */
 export interface TrainConfigFile extends Omit<
@@ -50,13 +49,7 @@ const CONFIG_KEYS = new Set(Object.keys(KEYS));
 
 /** Reads and checks a training config file; unknown keys are an error naming them. */
 export async function readTrainConfig(path: string): Promise<TrainConfigFile> {
-  await assertExists(path, 'file');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
-  } catch (e) {
-    throw new InvalidArgumentError(`not valid JSON: ${(e as Error).message}`, { file: path, cause: e });
-  }
+  const parsed = await readJsonFile(path);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new InvalidArgumentError('must hold a JSON object of training options', { file: path });
   const unknown = Object.keys(parsed).filter((k) => !CONFIG_KEYS.has(k));
