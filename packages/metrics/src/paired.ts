@@ -86,13 +86,12 @@ function meanRanks(values: readonly number[]): { ranks: number[]; tieTerm: numbe
 }
 
 /**
- * The Wilcoxon signed-rank test of the differences `d` (those within the tie tolerance dropped), p-value
- * chosen as scipy's `method='auto'` does: over 50 pairs the normal approximation; else the exact null
+ * The Wilcoxon signed-rank test of the `nonZero` differences (those beyond the tie tolerance) out of
+ * `pairs` in all, p-value chosen as scipy's `method='auto'` does: over 50 pairs the normal approximation; else the exact null
  * distribution when nothing is tied, or with ties or zeros at most 13 pairs (scipy's exhaustive
  * permutation test: the exact distribution given the tied ranks); else the normal approximation.
  */
-function wilcoxon(d: readonly number[], tolerance: number): { statistic: number; p: number; method: 'exact' | 'normal' } {
-  const nonZero = d.filter((x) => Math.abs(x) > tolerance);
+function wilcoxon(nonZero: readonly number[], pairs: number): { statistic: number; p: number; method: 'exact' | 'normal' } {
   const n = nonZero.length;
   if (n === 0) return { statistic: 0, p: 1, method: 'exact' };
   const { ranks, tieTerm } = meanRanks(nonZero.map(Math.abs));
@@ -100,8 +99,8 @@ function wilcoxon(d: readonly number[], tolerance: number): { statistic: number;
   for (let i = 0; i < n; i++) if (nonZero[i] > 0) plus += ranks[i];
   const total = (n * (n + 1)) / 2;
   const statistic = Math.min(plus, total - plus);
-  const tiedOrZero = tieTerm > 0 || n < d.length;
-  if (d.length <= EXACT_WILCOXON_MAX && (!tiedOrZero || d.length <= PERMUTATION_WILCOXON_MAX)) {
+  const tiedOrZero = tieTerm > 0 || n < pairs;
+  if (pairs <= EXACT_WILCOXON_MAX && (!tiedOrZero || pairs <= PERMUTATION_WILCOXON_MAX)) {
     // Ranks are multiples of 1/2: the distribution of twice the rank sum, each rank's sign a fair coin.
     const pmf = signedRankDistribution(ranks.map((r) => Math.round(2 * r)));
     let tail = 0;
@@ -157,7 +156,7 @@ export function pairedComparison(
   const nonZero = d.filter((x) => Math.abs(x) > tolerance);
   const positive = nonZero.filter((x) => x > 0).length;
   const negative = nonZero.length - positive;
-  const w = wilcoxon(d, tolerance);
+  const w = wilcoxon(nonZero, n);
   return {
     cases: n,
     meanA: meanOf(a),
