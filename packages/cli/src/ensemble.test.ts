@@ -136,13 +136,34 @@ describe('raunet ensemble', () => {
     expect(bad.stderr).toMatch(/float32, float16, uint8/);
   });
 
+  it("predict --scale-tta reaches the prediction: '1' is the plain map, '0.8,1.25' another one on the same grid", async () => {
+    const ct = join(dir, 'ct');
+    const run = async (name: string, ...extra: string[]) => {
+      const r = await cli('predict', '--model', members[0], '--input', ct, '--output', join(dir, `st-${name}`), '--prob', join(dir, `stp-${name}`), '--workers', '1', ...extra);
+      expect(r.code, r.stderr).toBe(0);
+      return prob(join(dir, `stp-${name}`, 'a.nii.gz'));
+    };
+    const plain = await run('plain');
+    const one = await run('one', '--scale-tta', '1');
+    const two = await run('two', '--scale-tta', '0.8,1.25');
+    expect(Array.from(one)).toEqual(Array.from(plain));
+    expect(two.length).toBe(plain.length);
+    expect(two.some((v, k) => Math.abs(v - plain[k]) > 1e-3)).toBe(true);
+    const bad = await cli('predict', '--model', members[0], '--input', ct, '--output', join(dir, 'st-bad'), '--scale-tta', '1,x');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/predict: --scale-tta must be a comma-separated list of positive zoom factors, received '1,x' \('x'\)/);
+  });
+
   it('refuses one member and an ensemble as a member, with a clear message', async () => {
     const out = join(dir, 'ens2');
-    const made = await cli('ensemble', '--model', members[0], '--model', members[2], '--output', out, '--no-tta', '--overlap', '0.25');
+    const made = await cli('ensemble', '--model', members[0], '--model', members[2], '--output', out, '--no-tta', '--scale-tta', '0.8, 1.25', '--overlap', '0.25');
     expect(made.code).toBe(0);
-    expect(made.stdout).toMatch(/2 members with float32 weights.*flipTta false, overlap 0.25/);
+    expect(made.stdout).toMatch(/2 members with float32 weights.*flipTta false, scaleTta 0.8,1.25, overlap 0.25/);
     // predict's settings flags are stored with the ensemble, over the first member's (threshold 0.5, overlap 0)
-    expect(JSON.parse(readFileSync(join(out, 'ensemble.json'), 'utf8')).inference).toEqual({ flipTta: false, overlap: 0.25 });
+    expect(JSON.parse(readFileSync(join(out, 'ensemble.json'), 'utf8')).inference).toEqual({ flipTta: false, scaleTta: [0.8, 1.25], overlap: 0.25 });
+    const badScale = await cli('ensemble', '--model', members[0], '--model', members[2], '--output', join(dir, 'u'), '--scale-tta', '1,0');
+    expect(badScale.code).toBe(2);
+    expect(badScale.stderr).toMatch(/ensemble: --scale-tta must be a comma-separated list of positive zoom factors, received '1,0' \('0'\)/);
     const contradiction = await cli('ensemble', '--model', members[0], '--model', members[2], '--output', join(dir, 'w'), '--tta', '--no-tta');
     expect(contradiction.code).toBe(2);
     expect(contradiction.stderr).toMatch(/ensemble: --tta and --no-tta contradict each other/);

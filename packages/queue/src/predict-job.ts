@@ -15,6 +15,8 @@ export interface PredictJobSettings {
   minComponentSize?: number;
   /** Flip test-time augmentation. @defaultValue the model's */
   flipTta?: boolean;
+  /** In-plane zoom factors of multi-scale test-time augmentation (`scaleTta` of `predictVolume`). @defaultValue the model's */
+  scaleTta?: number[];
   /** Skip the sliding windows over the air around the body (`skipAirWindows` of `predictVolume`). @defaultValue the model's */
   skipAirWindows?: boolean;
 }

@@ -14,6 +14,8 @@ export interface InferenceSettings {
   overlap?: number;
   /** Flip test-time augmentation (z, y, x flips averaged). */
   flipTta?: boolean;
+  /** In-plane zoom factors of multi-scale test-time augmentation (`predictVolume`'s `scaleTta`); `[1]` = none. */
+  scaleTta?: number[];
   /** Blending of overlapping windows. */
   blending?: 'gaussian' | 'constant';
   /** Gaussian importance map standard deviation, fraction of the patch. */
@@ -49,12 +51,13 @@ export const AIR_WINDOW_HU = -800;
 
 /**
  * The {@link InferenceSettings} that apply when neither the model nor the caller gives one: half-patch
- * overlap, no flip TTA, Gaussian blending with sigma = patch / 8, threshold 0.5, no component removal, no
+ * overlap, no flip TTA, no multi-scale TTA, Gaussian blending with sigma = patch / 8, threshold 0.5, no component removal, no
  * automatic lung mask, windows of air skipped, float32.
  */
 export const defaultInferenceSettings: Readonly<Required<InferenceSettings>> = Object.freeze({
   overlap: SLIDING_DEFAULTS.overlap,
   flipTta: SLIDING_DEFAULTS.flipTta,
+  scaleTta: [1],
   blending: SLIDING_DEFAULTS.blending,
   sigmaScale: SLIDING_DEFAULTS.sigmaScale,
   threshold: SLIDING_DEFAULTS.threshold,

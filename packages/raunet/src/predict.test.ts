@@ -6,7 +6,9 @@ import { createVolume, InvalidArgumentError, type Volume } from '@raunet/core';
 import { readNifti } from '@raunet/io';
 import { normalizeIntensity, reorientToRAS } from '@raunet/preprocess';
 import { buildUNet3D } from './model.js';
-import { setModelInfo } from './model-info.js';
+import { setModelInfo, type RAUnetModelInfo } from './model-info.js';
+import type { PatchPredictor } from './patch-predictor.js';
+import type { PreprocessingOptions } from './preprocessing.js';
 import { maskFromProbability, predictVolume } from './predict.js';
 
 let model: tf.LayersModel;
@@ -205,6 +207,100 @@ describe('predictVolume geometry', () => {
     const before = tf.memory().numTensors;
     await predictVolume(model, ct, { flipTta: true });
     await predictVolume(model, ct);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+/** A one-slice "model" that returns its input: its probability map is the normalized image, seen at each scale. */
+function identity2d(calls: number[] = []): PatchPredictor {
+  return {
+    patchSize: [16, 16, 1],
+    predictPatches: (patches: Float32Array, count: number) => {
+      calls.push(count);
+      return Promise.resolve(Float32Array.from(patches));
+    },
+  };
+}
+
+/** An 8-bit slice 40 x 30 (x fastest), spacing 0.7 x 0.9 mm, its values `f(x, y)`. */
+function slice8(f: (x: number, y: number) => number): Volume<Uint8Array> {
+  const data = new Uint8Array(40 * 30);
+  for (let y = 0; y < 30; y++) for (let x = 0; x < 40; x++) data[x + 40 * y] = f(x, y);
+  return createVolume({ data, dims: [40, 30, 1], spacing: [0.7, 0.9, 1] });
+}
+
+const raw255: PreprocessingOptions = { intensityScale: 'raw', window: [0, 255], normalization: 'minmax' };
+
+describe('predictVolume with multi-scale TTA (scaleTta)', () => {
+  it('maps every zoomed view back to the input grid: a linear ramp comes back as itself inside the borders', async () => {
+    // Linear interpolation reproduces a linear ramp exactly, so whatever the zoom, an identity model's map at a
+    // voxel is the ramp at that voxel's world position: any shift, flip or wrong scale of a view would show.
+    const ct = slice8((x, y) => 3 * x + 4 * y);
+    for (const scaleTta of [[0.8], [1.25], [0.8, 1, 1.25], [0.5, 2]]) {
+      const { probability } = await predictVolume(identity2d(), ct, { preprocessing: raw255, scaleTta, overlap: 0.5 });
+      expect(probability.dims).toEqual(ct.dims);
+      expect(probability.affine).toEqual(ct.affine);
+      for (let y = 3; y < 27; y++)
+        for (let x = 3; x < 37; x++) expect(probability.data[x + 40 * y], `${scaleTta.join(',')} at ${x},${y}`).toBeCloseTo((3 * x + 4 * y) / 255, 4);
+    }
+  });
+
+  it('averages the views with equal weights; [1] is the plain prediction; progress counts the windows of every view', async () => {
+    const ct = slice8((x, y) => ((x >> 1) + (y >> 1)) % 2 ? 220 : 20); // a 2-pixel checkerboard: each zoom blurs it its own way
+    const single = await Promise.all([0.8, 1, 1.25].map((s) => predictVolume(identity2d(), ct, { preprocessing: raw255, scaleTta: [s] })));
+    const plain = await predictVolume(identity2d(), ct, { preprocessing: raw255 });
+    expect(Array.from(single[1].probability.data)).toEqual(Array.from(plain.probability.data));
+    const calls: number[] = [];
+    const progress: [number, number][] = [];
+    const multi = await predictVolume(identity2d(calls), ct, {
+      preprocessing: raw255,
+      scaleTta: [0.8, 1, 1.25],
+      batchSize: 1,
+      onProgress: (done, total) => progress.push([done, total]),
+    });
+    let differs = 0;
+    for (let i = 0; i < multi.probability.data.length; i++) {
+      const mean = (single[0].probability.data[i] + single[1].probability.data[i] + single[2].probability.data[i]) / 3;
+      expect(multi.probability.data[i]).toBeCloseTo(mean, 6);
+      if (Math.abs(multi.probability.data[i] - plain.probability.data[i]) > 0.05) differs++;
+    }
+    expect(differs).toBeGreaterThan(100);
+    // one model call per window here (batch 1, no flips)
+    const total = calls.length;
+    expect(total).toBeGreaterThan(0);
+    expect(progress.every(([, t]) => t === total)).toBe(true);
+    expect(progress.map(([d]) => d)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    const perView = await Promise.all(
+      [0.8, 1, 1.25].map(async (s) => {
+        const c: number[] = [];
+        await predictVolume(identity2d(c), ct, { preprocessing: raw255, scaleTta: [s], batchSize: 1 });
+        return c.length;
+      }),
+    );
+    expect(perView[0]).toBeLessThan(perView[1]);
+    expect(perView[2]).toBeGreaterThan(perView[1]);
+    expect(total).toBe(perView[0] + perView[1] + perView[2]);
+  });
+
+  it("uses the model's stored scaleTta; an option wins; bad factors are refused", async () => {
+    const ct = slice8((x, y) => ((x >> 1) + (y >> 1)) % 2 ? 220 : 20);
+    const explicit = await predictVolume(identity2d(), ct, { preprocessing: raw255, scaleTta: [0.8, 1.25] });
+    const info = { format: 'raunet', architecture: 'unet', config: {}, preprocessing: raw255, inference: { scaleTta: [0.8, 1.25] } } as unknown as RAUnetModelInfo;
+    const stored = await predictVolume({ ...identity2d(), info }, ct);
+    expect(Array.from(stored.probability.data)).toEqual(Array.from(explicit.probability.data));
+    const overridden = await predictVolume({ ...identity2d(), info }, ct, { scaleTta: [1] });
+    const plain = await predictVolume(identity2d(), ct, { preprocessing: raw255 });
+    expect(Array.from(overridden.probability.data)).toEqual(Array.from(plain.probability.data));
+    for (const bad of [[], [0], [-1], [Number.NaN], [1, Number.POSITIVE_INFINITY]]) {
+      await expect(predictVolume(identity2d(), ct, { preprocessing: raw255, scaleTta: bad })).rejects.toThrow(/scaleTta must be a non-empty list of positive zoom factors/);
+    }
+  });
+
+  it('keeps tensors flat with a tfjs model', async () => {
+    const ct = ctVolume([20, 18, 10]);
+    await predictVolume(model, ct, { scaleTta: [0.8, 1.25] });
+    const before = tf.memory().numTensors;
+    await predictVolume(model, ct, { scaleTta: [0.8, 1, 1.25], flipTta: true });
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -119,15 +119,19 @@ function workingSpacing(image: Volume, o: PreprocessingOptions): [number, number
 /**
  * Prepares one CT (and optionally its label and lung mask on the same grid): the intensity scale
  * (declared, or detected) and conversion to HU, optional reorientation to RAS+ and resampling, optional crop to the lungs, clip to the
- * HU window and normalization. All steps are functions of `@raunet/preprocess`.
+ * HU window and normalization. All steps are functions of `@raunet/preprocess`. `extra.zoom` (multi-scale
+ * test-time augmentation, `predictVolume`'s `scaleTta`) divides the working grid's x and y spacing (the
+ * declared one, else the native one) by it, so above 1 magnifies the anatomy; z is kept (1, the default: no zoom).
  *
  * @example
  * ```ts
  * const { image, label } = prepareCase(ct, { label: mask, options: { spacing: [1.25, 1.25, 5] } });
  * ```
  */
-export function prepareCase(ct: Volume, extra: { label?: Volume; lung?: Volume; options?: PreprocessingOptions } = {}): PreparedCase {
+export function prepareCase(ct: Volume, extra: { label?: Volume; lung?: Volume; options?: PreprocessingOptions; zoom?: number } = {}): PreparedCase {
   const o = { ...defaultPreprocessing, ...extra.options };
+  const zoom = extra.zoom ?? 1;
+  if (!(Number.isFinite(zoom) && zoom > 0)) throw new InvalidArgumentError(`prepareCase: zoom must be a positive number, received ${zoom}`);
   if (!['auto', 'hu', 'windowed-0-255', 'raw'].includes(o.intensityScale)) {
     throw new InvalidArgumentError(`preprocessing: intensityScale must be 'auto', 'hu', 'windowed-0-255' or 'raw', received ${JSON.stringify(o.intensityScale)}`);
   }
@@ -145,7 +149,11 @@ export function prepareCase(ct: Volume, extra: { label?: Volume; lung?: Volume; 
     if (label) label = reorientToRAS(label).volume as Volume<Uint8Array>;
     if (lung) lung = reorientToRAS(lung).volume as Volume<Uint8Array>;
   }
-  const spacing = workingSpacing(image, o);
+  let spacing = workingSpacing(image, o);
+  if (zoom !== 1) {
+    const [sx, sy, sz] = spacing ?? spacingFromAffine(image.affine);
+    spacing = [sx / zoom, sy / zoom, sz];
+  }
   if (spacing) {
     image = resampleToSpacing(image, spacing, { interpolation: 'linear', antiAlias: o.antiAlias });
     if (label) label = binary(resampleLike(label, image, { interpolation: 'nearest' }));

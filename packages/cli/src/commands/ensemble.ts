@@ -59,6 +59,11 @@ export const command = defineCommand({
       ...PREDICTION_FLAGS['no-tta'],
       description: 'store no flip test-time augmentation: an ensemble of N members then runs N passes per window instead of 4N (3N for one-slice patches)',
     },
+    'scale-tta': {
+      ...PREDICTION_FLAGS['scale-tta'],
+      description: 'multi-scale test-time augmentation stored with the ensemble: in-plane zoom factors to predict at and average (e.g. 0.8,1,1.25)',
+      defaultText: "the first member's",
+    },
     overlap: { ...PREDICTION_FLAGS.overlap, description: 'sliding-window overlap, stored with the ensemble', defaultText: "the first member's" },
     'all-windows': {
       ...PREDICTION_FLAGS['all-windows'],
@@ -78,9 +83,9 @@ export const command = defineCommand({
       memberDirs.push(dir);
     }
     // predict's own reading of its settings flags; those given are stored as the ensemble's inference settings
-    const { overlap, threshold, minComponentSize, flipTta, skipAirWindows } = predictionOptionsFromFlags('ensemble', flags);
+    const { overlap, threshold, minComponentSize, flipTta, scaleTta, skipAirWindows } = predictionOptionsFromFlags('ensemble', flags);
     const inference: InferenceSettings = Object.fromEntries(
-      Object.entries({ threshold, minComponentSize, flipTta, overlap, skipAirWindows }).filter(([, v]) => v !== undefined),
+      Object.entries({ threshold, minComponentSize, flipTta, scaleTta, overlap, skipAirWindows }).filter(([, v]) => v !== undefined),
     );
     await prepareOutputDir(dirname(resolve(output)), 'output');
     // the members are only read and written again: the plain cpu backend

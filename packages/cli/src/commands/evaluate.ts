@@ -13,11 +13,12 @@ import {
 } from '@raunet/metrics';
 import { writeFileAtomic } from '@raunet/core/node';
 import { defineCommand } from '../internal/command.js';
+import { parseNumberList } from '../internal/args.js';
 import { CliUsageError } from '../internal/context.js';
 import { burdenComparisonCsv, LungSource, summarizeBurden, type BurdenComparison } from '../internal/evaluate-burden.js';
 import { prepareOutputFile } from '../internal/output-paths.js';
 import { scoreCases, setResult } from '../internal/score-cases.js';
-import { parseList, sweepText, sweepThresholds, type ThresholdSweep } from '../internal/threshold-sweep.js';
+import { sweepText, sweepThresholds, type ThresholdSweep } from '../internal/threshold-sweep.js';
 
 /** Per metric, the statistics (mean, sample sd, ...) of the per-fold means. */
 type AcrossFolds = Record<string, MetricSummary>;
@@ -87,8 +88,8 @@ export const command = defineCommand({
   },
   async run({ flags }, io) {
     const { pred: predDirs, gt: gtDir, tolerance: toleranceMm, label, surface, csv: csvPath, lungs: lungsDir, images: imagesDir, burden: burdenPath } = flags;
-    const thresholds = flags.thresholds === undefined ? undefined : parseList('thresholds', flags.thresholds, (x) => x >= 0 && x <= 1, 'numbers in [0, 1]');
-    const minSizes = flags['min-sizes'] === undefined ? undefined : parseList('min-sizes', flags['min-sizes'], (x) => Number.isInteger(x) && x >= 0, 'integers >= 0');
+    const thresholds = flags.thresholds === undefined ? undefined : parseNumberList('evaluate', 'thresholds', flags.thresholds, (x) => x >= 0 && x <= 1, 'numbers in [0, 1]');
+    const minSizes = flags['min-sizes'] === undefined ? undefined : parseNumberList('evaluate', 'min-sizes', flags['min-sizes'], (x) => Number.isInteger(x) && x >= 0, 'integers >= 0');
     if (lungsDir && imagesDir) throw new CliUsageError('evaluate: give --lungs or --images, not both');
     if (burdenPath && !lungsDir && !imagesDir) throw new CliUsageError('evaluate: --burden needs --lungs DIR or --images DIR');
     if (burdenPath && !/\.(json|csv)$/i.test(burdenPath)) throw new CliUsageError(`evaluate: --burden must end in .json or .csv, received '${burdenPath}'`);

@@ -65,6 +65,7 @@ export const command = defineCommand({
       ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
       ...(options.minComponentSize !== undefined ? { minComponentSize: options.minComponentSize } : {}),
       ...(options.flipTta !== undefined ? { flipTta: options.flipTta } : {}),
+      ...(options.scaleTta !== undefined ? { scaleTta: [...options.scaleTta] } : {}),
       ...(options.skipAirWindows !== undefined ? { skipAirWindows: options.skipAirWindows } : {}),
     };
     const jobs: PredictJobData[] = files.map((f) => ({

@@ -206,3 +206,17 @@ export function helpText(usage: string, summary: string, spec: FlagSpecs): strin
   });
   return `${summary}\n\nUsage: ${usage}\n\nOptions:\n${rows.join('\n')}\n`;
 }
+
+/**
+ * A comma-separated list of numbers given to `command`'s `--name`, each passing `ok` (described by `what`),
+ * duplicates dropped (first kept); a clear usage error otherwise.
+ */
+export function parseNumberList(command: string, name: string, text: string, ok: (x: number) => boolean, what: string): number[] {
+  const parts = text.split(',').map((t) => t.trim());
+  const values = parts.map(Number);
+  const bad = parts.find((t, i) => t === '' || !Number.isFinite(values[i]) || !ok(values[i]));
+  if (bad !== undefined || values.length === 0) {
+    throw new CliUsageError(`${command}: --${name} must be a comma-separated list of ${what}, received '${text}'${bad ? ` ('${bad}')` : ''}`);
+  }
+  return [...new Set(values)];
+}

@@ -18,9 +18,12 @@ describe('predictionOptionsFromFlags', () => {
       skipAirWindows: false,
     });
     expect(options('--no-tta')).toEqual({ flipTta: false });
+    expect(options('--scale-tta', '0.8, 1,1.25,1')).toEqual({ scaleTta: [0.8, 1, 1.25] });
   });
 
-  it('refuses --tta with --no-tta', () => {
+  it('refuses --tta with --no-tta, and zoom factors that are not positive numbers', () => {
     expect(() => options('--tta', '--no-tta')).toThrow(/--tta and --no-tta contradict each other/);
+    for (const bad of ['', '0', '1,-1', '1,,2', 'a'])
+      expect(() => options('--scale-tta', bad)).toThrow(/predict: --scale-tta must be a comma-separated list of positive zoom factors/);
   });
 });

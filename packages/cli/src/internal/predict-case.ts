@@ -5,7 +5,7 @@ import { marchingCubes, meshVolume, writeMesh } from '@raunet/mesh';
 import type { PatchPredictor, PredictVolumeOptions } from '@raunet/raunet';
 import { renderOverlays, writePng } from '@raunet/viz';
 import type * as tf from '@tensorflow/tfjs';
-import type { FlagSpecs, FlagValues } from './args.js';
+import { parseNumberList, type FlagSpecs, type FlagValues } from './args.js';
 import { CliUsageError } from './context.js';
 import { readScan } from './inputs.js';
 import { overlayPixelSize } from './pictures.js';
@@ -74,6 +74,12 @@ export const PREDICTION_FLAGS = {
     description: "flip test-time augmentation, 4x slower (default: the model's, else off; --no-tta turns it off)",
   },
   'no-tta': { type: 'boolean', description: 'no flip test-time augmentation, whatever the model says' },
+  'scale-tta': {
+    type: 'string',
+    value: 'LIST',
+    description: 'multi-scale test-time augmentation: in-plane zoom factors to predict at and average (e.g. 0.8,1,1.25; 1 = none), costing about the sum of their squares',
+    defaultText: "the model's, else 1",
+  },
   'all-windows': {
     type: 'boolean',
     description: "run the sliding window over the whole CT, also over the air around the body (default: the model's, else it covers only the voxels at or above -800 HU)",
@@ -115,6 +121,7 @@ export function predictionOptionsFromFlags(
     ...(flags['batch-size'] !== undefined ? { batchSize: flags['batch-size'] } : {}),
     ...(flags.precision !== undefined ? { precision: flags.precision } : {}),
     ...(flags.tta ? { flipTta: true } : flags['no-tta'] ? { flipTta: false } : {}),
+    ...(flags['scale-tta'] !== undefined ? { scaleTta: parseNumberList(command, 'scale-tta', flags['scale-tta'], (x) => x > 0, 'positive zoom factors') } : {}),
     ...(flags['all-windows'] ? { skipAirWindows: false } : {}),
   };
 }

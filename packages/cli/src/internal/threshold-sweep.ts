@@ -1,7 +1,7 @@
 import { assertSameGrid } from '@raunet/core';
 import { dice, summarizeValues, type MetricSummary } from '@raunet/metrics';
 import { maskFromProbability } from '@raunet/raunet';
-import { CliUsageError, type CliIO } from './context.js';
+import type { CliIO } from './context.js';
 import { readScan } from './inputs.js';
 import type { ScorePair } from './score-cases.js';
 
@@ -17,17 +17,6 @@ export interface ThresholdSweep {
   best: { threshold: number; minSize: number; dice: number };
   /** Cases scored. */
   cases: number;
-}
-
-/** A comma-separated list of numbers of `--name`, each passing `ok` (described by `what`). */
-export function parseList(name: string, text: string, ok: (x: number) => boolean, what: string): number[] {
-  const parts = text.split(',').map((t) => t.trim());
-  const values = parts.map(Number);
-  const bad = parts.find((t, i) => t === '' || !Number.isFinite(values[i]) || !ok(values[i]));
-  if (bad !== undefined || values.length === 0) {
-    throw new CliUsageError(`evaluate: --${name} must be a comma-separated list of ${what}, received '${text}'${bad ? ` ('${bad}')` : ''}`);
-  }
-  return [...new Set(values)];
 }
 
 /**

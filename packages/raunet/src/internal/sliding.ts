@@ -17,7 +17,16 @@ export interface SlidingOptions {
    * run. Voxels no window reached get probability 0. Undefined runs the whole grid.
    */
   skipBelow?: number;
+  /** The window origins, when already computed by {@link windowOrigins} with these options. */
+  origins?: [number, number, number][];
   onPatch?: (done: number, total: number) => void;
+}
+
+/** The origins of the windows {@link slidingWindowProbability} runs on `image` with these options. */
+export function windowOrigins(image: Volume, options: Pick<SlidingOptions, 'patchSize' | 'overlap' | 'skipBelow'>): [number, number, number][] {
+  return options.skipBelow === undefined
+    ? slidingWindowGrid(image.dims, options.patchSize, { overlap: options.overlap }).origins
+    : windowsReaching(image, options.patchSize, options.overlap, options.skipBelow);
 }
 
 /** Bounding box [min, max] per axis (x, y, z) of the voxels at or above `value`; undefined when there is none. */
@@ -174,10 +183,7 @@ export function ttaFlips(patchSize: readonly [number, number, number]): number[]
  */
 export async function slidingWindowProbability(predictor: PatchPredictor, image: Volume, options: SlidingOptions): Promise<Float32Array> {
   const size = options.patchSize;
-  const origins =
-    options.skipBelow === undefined
-      ? slidingWindowGrid(image.dims, size, { overlap: options.overlap }).origins
-      : windowsReaching(image, size, options.overlap, options.skipBelow);
+  const origins = options.origins ?? windowOrigins(image, options);
   const stitcher = new PatchStitcher(image.dims, size, { sigmaScale: options.sigmaScale, mode: options.blending });
   let padValue = Infinity;
   for (let i = 0; i < image.data.length; i++) {
