@@ -28,7 +28,7 @@ describe.skipIf(!haveLesions)('predictVolume through onnxruntime equals predictV
     ['lidc-nodules', REAL_CASES.lidc],
     ['covid-semiseg', REAL_CASES.covid],
   ] as const) {
-    it(`${name}${shippedModels().find((m) => m.name === name)?.members ? ' (an ensemble, exported as one graph)' : ''}: the model's own settings (preprocessing, overlap, flip TTA), on a real case`, async () => {
+    it(`${name}${shippedModels().find((m) => m.name === name)?.members ? ' (an ensemble, exported as one graph)' : ''}: the model's own settings (preprocessing, overlap, flip TTA, multi-scale TTA where it has one), on a real case`, async () => {
       const dir = shippedModelDir(name);
       // the tfjs side: the shipped folder as raunet predict loads it (an ensemble averaged in JS)
       const loaded = await loadPredictor(dir, { precision: 'fp32' });
