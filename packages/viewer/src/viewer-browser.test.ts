@@ -249,16 +249,21 @@ describe.skipIf(skip)('the viewer page in headless chromium', () => {
     await page.close();
   });
 
-  it('segments with an ensemble folder (ensemble.json) as `raunet predict` does with it in Node', async () => {
+  it('segments with an ensemble folder (ensemble.json) as `raunet predict` does with it in Node', { timeout: 300_000 }, async () => {
     // a user's own two-network ensemble: one RA-Unet and one U-Net network of the shipped nodule models (same patch
     // and preprocessing; each shipped model is itself an ensemble of two), float16 weights
     const ens = join(work, 'ensemble');
     const cli = (...args: string[]) => promisify(execFile)(process.execPath, ['--conditions=@raunet/source', '--import', 'tsx', 'packages/cli/src/bin.ts', ...args], { cwd: ROOT });
     const [raunet, unet] = await Promise.all(['lidc-nodules', 'lidc-nodules-unet'].map(async (m) => (await networkDirs(shippedModelDir(m)))[0]));
-    await cli('ensemble', '--model', raunet, '--model', unet, '--output', ens, '--weights', 'float16');
+    // stored with a test-time zoom (0.5: a quarter of the pixels, to keep the test short): the page must apply it as
+    // Node does, and drop it for 'one zoom'
+    await cli('ensemble', '--model', raunet, '--model', unet, '--output', ens, '--weights', 'float16', '--scale-tta', '0.5');
     const out = join(work, 'node-ensemble');
     await cli('predict', '--model', ens, '--input', VOI, '--output', join(out, 'mask.nii.gz'), '--prob', join(out, 'prob.nii.gz'), '--no-tta');
-    const [nodeMask, nodeProb] = await Promise.all([readNifti(join(out, 'mask.nii.gz')), readNifti(join(out, 'prob.nii.gz'))]);
+    await cli('predict', '--model', ens, '--input', VOI, '--output', join(out, 'mask1.nii.gz'), '--prob', join(out, 'prob1.nii.gz'), '--no-tta', '--scale-tta', '1');
+    const [nodeMask, nodeProb, oneZoomProb] = await Promise.all(['mask', 'prob', 'prob1'].map((f) => readNifti(join(out, `${f}.nii.gz`))));
+    const zoomsDiffer = nodeProb.data.some((v, i) => Math.abs(Number(v) - Number(oneZoomProb.data[i])) > 1e-2);
+    expect(zoomsDiffer).toBe(true);
 
     const page = await open({ models: [{ name: 'nodules-ensemble', dir: ens, description: 'two networks' }] }, '?backend=cpu&tta=off');
     const statuses: string[] = [];
@@ -279,6 +284,13 @@ describe.skipIf(skip)('the viewer page in headless chromium', () => {
     expect(dsc).toBeGreaterThanOrEqual(0.99);
     expect(maxDiff).toBeLessThanOrEqual(1e-3);
     await page.close();
+
+    const onePage = await open({ models: [{ name: 'nodules-ensemble', dir: ens, description: 'two networks' }] }, '?backend=cpu&tta=off&zooms=one');
+    const one = await segmentInPage(onePage, VOI);
+    let oneDiff = 0;
+    for (let i = 0; i < one.probability.length; i++) oneDiff = Math.max(oneDiff, Math.abs(one.probability[i] - Number(oneZoomProb.data[i])));
+    expect(oneDiff).toBeLessThanOrEqual(1e-3);
+    await onePage.close();
   });
 
   it('a file that is not NIfTI, or a model that does not fit, is a visible message', async () => {

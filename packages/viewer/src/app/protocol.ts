@@ -14,6 +14,8 @@ export interface SegmentRequest {
   wasmBase: string;
   /** Flip test-time augmentation: `undefined` keeps the model's own setting. */
   flipTta?: boolean;
+  /** In-plane zooms of multi-scale test-time augmentation (`[1]`: one zoom): `undefined` keeps the model's own setting. */
+  scaleTta?: number[];
 }
 
 /** Worker → page messages. */

@@ -54,6 +54,7 @@ async function run(request: SegmentRequest): Promise<void> {
     post({ type: 'status', text: `segmenting on ${backend.name}${loaded.members > 1 ? ` (an ensemble of ${loaded.members} networks)` : ''}…` });
     const { probability, mask } = await predictVolume(loaded.model, request.volume, {
       ...(request.flipTta === undefined ? {} : { flipTta: request.flipTta }),
+      ...(request.scaleTta === undefined ? {} : { scaleTta: request.scaleTta }),
       onProgress: (done, total) => post({ type: 'progress', done, total }),
     });
     const p = probability.data;

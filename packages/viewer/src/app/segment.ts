@@ -42,6 +42,7 @@ export function setupSegmentation(models: ViewerModel[], hooks: SegmentHooks, on
   const modelSelect = $<HTMLSelectElement>('segment-model');
   const backendSelect = $<HTMLSelectElement>('segment-backend');
   const ttaSelect = $<HTMLSelectElement>('segment-tta');
+  const zoomSelect = $<HTMLSelectElement>('segment-zooms');
   const run = $<HTMLButtonElement>('segment-run');
   const progress = $<HTMLProgressElement>('segment-progress');
   const status = $<HTMLElement>('segment-status');
@@ -58,6 +59,7 @@ export function setupSegmentation(models: ViewerModel[], hooks: SegmentHooks, on
   const params = new URLSearchParams(location.search);
   if (params.get('backend')) backendSelect.value = params.get('backend')!;
   if (params.get('tta')) ttaSelect.value = params.get('tta')!;
+  if (params.get('zooms')) zoomSelect.value = params.get('zooms')!;
 
   file.onchange = async () => {
     ct = undefined;
@@ -140,6 +142,7 @@ export function setupSegmentation(models: ViewerModel[], hooks: SegmentHooks, on
       backend: backendSelect.value as BackendChoice,
       wasmBase: new URL('./', location.href).href,
       ...(ttaSelect.value === 'model' ? {} : { flipTta: ttaSelect.value === 'on' }),
+      ...(zoomSelect.value === 'one' ? { scaleTta: [1] } : {}),
     };
     worker.postMessage(request);
   };
