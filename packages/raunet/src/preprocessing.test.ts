@@ -1,6 +1,6 @@
-import { createVolume, spacingFromAffine, withData } from '@raunet/core';
+import { createVolume, spacingFromAffine, withData, type Volume } from '@raunet/core';
 import { describe, expect, it } from 'vitest';
-import { prepareCase, restoreToInput, type PreprocessingOptions } from './preprocessing.js';
+import { prepareCase, restoreToInput, type PreparedCase, type PreprocessingOptions } from './preprocessing.js';
 
 /** A one-slice image with a bright disc (value 200 on 20) and its mask; `spacing` in mm. */
 function disc(nx: number, ny: number, spacing: [number, number, number]) {
@@ -20,6 +20,21 @@ function disc(nx: number, ny: number, spacing: [number, number, number]) {
 
 const raw: PreprocessingOptions = { intensityScale: 'raw', window: [0, 255] };
 
+/** DSC of the prepared label mapped back to the input grid (`restoreToInput`) against the input's own mask. */
+function roundTripDice(p: PreparedCase, mask: Volume): number {
+  const label = p.label!;
+  const back = restoreToInput(withData(label, Float32Array.from(label.data)), p.transform);
+  expect(back.dims).toEqual(mask.dims);
+  let inter = 0;
+  let sum = 0;
+  for (let i = 0; i < back.data.length; i++) {
+    const a = back.data[i] > 0.5 ? 1 : 0;
+    inter += a * Number(mask.data[i]);
+    sum += a + Number(mask.data[i]);
+  }
+  return (2 * inter) / sum;
+}
+
 describe('prepareCase inPlaneSize', () => {
   it('brings the longer in-plane extent to N voxels with square pixels, keeps z, and maps back to the input grid', () => {
     const { ct, mask } = disc(300, 150, [1, 1, 2.5]);
@@ -32,17 +47,7 @@ describe('prepareCase inPlaneSize', () => {
     const q = prepareCase(b.ct, { options: { ...raw, inPlaneSize: 100 } });
     expect(q.image.dims.slice(0, 3)).toEqual([100, 60, 1]);
     // the label's fraction survives the round trip through the working grid
-    const label = p.label!;
-    const back = restoreToInput(withData(label, Float32Array.from(label.data)), p.transform);
-    expect(back.dims).toEqual(ct.dims);
-    let inter = 0;
-    let sum = 0;
-    for (let i = 0; i < back.data.length; i++) {
-      const a = back.data[i] > 0.5 ? 1 : 0;
-      inter += a * mask.data[i];
-      sum += a + mask.data[i];
-    }
-    expect((2 * inter) / sum).toBeGreaterThan(0.97);
+    expect(roundTripDice(p, mask)).toBeGreaterThan(0.97);
   });
 
   it('anti-aliasing smooths a Nyquist pattern that plain downsampling would alias', () => {
@@ -73,17 +78,7 @@ describe('prepareCase zoom (multi-scale TTA)', () => {
     const out = prepareCase(ct, { options: { ...raw, spacing: [1.6, 1.6, 3] }, zoom: 0.8 });
     expect(spacingFromAffine(out.image.affine).map((s) => Number(s.toFixed(9)))).toEqual([2, 2, 3]);
     expect(out.image.dims.slice(0, 3)).toEqual([48, 48, 1]); // 96 mm by 96 mm at 2 mm
-    const label = p.label!;
-    const back = restoreToInput(withData(label, Float32Array.from(label.data)), p.transform);
-    expect(back.dims).toEqual(ct.dims);
-    let inter = 0;
-    let sum = 0;
-    for (let i = 0; i < back.data.length; i++) {
-      const a = back.data[i] > 0.5 ? 1 : 0;
-      inter += a * mask.data[i];
-      sum += a + mask.data[i];
-    }
-    expect((2 * inter) / sum).toBeGreaterThan(0.97);
+    expect(roundTripDice(p, mask)).toBeGreaterThan(0.97);
     // zoom 1 is the plain preparation, bit for bit
     expect(Array.from(prepareCase(ct, { options: raw, zoom: 1 }).image.data)).toEqual(Array.from(prepareCase(ct, { options: raw }).image.data));
   });
