@@ -143,30 +143,30 @@ export async function predictVolume(model: tf.LayersModel | PatchPredictor, ct: 
   if (lungMask) assertSameGrid(ct, lungMask, 'predictVolume: ct and lungMask');
   const scales = options.scaleTta ?? settings.scaleTta ?? defaultInferenceSettings.scaleTta;
   checkScaleTta(scales);
-  const skipAir = options.skipAirWindows ?? settings.skipAirWindows ?? defaultInferenceSettings.skipAirWindows;
-  const views = scales.map((zoom) => {
-    const prepared = prepareCase(ct, { lung: lungMask, options: preprocessing, zoom });
-    const sliding = {
-      patchSize,
-      overlap,
-      batchSize,
-      flipTta: options.flipTta ?? settings.flipTta ?? SLIDING_DEFAULTS.flipTta,
-      sigmaScale: options.sigmaScale ?? settings.sigmaScale ?? SLIDING_DEFAULTS.sigmaScale,
-      blending: options.blending ?? settings.blending ?? SLIDING_DEFAULTS.blending,
-      ...(skipAir ? airBelow(prepared.transform.intensityScale, preprocessing) : {}),
-    };
-    return { prepared, sliding: { ...sliding, origins: windowOrigins(prepared.image, sliding) } };
-  });
-  // progress over the windows of every scale
-  const total = views.reduce((n, v) => n + v.sliding.origins.length, 0);
+  const first = prepareCase(ct, { lung: lungMask, options: preprocessing, zoom: scales[0] });
+  // the other zooms read the intensities as the first did: the scale is detected (when 'auto') once
+  const declared: PreprocessingOptions = { ...preprocessing, intensityScale: first.transform.intensityScale };
+  const views = [first, ...scales.slice(1).map((zoom) => prepareCase(ct, { lung: lungMask, options: declared, zoom }))];
+  const sliding = {
+    patchSize,
+    overlap,
+    batchSize,
+    flipTta: options.flipTta ?? settings.flipTta ?? SLIDING_DEFAULTS.flipTta,
+    sigmaScale: options.sigmaScale ?? settings.sigmaScale ?? SLIDING_DEFAULTS.sigmaScale,
+    blending: options.blending ?? settings.blending ?? SLIDING_DEFAULTS.blending,
+    ...(options.skipAirWindows ?? settings.skipAirWindows ?? defaultInferenceSettings.skipAirWindows ? airBelow(first.transform.intensityScale, preprocessing) : {}),
+  };
+  const origins = views.map((view) => windowOrigins(view.image, sliding));
+  // progress over the windows of every zoom
+  const total = origins.reduce((n, o) => n + o.length, 0);
   let before = 0;
   let sum: Float32Array | undefined;
-  for (const { prepared, sliding } of views) {
+  for (const [k, view] of views.entries()) {
     const offset = before;
     const onPatch = options.onProgress && ((done: number) => options.onProgress!(offset + done, total));
-    const values = await slidingWindowProbability(predictor, prepared.image, { ...sliding, ...(onPatch ? { onPatch } : {}) });
-    before += sliding.origins.length;
-    const restored = restoreToInput(withData(prepared.image, values), prepared.transform).data;
+    const values = await slidingWindowProbability(predictor, view.image, { ...sliding, origins: origins[k], ...(onPatch ? { onPatch } : {}) });
+    before += origins[k].length;
+    const restored = restoreToInput(withData(view.image, values), view.transform).data;
     if (!sum) sum = restored;
     else for (let i = 0; i < sum.length; i++) sum[i] += restored[i];
   }
