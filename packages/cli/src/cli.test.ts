@@ -336,6 +336,25 @@ describe('raunet train, predict, demo (tiny phantoms)', { timeout: 900_000 }, ()
     ).toBe('PNG');
   });
 
+  it('trains with --deep-supervision: the checkpoint records it and the saved model is the plain network', async () => {
+    const config = join(dir, 'train-ds.json');
+    writeFileSync(config, JSON.stringify({ model: { levels: 4, baseFilters: 2, attentionHeads: 1 }, validationOverlap: 0 }));
+    const out = join(dir, 'run-ds');
+    const r = await cli('train', '--root', data, '--config', config, '--out', out, '--deep-supervision', ...tiny);
+    expect(r.stderr).not.toContain('unexpected');
+    expect(r.code).toBe(0);
+    const state = JSON.parse(readFileSync(join(out, 'checkpoint', 'state.json'), 'utf8')) as { options: { deepSupervision?: boolean } };
+    expect(state.options.deepSupervision).toBe(true);
+    const saved = JSON.parse(readFileSync(join(out, 'model', 'model.json'), 'utf8')) as { modelTopology: { config: { output_layers: unknown[] } } };
+    expect(saved.modelTopology.config.output_layers).toHaveLength(1);
+    expect(JSON.stringify(saved.modelTopology)).not.toContain('deep_supervision');
+    // A network too shallow to supervise is refused with the reason.
+    writeFileSync(config, JSON.stringify({ model: { levels: 2, baseFilters: 4, attentionHeads: 1 }, deepSupervision: true }));
+    const bad = await cli('train', '--root', data, '--config', config, '--out', join(dir, 'run-ds-bad'), ...tiny);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/deepSupervision needs a network of at least 4 levels/);
+  });
+
   it('rejects a config file with unknown options, naming the file and the keys', async () => {
     const config = join(dir, 'bad.json');
     writeFileSync(config, JSON.stringify({ epochz: 3 }));

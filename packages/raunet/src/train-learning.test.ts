@@ -49,15 +49,21 @@ afterAll(async () => {
 // above 0.8 within 30 steps, for RA-Unet and for the U-Net baseline. (Measured here: 0.21 → 0.985 for
 // RA-Unet, 0.19 → 0.993 for U-Net after 3 epochs.) On the realistic phantoms of @raunet/phantom at this
 // grid size the same budget does not reach 0.8 (see the package README).
-describe.each(['raunet', 'unet'] as const)('learning on 32x32x16 synthetic CTs (%s)', (architecture) => {
+describe.each([
+  { architecture: 'raunet', deepSupervision: false, levels: 3 },
+  { architecture: 'unet', deepSupervision: false, levels: 3 },
+  // Deep supervision needs 4 levels (it supervises decoder levels 1 .. levels - 3).
+  { architecture: 'raunet', deepSupervision: true, levels: 4 },
+] as const)('learning on 32x32x16 synthetic CTs ($architecture, deep supervision $deepSupervision)', ({ architecture, deepSupervision, levels }) => {
   it('reaches a validation DSC above 0.8 from an untrained start', { timeout: 600_000 }, async () => {
     const before = tf.memory().numTensors;
     const run = await train({
       train: cases.slice(0, 4),
       validation: cases.slice(4),
-      outputDir: join(dir, architecture),
+      outputDir: join(dir, `${architecture}-${deepSupervision}`),
       architecture,
-      model: { patchSize: [16, 16, 8], levels: 3, baseFilters: 8, attentionHeads: 2 },
+      deepSupervision,
+      model: { patchSize: [16, 16, 8], levels, baseFilters: 8, attentionHeads: 2 },
       epochs: 3,
       stepsPerEpoch: 10,
       batchSize: 4,

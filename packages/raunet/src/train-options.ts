@@ -80,6 +80,15 @@ export interface TrainOptions {
   loss?: 'dice' | 'dice-bce';
   /** Dice smoothing eps. @defaultValue 1e-5 */
   lossEpsilon?: number;
+  /**
+   * Deep supervision, as nnU-Net trains: during training only, a 1x1x1 sigmoid head on each decoder level
+   * `1 .. levels - 3` predicts the labels average-pooled to its grid, and the loss is the sum over the
+   * network's output and these heads weighted `1 / 2^level`, normalized to 1 (for 5 levels: 4/7, 2/7 and
+   * 1/7). The heads are not part of the saved model, so inference and the model files are unchanged.
+   * Needs at least 4 levels. Kept in the checkpoint: a resumed run continues as it started.
+   * @defaultValue false
+   */
+  deepSupervision?: boolean;
   /** Fraction of patches centred on an infection voxel (when the case has one). @defaultValue 0.5 */
   foregroundFraction?: number;
   /** Augmentation options of `augmentPair` (`@raunet/preprocess`), or `false` for none. @defaultValue {} (its defaults) */

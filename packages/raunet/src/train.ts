@@ -6,6 +6,7 @@ import { InvalidArgumentError, Rng } from '@raunet/core';
 import { hasCheckpoint, readCheckpointState, restoreCheckpoint, writeCheckpoint, type EpochRecord, type TrainingState } from './checkpoint.js';
 import type { RAUnetConfig } from './config.js';
 import { batchTensor } from './internal/bridge.js';
+import { deepSupervisionLoss, deepSupervisionView, type DeepSupervisionView } from './internal/deep-supervision.js';
 import { plateauLearningRate, scheduledLearningRate } from './internal/lr-schedule.js';
 import { defaultStepsPerEpoch, patchBatchSampler, prepareTrainingCases, recalibrateOnTrainingBatches } from './internal/patch-batches.js';
 import { writeTrainingLog } from './internal/training-log.js';
@@ -73,14 +74,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const architecture = (previous?.options.architecture as 'raunet' | 'unet' | undefined) ?? options.architecture ?? 'raunet';
   const preprocessing = (previous?.options.preprocessing as PreprocessingOptions | undefined) ?? options.preprocessing ?? {};
   const modelConfig = (previous?.options.model as Partial<RAUnetConfig> | undefined) ?? { seed, ...options.model };
+  const deepSupervision = previous ? previous.options.deepSupervision === true : (options.deepSupervision ?? false);
   const model = architecture === 'unet' ? buildUNet3D(modelConfig) : buildRAUnet(modelConfig);
   const config = getModelInfo(model)!.config;
+  let supervised: DeepSupervisionView | undefined;
   setModelInfo(model, { preprocessing, ...(options.inference ? { inference: options.inference } : {}) });
   const [b1, b2] = options.adamBetas ?? [0.9, 0.999];
   const optimizer = tf.train.adam(baseLr, b1, b2, options.adamEpsilon ?? 1e-8);
   const adam = optimizer as unknown as AdamInternals;
 
   try {
+    // The heads of deep supervision: what is trained, checkpointed and restored is this view of the network.
+    if (deepSupervision) supervised = deepSupervisionView(model, config, seed);
+    const trained = supervised?.model ?? model;
     // Refuse, before reading any data, a configuration whose step cannot fit (e.g. attention on 18,432 tokens).
     assertModelFits(config, { batchSize, training: true, memoryBytes: totalmem(), where: 'train' });
     const trainCases = await prepareTrainingCases(options.train, preprocessing, options.signal);
@@ -121,13 +127,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       bestEpoch: 0,
       validationsWithoutImprovement: 0,
       history: [],
-      options: { architecture, preprocessing, model: config, epochs, batchSize, stepsPerEpoch, learningRate: baseLr, seed },
+      options: { architecture, preprocessing, model: config, epochs, batchSize, stepsPerEpoch, learningRate: baseLr, seed, ...(deepSupervision ? { deepSupervision } : {}) },
     };
     if (previous) {
-      state = await restoreCheckpoint(checkpointDir, model, optimizer);
-      if (state.adamAccBeta) {
-        adam.accBeta1.assign(tf.scalar(state.adamAccBeta[0]));
-        adam.accBeta2.assign(tf.scalar(state.adamAccBeta[1]));
+      state = await restoreCheckpoint(checkpointDir, trained, optimizer);
+      const accBeta = state.adamAccBeta;
+      // In a tidy: the scalars are disposed, the variables keep their values (a resumed run leaked the two).
+      if (accBeta) {
+        tf.tidy(() => {
+          adam.accBeta1.assign(tf.scalar(accBeta[0]));
+          adam.accBeta2.assign(tf.scalar(accBeta[1]));
+        });
       }
       rng.state = state.rngState;
     }
@@ -137,11 +147,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       options.loss === 'dice-bce' ? diceBceLoss(y, p, { epsilon: lossEpsilon }) : diceLoss(y, p, { epsilon: lossEpsilon });
     const augmentation = options.augmentation === false ? undefined : (options.augmentation ?? {});
     const sample = patchBatchSampler(trainCases, { batchSize, patchSize: size, foregroundFraction, augmentation });
-    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const vars = trained.trainableWeights.map((w) => w.read() as tf.Variable);
     const checkpoint = async (): Promise<void> => {
       state.rngState = rng.state;
       state.adamAccBeta = [adam.accBeta1.dataSync()[0], adam.accBeta2.dataSync()[0]];
-      await writeCheckpoint(checkpointDir, model, optimizer, state);
+      await writeCheckpoint(checkpointDir, trained, optimizer, state);
     };
     const progress = (kind: TrainProgress['kind'], step: number, loss: number, learningRate: number, more: Partial<TrainProgress> = {}): void =>
       options.onProgress?.({ kind, epoch: state.epoch + 1, epochs, step, stepsPerEpoch, loss, learningRate, ...more });
@@ -160,7 +170,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const cost = tf.tidy(() => {
           const x = batchTensor(images, batchSize, size);
           const y = batchTensor(labels, batchSize, size);
-          return optimizer.minimize(() => lossOf(y, model.apply(x, { training: true }) as tf.Tensor), true, vars)!;
+          return optimizer.minimize(
+            () =>
+              supervised
+                ? deepSupervisionLoss(supervised, y, supervised.model.apply(x, { training: true }) as tf.Tensor[], lossOf)
+                : lossOf(y, model.apply(x, { training: true }) as tf.Tensor),
+            true,
+            vars,
+          )!;
         });
         const loss = (await cost.data())[0];
         cost.dispose();
@@ -262,5 +279,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     throw error;
   } finally {
     optimizer.dispose();
+    supervised?.dispose();
   }
 }

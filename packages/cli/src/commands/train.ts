@@ -78,6 +78,11 @@ export const command = defineCommand({
       description: 'K-fold cross-validation grouped by patient: validate on fold --fold, train on the others (no test part)',
     },
     fold: { type: 'integer', min: 0, value: 'I', description: 'the validation fold, 0..K-1 (with --folds)' },
+    'deep-supervision': {
+      type: 'boolean',
+      description: "deep supervision (nnU-Net's): training-only heads on decoder levels 1..levels-3; the saved model is unchanged (needs 4+ levels)",
+      defaultText: "the config's, else off",
+    },
     json: { type: 'boolean', description: 'print a JSON summary on stdout' },
   },
   async run({ flags }, io) {
@@ -109,6 +114,7 @@ export const command = defineCommand({
       ...(flags.steps !== undefined ? { stepsPerEpoch: flags.steps } : {}),
       ...(flags['batch-size'] !== undefined ? { batchSize: flags['batch-size'] } : {}),
       ...(flags.lr !== undefined ? { learningRate: flags.lr } : {}),
+      ...(flags['deep-supervision'] ? { deepSupervision: true } : {}),
     };
     const data = await loadDataset(dataset);
     const folds = flags.folds ?? split.folds;

@@ -31,6 +31,7 @@ const KEYS: Record<keyof TrainConfigFile, true> = {
   loss: true,
   lossEpsilon: true,
   foregroundFraction: true,
+  deepSupervision: true,
   augmentation: true,
   validationInterval: true,
   validationOverlap: true,
