@@ -48,7 +48,8 @@ afterAll(async () => {
 // Gaussian blending → DSC from @raunet/metrics) learns to segment: validation DSC rises from chance to
 // above 0.8 within 30 steps, for RA-Unet and for the U-Net baseline. (Measured here: 0.21 → 0.985 for
 // RA-Unet, 0.19 → 0.993 for U-Net after 3 epochs.) On the realistic phantoms of @raunet/phantom at this
-// grid size the same budget does not reach 0.8 (see the package README).
+// grid size the same budget does not reach 0.8 (see the package README). The third case trains a 4-level RA-Unet
+// with deep supervision (its heads' losses in the sum): it must learn as well, through the heads' gradients too.
 describe.each([
   { architecture: 'raunet', deepSupervision: false, levels: 3 },
   { architecture: 'unet', deepSupervision: false, levels: 3 },
