@@ -1,28 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '@raunet/core';
-import { generatePhantom } from '@raunet/phantom';
 import { deepSupervisionLoss, deepSupervisionView } from './internal/deep-supervision.js';
+// Training with deep supervision (checkpoint, resume, no leaks) is tested in train-resume.test.ts.
 import { buildRAUnet, buildUNet3D } from './model.js';
 import { getModelInfo } from './model-info.js';
-import { loadModel } from './model-io.js';
-import { train, type TrainOptions, type VolumeCase } from './train.js';
 
-let dir: string;
-let cases: VolumeCase[];
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  dir = await mkdtemp(join(tmpdir(), 'raunet-ds-'));
-  cases = [0, 1, 2].map((i) => {
-    const p = generatePhantom({ dims: [16, 16, 8], seed: 60 + i, lesions: 2, lesionRadiusMm: [30, 50] });
-    return { name: `p${i}`, image: p.ct, label: p.infection };
-  });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 const randomInput = (shape: number[], seed: number): tf.Tensor => {
@@ -125,67 +110,5 @@ describe('deepSupervisionLoss', () => {
     const mse1 = pooled.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / 8;
     expect(loss.dataSync()[0]).toBeCloseTo(0.75 * mse0 + 0.25 * mse1, 6);
     tf.dispose([labels, p0, p1, loss]);
-  });
-});
-
-describe('train with deepSupervision', () => {
-  const base = (outputDir: string): TrainOptions => ({
-    train: cases.slice(0, 2),
-    validation: cases.slice(2),
-    outputDir,
-    architecture: 'raunet',
-    model: { patchSize: [16, 16, 8], levels: 4, baseFilters: 2, attentionHeads: 1, attentionBottleneckFilters: 2 },
-    epochs: 2,
-    stepsPerEpoch: 3,
-    batchSize: 2,
-    learningRate: 1e-2,
-    loss: 'dice-bce',
-    seed: 4,
-    deepSupervision: true,
-  });
-  const weightsOf = (m: tf.LayersModel): number[][] => m.getWeights().map((w) => Array.from(w.dataSync()));
-
-  it('trains the heads with the network, saves the network alone, keeps tensors flat and resumes exactly', { timeout: 300_000 }, async () => {
-    const before = tf.memory().numTensors;
-    const counts: number[] = [];
-    const straight = await train({
-      ...base(join(dir, 'straight')),
-      onProgress: (e) => {
-        if (e.kind === 'step' || e.kind === 'epoch') counts.push(tf.memory().numTensors);
-      },
-    });
-    expect(counts.slice(1), JSON.stringify(counts)).toEqual(counts.slice(1).map(() => counts[1]));
-    const expected = weightsOf(straight.model);
-    // The saved model is the plain network: same weights, same count as a network built without heads.
-    const saved = await loadModel(straight.finalModelDir);
-    const plain = buildRAUnet({ ...base('').model, seed: 4 });
-    expect(saved.weights.length).toBe(plain.weights.length);
-    expect(saved.outputs).toHaveLength(1);
-    expect(weightsOf(saved)).toEqual(expected);
-    const state = JSON.parse(await readFile(join(dir, 'straight', 'checkpoint', 'state.json'), 'utf8'));
-    expect(state.options.deepSupervision).toBe(true);
-    [saved, plain].forEach((m) => m.dispose());
-
-    // The heads change what is learned: the same run without them ends elsewhere.
-    const without = await train({ ...base(join(dir, 'without')), deepSupervision: false });
-    expect(weightsOf(without.model)).not.toEqual(expected);
-    without.model.dispose();
-
-    // Resumed from the checkpoint (heads and their Adam moments included), the run ends bit for bit where it did
-    // straight; the resumed run keeps deep supervision from the checkpoint even when the option is left out.
-    const first = await train({ ...base(join(dir, 'split')), epochs: 1 });
-    first.model.dispose();
-    const second = await train({ ...base(join(dir, 'split')), deepSupervision: undefined, resume: true });
-    expect(second.resumed).toBe(true);
-    expect(weightsOf(second.model)).toEqual(expected);
-    second.model.dispose();
-    straight.model.dispose();
-    expect(tf.memory().numTensors).toBe(before);
-  });
-
-  it('refuses a network too shallow to supervise before reading data', async () => {
-    await expect(train({ ...base(join(dir, 'bad')), model: { patchSize: [8, 8, 8], levels: 3, baseFilters: 2, attentionHeads: 1 } })).rejects.toThrow(
-      /deepSupervision needs a network of at least 4 levels/,
-    );
   });
 });

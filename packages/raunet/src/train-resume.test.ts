@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeNifti } from '@raunet/io';
 import { generatePhantom } from '@raunet/phantom';
 import { loadDataset, splitDataset } from './dataset.js';
+import { buildRAUnet } from './model.js';
 import { loadModel } from './model-io.js';
 import { getModelInfo } from './model-info.js';
 import { train, type TrainOptions, type VolumeCase } from './train.js';
@@ -37,6 +38,13 @@ const base = (outputDir: string): TrainOptions => ({
   seed: 9,
 });
 
+/** An `onProgress` that records `tf.memory().numTensors` after every step and epoch. */
+const countTensors =
+  (counts: number[]): TrainOptions['onProgress'] =>
+  (e) => {
+    if (e.kind === 'step' || e.kind === 'epoch') counts.push(tf.memory().numTensors);
+  };
+
 async function weightsOf(model: tf.LayersModel): Promise<number[][]> {
   return Promise.all(model.getWeights().map(async (w) => Array.from(await w.data())));
 }
@@ -45,12 +53,7 @@ describe('train: checkpoints, resume, abort, logs, no leaks', () => {
   it('2 epochs straight == 1 epoch + resume + 1 epoch == abort mid-epoch + resume (bit-identical weights)', { timeout: 300_000 }, async () => {
     const before = tf.memory().numTensors;
     const counts: number[] = [];
-    const straight = await train({
-      ...base(join(dir, 'straight')),
-      onProgress: (e) => {
-        if (e.kind === 'step' || e.kind === 'epoch') counts.push(tf.memory().numTensors);
-      },
-    });
+    const straight = await train({ ...base(join(dir, 'straight')), onProgress: countTensors(counts) });
     expect(straight.epochsCompleted).toBe(2);
     expect(straight.history.map((h) => h.epoch)).toEqual([1, 2]);
     // numTensors flat across steps and epochs (the first step creates Adam's moment variables).
@@ -155,5 +158,54 @@ describe('train: checkpoints, resume, abort, logs, no leaks', () => {
   it('rejects bad options before training', async () => {
     await expect(train({ ...base(join(dir, 'bad')), batchSize: 0 })).rejects.toThrow(/batchSize/);
     await expect(train({ ...base(join(dir, 'bad')), train: [] })).rejects.toThrow(/training case/);
+  });
+});
+
+describe('train with deepSupervision', () => {
+  // A 4-level network: deep supervision puts a head on decoder level 1.
+  const supervised = (outputDir: string): TrainOptions => ({
+    ...base(outputDir),
+    model: { patchSize: [16, 16, 8], levels: 4, baseFilters: 2, attentionHeads: 1, attentionBottleneckFilters: 2 },
+    loss: 'dice-bce',
+    deepSupervision: true,
+  });
+
+  it('trains the heads with the network, saves the network alone, keeps tensors flat and resumes exactly', { timeout: 300_000 }, async () => {
+    const before = tf.memory().numTensors;
+    const counts: number[] = [];
+    const straight = await train({ ...supervised(join(dir, 'ds-straight')), onProgress: countTensors(counts) });
+    expect(counts.slice(1), JSON.stringify(counts)).toEqual(counts.slice(1).map(() => counts[1]));
+    const expected = await weightsOf(straight.model);
+    // The saved model is the plain network: same weights, same count as a network built without heads.
+    const saved = await loadModel(straight.finalModelDir);
+    const plain = buildRAUnet({ ...supervised('').model, seed: 9 });
+    expect(saved.weights.length).toBe(plain.weights.length);
+    expect(saved.outputs).toHaveLength(1);
+    expect(await weightsOf(saved)).toEqual(expected);
+    const state = JSON.parse(await readFile(join(dir, 'ds-straight', 'checkpoint', 'state.json'), 'utf8'));
+    expect(state.options.deepSupervision).toBe(true);
+    [saved, plain].forEach((m) => m.dispose());
+
+    // The heads change what is learned: the same run without them ends elsewhere.
+    const without = await train({ ...supervised(join(dir, 'ds-without')), deepSupervision: false });
+    expect(await weightsOf(without.model)).not.toEqual(expected);
+    without.model.dispose();
+
+    // Resumed from the checkpoint (heads and their Adam moments included), the run ends bit for bit where it did
+    // straight; the resumed run keeps deep supervision from the checkpoint even when the option is left out.
+    const first = await train({ ...supervised(join(dir, 'ds-split')), epochs: 1 });
+    first.model.dispose();
+    const second = await train({ ...supervised(join(dir, 'ds-split')), deepSupervision: undefined, resume: true });
+    expect(second.resumed).toBe(true);
+    expect(await weightsOf(second.model)).toEqual(expected);
+    second.model.dispose();
+    straight.model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses a network too shallow to supervise before reading data', async () => {
+    await expect(train({ ...supervised(join(dir, 'ds-bad')), model: { patchSize: [8, 8, 8], levels: 3, baseFilters: 2, attentionHeads: 1 } })).rejects.toThrow(
+      /deepSupervision needs a network of at least 4 levels/,
+    );
   });
 });
