@@ -142,6 +142,18 @@ function convNormRelu(
 }
 
 /**
+ * He-normal values for a kernel of `shape` (fan-in = all but the last axis), drawn from `rng`: the one
+ * initialization rule of the seeded builders and of the training-only heads of deep supervision.
+ */
+export function heNormalValues(rng: Rng, shape: readonly number[]): Float32Array {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const std = Math.sqrt(2 / shape.slice(0, -1).reduce((a, b) => a * b, 1));
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = rng.normal(0, std);
+  return out;
+}
+
+/**
  * Overwrites every randomly initialized weight with values drawn from a seeded {@link Rng}, in
  * `model.weights` order: kernels (`*kernel*`) He-normal with fan-in = all but the last axis; other
  * non-constant weights (the attention's relative position codes) normal with std `1/sqrt(last axis)`
@@ -160,15 +172,10 @@ function reseed(model: tf.LayersModel, seed: number): void {
       max = Math.max(max, x);
     }
     if (!w.trainable || min === max) return v.clone();
+    if (/kernel/i.test(w.originalName) && shape.length >= 2) return tf.tensor(heNormalValues(rng, shape), shape, 'float32');
     const out = new Float32Array(data.length);
-    if (/kernel/i.test(w.originalName) && shape.length >= 2) {
-      const fanIn = shape.slice(0, -1).reduce((a, b) => a * b, 1);
-      const std = Math.sqrt(2 / fanIn);
-      for (let i = 0; i < out.length; i++) out[i] = rng.normal(0, std);
-    } else {
-      const std = 1 / Math.sqrt(shape[shape.length - 1] ?? 1);
-      for (let i = 0; i < out.length; i++) out[i] = rng.normal(0, std);
-    }
+    const std = 1 / Math.sqrt(shape[shape.length - 1] ?? 1);
+    for (let i = 0; i < out.length; i++) out[i] = rng.normal(0, std);
     return tf.tensor(out, shape, 'float32');
   });
   model.setWeights(values);

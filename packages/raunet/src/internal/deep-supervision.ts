@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, Rng } from '@raunet/core';
 import { levelGeometry, type RAUnetConfig } from '../config.js';
+import { heNormalValues } from '../model.js';
 
 type Triple = [number, number, number];
 
@@ -52,10 +53,8 @@ export function deepSupervisionView(network: tf.LayersModel, config: RAUnetConfi
       name: `deep_supervision_${l}`,
     });
     outputs.push(head.apply(features) as tf.SymbolicTensor);
-    const std = Math.sqrt(2 / channels);
-    const kernel = new Float32Array(channels * config.outputChannels);
-    for (let i = 0; i < kernel.length; i++) kernel[i] = rng.normal(0, std);
-    const values = [tf.tensor5d(kernel, [1, 1, 1, channels, config.outputChannels]), tf.zeros([config.outputChannels])];
+    const shape: [number, number, number, number, number] = [1, 1, 1, channels, config.outputChannels];
+    const values = [tf.tensor5d(heNormalValues(rng, shape), shape), tf.zeros([config.outputChannels])];
     head.setWeights(values);
     tf.dispose(values);
     heads.push(head);
