@@ -71,6 +71,18 @@ describe('PatchStitcher', () => {
     );
   });
 
+  it('gives the volume back when the only weights are far Gaussian tails (sigmaScale 1/32; found by the property)', () => {
+    // dims [1,1,1] in a patch of 4: the voxel sits where the truncated Gaussian is 0, so its weight is the map's
+    // smallest value, exp(-32)^3 ≈ 2e-42 as float32 is subnormal; the average of it lost 1.7e-4 of a value of ~40
+    const w = gaussianImportanceMap([4, 4, 4], { sigmaScale: 1 / 32 });
+    expect(Math.min(...w)).toBe(Math.fround(2 ** -126));
+    const v = fromFunction([1, 1, 1], () => 43.21, (n) => new Float32Array(n));
+    const { origins } = slidingWindowGrid([1, 1, 1], [4, 4, 4], { overlap: 0 });
+    const s = new PatchStitcher([1, 1, 1], [4, 4, 4], { sigmaScale: 1 / 32 });
+    for (const o of origins) s.add(o, extractPatch(v, o, [4, 4, 4], { padValue: 1e6 }));
+    expect(s.result()[0]).toBe(Math.fround(43.21));
+  });
+
   it('blends overlapping predictions as a weighted average (hand example, 1D)', () => {
     const s = new PatchStitcher([3, 1, 1], [2, 1, 1], { mode: 'constant' });
     s.add([0, 0, 0], Float32Array.from([1, 3]));

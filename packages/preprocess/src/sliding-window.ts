@@ -62,6 +62,9 @@ export interface GaussianImportanceMapOptions {
   sigmaScale?: number;
 }
 
+/** float32's smallest normal number, 2^-126: the importance map's lowest weight. */
+const MIN_NORMAL_FLOAT32 = 2 ** -126;
+
 /** One axis of the importance map: exp(-x²/2σ²) around floor(n/2), 0 beyond the 4σ truncation radius. */
 function gaussian1d(n: number, scale: number): Float64Array {
   const sigma = n * scale;
@@ -79,7 +82,8 @@ function gaussian1d(n: number, scale: number): Float64Array {
  * nnU-Net's Gaussian importance map for a patch of `patchSize` (x, y, z), x fastest: a Gaussian centred
  * on voxel `floor(size / 2)` with sigma `size · sigmaScale` per axis, truncated at 4 sigma like
  * `scipy.ndimage.gaussian_filter`, normalized so its maximum is 1, and its zeros replaced by its smallest
- * nonzero value (so every voxel keeps some weight).
+ * nonzero value (so every voxel keeps some weight), but never below float32's smallest normal number, 2^-126
+ * (with very small sigmas the tails would otherwise be subnormal and blend imprecisely).
  *
  * @example
  * ```ts
@@ -104,7 +108,10 @@ export function gaussianImportanceMap(patchSize: readonly number[], options: Gau
       }
     }
   }
-  if (minPositive < Infinity) for (let i = 0; i < out.length; i++) if (out[i] === 0) out[i] = minPositive;
+  // A floor of float32's smallest normal number: a subnormal weight (tiny sigmas) keeps too few bits for the
+  // stitcher's weighted average, which then drifts from the patch values (1.7e-4 for sigmaScale 1/32, patch 4).
+  const floor = Math.max(minPositive, MIN_NORMAL_FLOAT32);
+  if (minPositive < Infinity) for (let i = 0; i < out.length; i++) if (out[i] < floor) out[i] = floor;
   return out;
 }
 
